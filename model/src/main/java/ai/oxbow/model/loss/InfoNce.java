@@ -1,0 +1,33 @@
+package ai.oxbow.model.loss;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * InfoNCE (van den Oord et al., 2018), the contrastive loss of MoCo and NNCLR. Inputs are
+ * l2-normalised row vectors; the caller decides which side is stop-gradient.
+ */
+public final class InfoNce {
+    private InfoNce() {}
+
+    /**
+     * MoCo (He et al., 2020, Alg. 1): for each query q_i the positive is its key k_i and the
+     * negatives are the queue rows; loss = mean_i -log softmax([q_i.k_i, q_i.Q^T] / t)[0].
+     */
+    public static NDArray withQueue(NDArray q, NDArray k, NDArray queue, float temperature) {
+        NDArray positive = q.mul(k).sum(new int[] {1}, true);
+        NDArray negatives = q.matMul(queue.transpose());
+        NDArray logits = positive.concat(negatives, 1).div(temperature);
+        return logits.logSoftmax(1).get(":, 0").neg().mean();
+    }
+
+    /**
+     * In-batch InfoNCE (NNCLR, Dwibedi et al., 2021, eq. 2): anchor a_i is positive with b_i
+     * and negative with every other b_j; loss = mean_i -log softmax(a_i.B^T / t)[i].
+     */
+    public static NDArray inBatch(NDArray anchors, NDArray positives, float temperature) {
+        NDArray logits = anchors.matMul(positives.transpose()).div(temperature);
+        long n = logits.getShape().get(0);
+        NDArray diagonal = logits.getManager().eye((int) n);
+        return logits.logSoftmax(1).mul(diagonal).sum(new int[] {1}).neg().mean();
+    }
+}

@@ -1,0 +1,104 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.oxbow.model.head.Mlp;
+import ai.oxbow.model.loss.InfoNce;
+import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.train.StateVisitor;
+
+import java.util.List;
+
+/**
+ * NNCLR (Dwibedi et al., 2021, "With a Little Help from My Friends"): the positive of each view
+ * is the nearest neighbour of its projection in a FIFO support set of past projections; the
+ * loss is in-batch InfoNCE between that neighbour (no gradient) and the other view's predictor
+ * output, symmetric. Until the support set holds a row, a view's own projection stands in for
+ * its neighbour, which makes the first step SimCLR-like instead of contrasting against noise.
+ */
+public final class Nnclr extends SslMethod {
+
+    /** Paper defaults: t = 0.1, 3-layer 2048-2048-256 projector, 4096-256 predictor. */
+    public record Params(float temperature, int supportSize, int projectorHidden, int projectorOut,
+                         int predictorHidden) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getFloat("temperature", 0.1f), o.getInt("support_size", 4096),
+                    o.getInt("projector_hidden", 2048), o.getInt("projector_out", 256),
+                    o.getInt("predictor_hidden", 4096));
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private final Network predictor;
+    private final FeatureQueue support;
+    private NDArray pendingProjections;
+
+    public Nnclr(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector",
+                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, true),
+                setup.featureDim());
+        predictor = setup.head("predictor",
+                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
+        support = new FeatureQueue(setup.manager(), params.supportSize, params.projectorOut);
+    }
+
+    @Override
+    public String name() {
+        return "nnclr";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector, predictor);
+    }
+
+    public FeatureQueue supportSet() {
+        return support;
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2) {
+        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        NDArray p1 = Tensors.l2Normalize(predictor.forward(z1, true));
+        NDArray p2 = Tensors.l2Normalize(predictor.forward(z2, true));
+        NDArray n1 = Tensors.l2Normalize(z1).stopGradient();
+        NDArray n2 = Tensors.l2Normalize(z2).stopGradient();
+        pendingProjections = n1;
+        float t = params.temperature;
+        return InfoNce.inBatch(nearestNeighbour(n1), p2, t)
+                .add(InfoNce.inBatch(nearestNeighbour(n2), p1, t))
+                .div(2);
+    }
+
+    /** The support-set row with the highest cosine similarity to each (normalised) row of z. */
+    NDArray nearestNeighbour(NDArray z) {
+        NDArray rows = support.written();
+        if (rows == null) {
+            return z;
+        }
+        NDArray index = z.matMul(rows.transpose()).argMax(1);
+        return rows.get(new NDIndex("{}", index));
+    }
+
+    @Override
+    public void afterStep() {
+        support.enqueue(pendingProjections);
+        pendingProjections = null;
+    }
+
+    @Override
+    public void visitBuffers(StateVisitor state) {
+        support.visit("support", state);
+    }
+}

@@ -1,0 +1,51 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.train.StateVisitor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One self-supervised method: its networks, its momentum pairs, its own buffers and its loss.
+ * The trainer owns the optimisation loop; a method only says what to compute.
+ */
+public abstract class SslMethod {
+
+    public abstract String name();
+
+    /** The online encoder: it is optimised and it makes the published embeddings. */
+    public abstract Network backbone();
+
+    /** Networks optimised by gradient descent (backbone first). */
+    public abstract List<Network> online();
+
+    /** Online/target pairs updated by EMA after each optimiser step. */
+    public List<MomentumPair> momentumPairs() {
+        return List.of();
+    }
+
+    /** EMA momentum tau at step 0 and at the schedule horizon (cosine in between). */
+    public float[] emaRange() {
+        return new float[] {1f, 1f};
+    }
+
+    /** The loss of one step on two views (N, C, H, W), computed inside a gradient collector. */
+    public abstract NDArray loss(NDArray view1, NDArray view2);
+
+    /** Updates buffers (queues, support sets) with what the last {@link #loss} computed. */
+    public void afterStep() {}
+
+    /** Saves or restores the method's buffers. */
+    public void visitBuffers(StateVisitor state) {}
+
+    /** Every network whose arrays are state: online ones, then targets. */
+    public final List<Network> networks() {
+        List<Network> all = new ArrayList<>(online());
+        for (MomentumPair pair : momentumPairs()) {
+            all.add(pair.target());
+        }
+        return all;
+    }
+}

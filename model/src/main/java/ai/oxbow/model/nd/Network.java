@@ -1,0 +1,78 @@
+package ai.oxbow.model.nd;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A named, initialised DJL block with its parameters in a fixed order. The order comes from the
+ * block structure, so two networks built by the same builder line up parameter by parameter:
+ * that is what EMA updates and the state codec rely on.
+ */
+public final class Network {
+    private final String name;
+    private final Block block;
+    private final ParameterStore store;
+    private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
+
+    public Network(String name, Block block, NDManager manager, Shape inputShape) {
+        this.name = name;
+        this.block = block;
+        block.initialize(manager, DataType.FLOAT32, inputShape);
+        this.store = new ParameterStore(manager, false);
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            parameters.add(new Pair<>(name + "/" + p.getKey(), p.getValue()));
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Block block() {
+        return block;
+    }
+
+    public NDArray forward(NDArray input, boolean training) {
+        return block.forward(store, new NDList(input), training).singletonOrThrow();
+    }
+
+    /** Every parameter, including BatchNorm running statistics, as (qualified name, parameter). */
+    public List<Pair<String, Parameter>> parameters() {
+        return parameters;
+    }
+
+    /** Parameters that receive gradients (weights, biases, BatchNorm affine), not running stats. */
+    public List<Pair<String, Parameter>> trainable() {
+        List<Pair<String, Parameter>> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : parameters) {
+            if (p.getValue().requiresGradient()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Makes this a target network: no autograd graph is built through it. */
+    public void freeze() {
+        for (Pair<String, Parameter> p : parameters) {
+            p.getValue().getArray().setRequiresGradient(false);
+        }
+    }
+
+    /** Copies every array (weights and running statistics) from a network of the same shape. */
+    public void copyFrom(Network other) {
+        for (int i = 0; i < parameters.size(); i++) {
+            other.parameters.get(i).getValue().getArray().copyTo(parameters.get(i).getValue().getArray());
+        }
+    }
+}

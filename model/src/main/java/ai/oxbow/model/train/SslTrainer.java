@@ -1,0 +1,178 @@
+package ai.oxbow.model.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.util.Pair;
+import ai.oxbow.model.encoder.Encoders;
+import ai.oxbow.model.method.MethodSetup;
+import ai.oxbow.model.method.Methods;
+import ai.oxbow.model.method.MomentumPair;
+import ai.oxbow.model.method.SslMethod;
+import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.optim.Schedules;
+import ai.oxbow.model.optim.Sgd;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training loop of one self-supervised method on DJL's PyTorch engine, with all of its
+ * state (weights, EMA copies, optimiser buffers, method buffers, counters) saved and restored
+ * bit for bit by {@link StateCodec}. Not thread-safe: one trainer per thread.
+ *
+ * <p>Images are float arrays in [0, 1], CHW per image, images concatenated; the trainer
+ * normalises them with the configured mean/std.
+ */
+public final class SslTrainer implements AutoCloseable {
+    private final TrainerConfig config;
+    private final NDManager manager;
+    private final SslMethod method;
+    private final Sgd optimizer;
+    private final List<NDArray> runningStats = new ArrayList<>();
+    private final TrainerStats stats = new TrainerStats();
+
+    public SslTrainer(TrainerConfig config) {
+        this.config = config;
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed((int) config.seed());
+        Device device = engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        this.manager = engine.newBaseManager(device);
+        this.method = Methods.create(config.method(),
+                new MethodSetup(manager, config.encoder(), config.channels(), config.size(), config.options()));
+        List<Pair<String, Parameter>> trainable = new ArrayList<>();
+        for (Network net : method.online()) {
+            trainable.addAll(net.trainable());
+        }
+        this.optimizer = new Sgd(trainable, config.momentum(), config.weightDecay());
+        for (Network net : method.networks()) {
+            for (Pair<String, Parameter> p : net.parameters()) {
+                if (!p.getValue().requiresGradient()) {
+                    runningStats.add(p.getValue().getArray());
+                }
+            }
+        }
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    public SslMethod method() {
+        return method;
+    }
+
+    public TrainerStats stats() {
+        return stats;
+    }
+
+    /** The optimiser step count; it versions the encoder. */
+    public long step() {
+        return stats.steps;
+    }
+
+    public float learningRate() {
+        return Schedules.learningRate(config.learningRate(), stats.steps, config.warmupSteps(),
+                config.horizonSteps(), config.cosine());
+    }
+
+    public float emaMomentum() {
+        float[] range = method.emaRange();
+        return Schedules.emaMomentum(range[0], range[1], stats.steps, config.horizonSteps());
+    }
+
+    /**
+     * One optimisation step on two views of n images. A non-finite loss skips the update and
+     * restores the BatchNorm statistics that its forward pass changed, so state stays intact.
+     *
+     * @return the loss (NaN or infinite when the step was skipped)
+     */
+    public float train(float[] views1, float[] views2, int n) {
+        long start = System.nanoTime();
+        float loss;
+        try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray x1 = input(batch, views1, n);
+            NDArray x2 = input(batch, views2, n);
+            List<NDArray> statsBefore = runningStats.stream().map(NDArray::duplicate).toList();
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray lossArray = method.loss(x1, x2);
+                loss = lossArray.getFloat();
+                if (Float.isFinite(loss)) {
+                    collector.backward(lossArray);
+                }
+            }
+            if (Float.isFinite(loss)) {
+                optimizer.step(learningRate());
+                float tau = emaMomentum();
+                for (MomentumPair pair : method.momentumPairs()) {
+                    pair.update(tau);
+                }
+                method.afterStep();
+                stats.recordStep(loss, n, System.nanoTime() - start);
+            } else {
+                for (int i = 0; i < runningStats.size(); i++) {
+                    statsBefore.get(i).copyTo(runningStats.get(i));
+                }
+                stats.skippedSteps++;
+            }
+            optimizer.zeroGradients();
+        }
+        return loss;
+    }
+
+    /** Backbone features of n clean images (inference mode: BatchNorm running statistics). */
+    public float[] embed(float[] images, int n) {
+        try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
+            scope.suppressNotUsedWarning();
+            return method.backbone().forward(input(batch, images, n), false).toFloatArray();
+        }
+    }
+
+    public int embeddingDim() {
+        return Encoders.dim(config.encoder());
+    }
+
+    private NDArray input(NDManager batch, float[] pixels, int n) {
+        int c = config.channels();
+        int s = config.size();
+        if (pixels.length != n * c * s * s) {
+            throw new IllegalArgumentException("expected " + n + " x " + c + "x" + s + "x" + s
+                    + " pixels, got " + pixels.length);
+        }
+        NDArray x = batch.create(pixels, new Shape(n, c, s, s));
+        NDArray mean = batch.create(config.mean(), new Shape(1, c, 1, 1));
+        NDArray std = batch.create(config.std(), new Shape(1, c, 1, 1));
+        return x.sub(mean).div(std);
+    }
+
+    /** Walks every piece of state in a fixed order (see {@link StateCodec}). */
+    void visit(StateVisitor state) {
+        for (Network net : method.networks()) {
+            for (Pair<String, Parameter> p : net.parameters()) {
+                state.tensor("network/" + p.getKey(), p.getValue().getArray());
+            }
+        }
+        optimizer.visit(state);
+        method.visitBuffers(state);
+        stats.visit(state);
+    }
+
+    public byte[] snapshot() {
+        return StateCodec.encode(this);
+    }
+
+    public void restore(byte[] state) {
+        StateCodec.decode(state, this);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

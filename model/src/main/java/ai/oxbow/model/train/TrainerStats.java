@@ -1,0 +1,57 @@
+package ai.oxbow.model.train;
+
+/** Counters that are part of trainer state: the step is the model version. */
+public final class TrainerStats {
+    long steps;
+    long skippedSteps;
+    long imagesTrained;
+    // Wall-clock figures of this process only: not learned state, so not checkpointed.
+    long imagesTimed;
+    long trainNanos;
+    float lossFirst = Float.NaN;
+    float lossLast = Float.NaN;
+
+    void recordStep(float loss, int images, long nanos) {
+        if (steps == 0) {
+            lossFirst = loss;
+        }
+        lossLast = loss;
+        steps++;
+        imagesTrained += images;
+        imagesTimed += images;
+        trainNanos += nanos;
+    }
+
+    public long steps() {
+        return steps;
+    }
+
+    public long skippedSteps() {
+        return skippedSteps;
+    }
+
+    public long imagesTrained() {
+        return imagesTrained;
+    }
+
+    public float lossFirst() {
+        return lossFirst;
+    }
+
+    public float lossLast() {
+        return lossLast;
+    }
+
+    /** Source images per second spent in training steps in this process (each image has two views). */
+    public double imagesPerSecond() {
+        return trainNanos == 0 ? 0 : imagesTimed * 1e9 / trainNanos;
+    }
+
+    void visit(StateVisitor state) {
+        steps = state.scalar("stats/steps", steps);
+        skippedSteps = state.scalar("stats/skipped_steps", skippedSteps);
+        imagesTrained = state.scalar("stats/images_trained", imagesTrained);
+        lossFirst = state.floatScalar("stats/loss_first", lossFirst);
+        lossLast = state.floatScalar("stats/loss_last", lossLast);
+    }
+}
