@@ -8,6 +8,7 @@ import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * MoCo v2+ (Chen et al., 2020, "Improved Baselines with Momentum Contrastive Learning", made
@@ -107,6 +108,11 @@ public final class MoCoV2Plus extends SslMethod {
         queues[0].enqueue(pendingKeys[0]);
         queues[1].enqueue(pendingKeys[1]);
         pendingKeys = null;
+    }
+
+    @Override
+    public Map<String, Long> bufferFill() {
+        return Map.of("queue", queues[0].filled());
     }
 
     @Override

@@ -9,6 +9,7 @@ import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * NNCLR (Dwibedi et al., 2021, "With a Little Help from My Friends"): the positive of each view
@@ -95,6 +96,11 @@ public final class Nnclr extends SslMethod {
     public void afterStep() {
         support.enqueue(pendingProjections);
         pendingProjections = null;
+    }
+
+    @Override
+    public Map<String, Long> bufferFill() {
+        return Map.of("support_set", support.filled());
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.oxbow.model.train.StateVisitor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One self-supervised method: its networks, its momentum pairs, its own buffers and its loss.
@@ -36,6 +37,11 @@ public abstract class SslMethod {
 
     /** Updates buffers (queues, support sets) with what the last {@link #loss} computed. */
     public void afterStep() {}
+
+    /** Rows written into each buffer (queue, support set), for metrics. */
+    public Map<String, Long> bufferFill() {
+        return Map.of();
+    }
 
     /** Saves or restores the method's buffers. */
     public void visitBuffers(StateVisitor state) {}

@@ -1,0 +1,61 @@
+package ai.oxbow.pipeline.cli;
+
+import ai.oxbow.model.method.Methods;
+import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.job.JobConfig;
+
+import java.util.HashMap;
+
+/** Command-line options shared by `demo`, `run` and `bench`: method, encoder, batch, schedule. */
+public final class JobOptions {
+    private JobOptions() {}
+
+    /**
+     * @param defaultHorizon horizon of the LR and EMA schedules in steps when --horizon-steps is
+     *                       not given
+     */
+    public static TrainerConfig trainer(Args a, long defaultHorizon, boolean defaultCosine) {
+        String method = a.get("method", "mocov2");
+        int batch = a.getInt("batch", 64);
+        TrainerConfig d = TrainerConfig.defaults(method, a.get("encoder", "small-cnn"),
+                a.getInt("channels", 1), a.getInt("size", 28), batch);
+        long horizon = a.getLong("horizon-steps", defaultHorizon);
+        HashMap<String, String> options = new HashMap<>();
+        for (String key : new String[] {"temperature", "queue-size", "support-size"}) {
+            if (a.has(key)) {
+                options.put(key.replace('-', '_'), a.get(key, null));
+            }
+        }
+        String schedule = a.get("schedule", defaultCosine ? "cosine" : "constant");
+        if (!schedule.equals("cosine") && !schedule.equals("constant")) {
+            throw new IllegalArgumentException("--schedule must be cosine or constant");
+        }
+        if (!Methods.NAMES.contains(method)) {
+            throw new IllegalArgumentException("unknown method '" + method + "', expected one of " + Methods.NAMES);
+        }
+        return new TrainerConfig(method, d.encoder(), d.channels(), d.size(), a.getLong("seed", d.seed()),
+                (float) a.getDouble("lr", d.learningRate()), d.momentum(),
+                (float) a.getDouble("weight-decay", d.weightDecay()),
+                a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))), horizon,
+                schedule.equals("cosine"), d.mean(), d.std(), options);
+    }
+
+    /** Job options common to `demo` and `run`. */
+    public static JobConfig job(Args a, TrainerConfig trainer) {
+        JobConfig cfg = new JobConfig();
+        cfg.trainer = trainer;
+        cfg.batchSize = a.getInt("batch", 64);
+        cfg.parallelism = a.getInt("parallelism", cfg.parallelism);
+        cfg.maxWaitMs = a.getLong("max-wait-ms", cfg.maxWaitMs);
+        cfg.checkpointIntervalMs = a.getLong("checkpoint-interval-ms", cfg.checkpointIntervalMs);
+        cfg.augmentSeed = a.getLong("augment-seed", cfg.augmentSeed);
+        cfg.imagesTopic = a.get("images-topic", cfg.imagesTopic);
+        cfg.embeddingsTopic = a.get("embeddings-topic", cfg.embeddingsTopic);
+        cfg.deadLettersTopic = a.get("dead-letters-topic", cfg.deadLettersTopic);
+        cfg.groupId = a.get("group-id", cfg.groupId);
+        cfg.progressIntervalMs = a.getLong("progress-interval-ms", cfg.progressIntervalMs);
+        cfg.maxPixels = a.getLong("max-pixels", cfg.maxPixels);
+        cfg.maxEncodedBytes = a.getInt("max-encoded-bytes", cfg.maxEncodedBytes);
+        return cfg;
+    }
+}

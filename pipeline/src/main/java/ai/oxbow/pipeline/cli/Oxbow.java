@@ -1,0 +1,125 @@
+package ai.oxbow.pipeline.cli;
+
+import ai.oxbow.model.data.Idx;
+import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.pipeline.bench.BenchTrain;
+import ai.oxbow.pipeline.demo.Demo;
+import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.job.OxbowJob;
+import ai.oxbow.pipeline.kafka.Topics;
+import ai.oxbow.pipeline.produce.ImageProducer;
+import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.schemas.ImageEvent;
+
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** `java -jar pipeline/target/oxbow.jar <command> [--option value ...]`. */
+public final class Oxbow {
+    private static final String USAGE = """
+            usage: oxbow <command> [options]
+              demo     everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus :9249),
+                       Fashion-MNIST streamed in, training, embeddings out, kNN evaluation, JSON summary
+                       --events N --method {mocov2,nnclr} --encoder {small-cnn,resnet18} --batch B ...
+              run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH] ...
+              produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
+              bench train  the trainer alone: --method --encoder --batch --steps --size --channels --threads
+            See README.md for every option.""";
+
+    private Oxbow() {}
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
+            System.out.println(USAGE);
+            return;
+        }
+        configureDjl(argv);
+        try {
+            switch (argv[0]) {
+                case "demo" -> Demo.run(new Args(argv, 1));
+                case "run" -> run(new Args(argv, 1));
+                case "produce" -> produce(new Args(argv, 1));
+                case "bench" -> bench(argv);
+                default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'\n" + USAGE);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("oxbow: " + e.getMessage());
+            System.exit(2);
+        }
+        // Kafka and Flink leave non-daemon threads behind; the work is done.
+        System.exit(0);
+    }
+
+    /**
+     * DJL reads these once, before the engine starts: offline (never download), and the thread
+     * count (it changes results bitwise, so a run is reproducible only with the same count).
+     */
+    private static void configureDjl(String[] argv) {
+        System.setProperty("ai.djl.offline", "true");
+        String threads = String.valueOf(Runtime.getRuntime().availableProcessors());
+        for (int i = 1; i + 1 < argv.length; i++) {
+            if (argv[i].equals("--threads")) {
+                threads = argv[i + 1];
+            }
+        }
+        System.setProperty("ai.djl.pytorch.num_threads", threads);
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+
+    private static void bench(String[] argv) {
+        if (argv.length < 2 || !argv[1].equals("train")) {
+            throw new IllegalArgumentException("usage: oxbow bench train [options]");
+        }
+        BenchTrain.run(new Args(argv, 2));
+    }
+
+    private static void run(Args a) throws Exception {
+        JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false));
+        cfg.bootstrapServers = a.get("bootstrap", cfg.bootstrapServers);
+        cfg.bounded = a.has("bounded");
+        cfg.checkpointDir = a.get("checkpoint-dir", "file:///tmp/oxbow/checkpoints");
+        cfg.restorePath = a.get("restore", null);
+        cfg.runDir = a.get("run-dir", null);
+        cfg.transactionalIdPrefix = a.get("transactional-id-prefix", cfg.transactionalIdPrefix);
+        a.get("threads", null);
+        a.checkAllUsed();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                OxbowJob.flinkConfiguration(cfg));
+        OxbowJob.build(env, cfg);
+        env.execute();
+    }
+
+    private static void produce(Args a) throws Exception {
+        String bootstrap = a.get("bootstrap", "127.0.0.1:9092");
+        String topic = a.get("topic", "oxbow.images");
+        String source = a.get("source", "fashion-mnist");
+        long count = a.getLong("count", Long.MAX_VALUE);
+        double rate = a.getDouble("rate", 0);
+        int partitions = a.getInt("partitions", 1);
+        Iterator<ImageEvent> events = switch (source) {
+            case "fashion-mnist" -> {
+                LabeledImages train = ImageSources.fashionMnistTrain(
+                        Path.of(a.get("data", Idx.FASHION_MNIST.toString())), (int) Math.min(count, Integer.MAX_VALUE));
+                yield ImageSources.of(train, "fashion-mnist-train");
+            }
+            case "generated" -> ImageSources.of(ImageSources.generated(
+                    (int) Math.min(count, 1_000_000), a.getInt("size", 28), a.getInt("channels", 1),
+                    a.getLong("seed", 1)), "generated");
+            case "folder" -> ImageSources.folder(Path.of(a.get("folder", ".")));
+            default -> throw new IllegalArgumentException("--source must be fashion-mnist, generated or folder");
+        };
+        a.checkAllUsed();
+        Topics.create(bootstrap, Map.of(topic, partitions));
+        long start = System.nanoTime();
+        long sent = ImageProducer.produce(bootstrap, topic, events, count, rate);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("events_out", sent);
+        out.put("topic", topic);
+        out.put("seconds", (System.nanoTime() - start) / 1e9);
+        System.out.println(Json.line(out));
+    }
+}

@@ -1,0 +1,142 @@
+package ai.oxbow.pipeline.demo;
+
+import ai.oxbow.model.data.GeneratedImages;
+import ai.oxbow.model.data.Idx;
+import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.eval.Features;
+import ai.oxbow.model.eval.Knn;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.JobOptions;
+import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.job.OxbowJob;
+import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.TopicReader;
+import ai.oxbow.pipeline.kafka.Topics;
+import ai.oxbow.pipeline.local.LocalFlink;
+import ai.oxbow.pipeline.ops.TrainerSummary;
+import ai.oxbow.pipeline.produce.ImageProducer;
+import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.schemas.DeadLetter;
+import ai.oxbow.schemas.EmbeddingEvent;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * `demo`: everything in one process on real parts. An in-process KRaft broker, N images
+ * streamed into it (Fashion-MNIST, or generated images when the data set is absent), the Oxbow
+ * job on a Flink MiniCluster (web UI, Prometheus reporter), then a kNN evaluation of the final
+ * encoder against its untrained initialisation and raw pixels, and one JSON summary line.
+ */
+public final class Demo {
+    private Demo() {}
+
+    public static void run(Args a) throws Exception {
+        int events = a.getInt("events", 20_000);
+        int batch = a.getInt("batch", 64);
+        TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, events / batch), true);
+        JobConfig cfg = JobOptions.job(a, trainerConfig);
+        int webPort = a.getInt("web-port", 8081);
+        String promPort = a.get("prometheus-port", "9249");
+        Path runDir = Path.of(a.get("out", "runs/demo-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        double rate = a.getDouble("rate", 0);
+        a.checkAllUsed();
+
+        Files.createDirectories(runDir);
+        cfg.runDir = runDir.toAbsolutePath().toString();
+        cfg.checkpointDir = runDir.resolve("checkpoints").toAbsolutePath().toUri().toString();
+        cfg.bounded = true;
+
+        LabeledImages train;
+        LabeledImages test;
+        if (Idx.available(data)) {
+            train = ImageSources.fashionMnistTrain(data, events);
+            test = Idx.fashionMnist(data, "t10k");
+            log("streaming " + train.count() + " Fashion-MNIST training images from " + data);
+        } else {
+            train = GeneratedImages.generate(events, trainerConfig.size(), trainerConfig.channels(), 1);
+            test = GeneratedImages.generate(2_000, trainerConfig.size(), trainerConfig.channels(), 2);
+            log("Fashion-MNIST not found at " + data + " (apt-get install dataset-fashion-mnist): "
+                    + "streaming " + events + " generated images instead");
+        }
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             LocalFlink flink = LocalFlink.start(webPort, promPort, 4)) {
+            cfg.bootstrapServers = kafka.bootstrapServers();
+            Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+            log("Kafka (KRaft, in process) at " + cfg.bootstrapServers + "; Flink web UI at " + flink.webUi()
+                    + "; Prometheus metrics on port " + promPort);
+            long produced = ImageProducer.produce(cfg.bootstrapServers, cfg.imagesTopic,
+                    ImageSources.of(train, "fashion-mnist-train"), events, rate);
+            log("produced " + produced + " image events; starting the job (" + trainerConfig.method() + ", "
+                    + trainerConfig.encoder() + ", batch " + batch + ")");
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                    OxbowJob.flinkConfiguration(cfg));
+            OxbowJob.build(env, cfg);
+            JobID job = flink.submit(env);
+            flink.await(job);
+            long checkpoints = flink.completedCheckpoints(job);
+
+            List<EmbeddingEvent> embeddings = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
+                    EmbeddingEvent.class);
+            List<DeadLetter> dead = TopicReader.readCommitted(cfg.bootstrapServers, cfg.deadLettersTopic,
+                    DeadLetter.class);
+            Set<String> ids = new HashSet<>();
+            embeddings.forEach(e -> ids.add(e.getImageId()));
+            summary.put("events_in", produced);
+            summary.put("embeddings_out", embeddings.size());
+            summary.put("distinct_embedded_ids", ids.size());
+            summary.put("dead_letters", dead.size());
+            summary.put("checkpoints", checkpoints);
+        }
+
+        try (SslTrainer trained = new SslTrainer(trainerConfig); SslTrainer initial = new SslTrainer(trainerConfig)) {
+            trained.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
+            Map<String, String> stats = TrainerSummary.read(runDir);
+            summary.put("steps", trained.step());
+            summary.put("loss_first", trained.stats().lossFirst());
+            summary.put("loss_last", trained.stats().lossLast());
+            summary.put("train_images_per_s", Double.parseDouble(stats.get("train_images_per_s")));
+            log("evaluating: kNN (k=" + Knn.K + ", cosine, t=" + Knn.TEMPERATURE + ") of " + test.count()
+                    + " test images against the " + train.count() + " streamed images");
+            int classes = 10;
+            summary.put("knn_top1", knn(Features.encode(trained, train), Features.encode(trained, test),
+                    train, test, trained.embeddingDim(), classes));
+            summary.put("knn_top1_init", knn(Features.encode(initial, train), Features.encode(initial, test),
+                    train, test, initial.embeddingDim(), classes));
+            summary.put("knn_top1_pixels", knn(Features.pixels(train), Features.pixels(test), train, test,
+                    train.height() * train.width() * train.channels(), classes));
+        }
+        summary.put("method", trainerConfig.method());
+        summary.put("encoder", trainerConfig.encoder());
+        summary.put("batch", batch);
+        summary.put("run_dir", runDir.toString());
+        System.out.println(Json.line(summary));
+    }
+
+    private static double knn(float[] memory, float[] test, LabeledImages train, LabeledImages testSet, int dim,
+                              int classes) {
+        return Knn.top1(memory, train.labels(), test, testSet.labels(), dim, classes);
+    }
+
+    static void log(String line) {
+        System.err.println("[oxbow] " + line);
+    }
+}

@@ -1,0 +1,134 @@
+package ai.oxbow.pipeline.job;
+
+import ai.oxbow.model.augment.PairAugmenter;
+import ai.oxbow.pipeline.io.AvroRecordSerializer;
+import ai.oxbow.pipeline.io.RawRecord;
+import ai.oxbow.pipeline.io.RawRecordDeserializer;
+import ai.oxbow.pipeline.ops.DecodeImages;
+import ai.oxbow.pipeline.ops.DecodedImage;
+import ai.oxbow.pipeline.ops.ImageDecoder;
+import ai.oxbow.pipeline.ops.MakePairs;
+import ai.oxbow.pipeline.ops.MicroBatch;
+import ai.oxbow.pipeline.ops.MicroBatcher;
+import ai.oxbow.pipeline.ops.TrainerOperator;
+import ai.oxbow.pipeline.ops.TrainingPair;
+import ai.oxbow.schemas.DeadLetter;
+import ai.oxbow.schemas.EmbeddingEvent;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The job graph, in one place:
+ *
+ * <pre>
+ * Kafka images ─▶ decode &amp; validate ─▶ augmentation pairs ─▶ micro-batcher ─▶ trainer ─▶ Kafka embeddings
+ *                     └─▶ dead letters ─▶ Kafka dead-letters
+ * </pre>
+ */
+public final class OxbowJob {
+    private OxbowJob() {}
+
+    /** Job-level Flink settings: checkpoints, state backend, restarts, restore path. */
+    public static Configuration flinkConfiguration(JobConfig cfg) {
+        Configuration conf = new Configuration();
+        set(conf, "execution.checkpointing.interval", cfg.checkpointIntervalMs + " ms");
+        set(conf, "execution.checkpointing.mode", "EXACTLY_ONCE");
+        set(conf, "execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        set(conf, "execution.checkpointing.num-retained", "3");
+        set(conf, "state.backend.type", "hashmap");
+        if (cfg.checkpointDir != null) {
+            set(conf, "execution.checkpointing.dir", cfg.checkpointDir);
+        }
+        if (cfg.restorePath != null) {
+            set(conf, "execution.state-recovery.path", cfg.restorePath);
+        }
+        set(conf, "restart-strategy.type", "fixed-delay");
+        set(conf, "restart-strategy.fixed-delay.attempts", String.valueOf(cfg.restartAttempts));
+        set(conf, "restart-strategy.fixed-delay.delay", "1 s");
+        set(conf, "pipeline.name", "oxbow " + cfg.trainer.method() + "/" + cfg.trainer.encoder());
+        return conf;
+    }
+
+    public static void set(Configuration conf, String key, String value) {
+        conf.set(ConfigOptions.key(key).stringType().noDefaultValue(), value);
+    }
+
+    public static void build(StreamExecutionEnvironment env, JobConfig cfg) {
+        env.setParallelism(cfg.parallelism);
+        KafkaSource<RawRecord> source = source(cfg);
+        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "images")
+                .uid("images-source");
+
+        SingleOutputStreamOperator<DecodedImage> decoded = raw
+                .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes)))
+                .name("decode & validate").uid("decode");
+
+        DataStream<TrainingPair> pairs = decoded
+                .map(new MakePairs(new PairAugmenter(cfg.augment, cfg.augmentSeed, cfg.trainer.size()),
+                        cfg.trainer.channels(), cfg.trainer.size()))
+                .name("augmentation pairs").uid("pairs");
+
+        DataStream<MicroBatch> batches = pairs
+                .transform("micro-batcher", TypeInformation.of(MicroBatch.class),
+                        new MicroBatcher(cfg.batchSize, cfg.maxWaitMs))
+                .setParallelism(1).setMaxParallelism(1).uid("micro-batcher");
+
+        DataStream<EmbeddingEvent> embeddings = batches
+                .transform("trainer", new AvroTypeInfo<>(EmbeddingEvent.class), new TrainerOperator(cfg.trainer,
+                        new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs, cfg.failAtStep)))
+                .setParallelism(1).setMaxParallelism(1).uid("trainer");
+
+        embeddings.sinkTo(sink(cfg, cfg.embeddingsTopic, "embeddings",
+                        (AvroRecordSerializer.SerializableKey<EmbeddingEvent>) EmbeddingEvent::getImageId))
+                .name("embeddings sink").uid("embeddings-sink");
+        decoded.getSideOutput(DecodeImages.DEAD_LETTERS)
+                .sinkTo(sink(cfg, cfg.deadLettersTopic, "dead-letters",
+                        (AvroRecordSerializer.SerializableKey<DeadLetter>) DeadLetter::getImageId))
+                .name("dead-letters sink").uid("dead-letters-sink");
+    }
+
+    private static KafkaSource<RawRecord> source(JobConfig cfg) {
+        var builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(cfg.bootstrapServers)
+                .setTopics(cfg.imagesTopic)
+                .setGroupId(cfg.groupId)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("max.partition.fetch.bytes", String.valueOf(cfg.maxEncodedBytes * 2))
+                .setProperty("fetch.max.bytes", String.valueOf(cfg.maxEncodedBytes * 4));
+        if (cfg.bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /**
+     * Exactly-once: records become visible to read_committed consumers when the checkpoint that
+     * covers them completes. The transaction timeout must stay under the broker's maximum (15 min
+     * by default), not the sink's 1 h default.
+     */
+    private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig cfg, String topic, String name,
+                                                               AvroRecordSerializer.SerializableKey<T> key) {
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(cfg.bootstrapServers)
+                .setRecordSerializer(new AvroRecordSerializer<>(topic, key))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(cfg.transactionalIdPrefix + "-" + name)
+                .setProperty("transaction.timeout.ms", "600000")
+                .setProperty("max.request.size", String.valueOf(cfg.maxEncodedBytes * 2))
+                .build();
+    }
+}

@@ -1,0 +1,28 @@
+package ai.oxbow.pipeline.ops;
+
+import ai.oxbow.model.augment.PairAugmenter;
+import ai.oxbow.model.augment.Pixels;
+
+import org.apache.flink.api.common.functions.MapFunction;
+
+/** Converts to the configured channels and size and draws two views, seeded by the image id. */
+public final class MakePairs implements MapFunction<DecodedImage, TrainingPair> {
+    private final PairAugmenter augmenter;
+    private final int channels;
+    private final int size;
+
+    public MakePairs(PairAugmenter augmenter, int channels, int size) {
+        this.augmenter = augmenter;
+        this.channels = channels;
+        this.size = size;
+    }
+
+    @Override
+    public TrainingPair map(DecodedImage img) {
+        float[] chw = Pixels.toChw(img.pixels, img.height, img.width, img.channels, channels);
+        return new TrainingPair(img.id, img.eventTime, img.label,
+                Pixels.resize(chw, channels, img.height, img.width, size),
+                augmenter.view(chw, channels, img.height, img.width, img.id, 0),
+                augmenter.view(chw, channels, img.height, img.width, img.id, 1));
+    }
+}
