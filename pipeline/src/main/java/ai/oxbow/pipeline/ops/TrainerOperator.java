@@ -48,6 +48,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
     private transient float lastLoss = Float.NaN;
     private transient Counter embedded;
     private transient Counter untrained;
+    private transient java.io.BufferedWriter lossLog;
 
     public TrainerOperator(TrainerConfig config, Options options) {
         this.config = config;
@@ -91,6 +92,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
         embedded = metrics.counter("images_embedded");
         untrained = metrics.counter("images_untrained");
         lastProgress = System.currentTimeMillis();
+        if (options.runDir() != null) {
+            Path dir = Files.createDirectories(Path.of(options.runDir()));
+            lossLog = Files.newBufferedWriter(dir.resolve("losses.csv"), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        }
     }
 
     @Override
@@ -110,6 +116,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
         // BatchNorm needs two samples; a lone straggler is embedded but not trained.
         if (n >= 2) {
             lastLoss = trainer.train(view1, view2, n);
+            logLoss();
         } else {
             untrained.inc(n);
         }
@@ -134,6 +141,17 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
                     .build(), items[i].eventTime));
         }
         embedded.inc(items.length);
+    }
+
+    /** One CSV line per step (step, loss, learning rate) in the run directory, for plots and tests. */
+    private void logLoss() {
+        if (lossLog != null) {
+            try {
+                lossLog.write(trainer.step() + "," + lastLoss + "," + trainer.learningRate() + "\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     /** Test hook: one failure after a checkpoint, on the first attempt only. */
@@ -162,6 +180,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        if (lossLog != null) {
+            lossLog.flush();
+        }
         trainerState.update(List.of(trainer.snapshot()));
     }
 
@@ -197,6 +218,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
 
     @Override
     public void close() throws Exception {
+        if (lossLog != null) {
+            lossLog.close();
+            lossLog = null;
+        }
         if (trainer != null) {
             trainer.close();
             trainer = null;

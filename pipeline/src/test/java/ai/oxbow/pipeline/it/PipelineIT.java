@@ -1,0 +1,203 @@
+package ai.oxbow.pipeline.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.oxbow.model.data.GeneratedImages;
+import ai.oxbow.model.method.MoCoV2Plus;
+import ai.oxbow.model.method.Nnclr;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.BadEvents;
+import ai.oxbow.pipeline.io.Avro;
+import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.job.OxbowJob;
+import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.TopicReader;
+import ai.oxbow.pipeline.kafka.Topics;
+import ai.oxbow.pipeline.local.LocalFlink;
+import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.schemas.DeadLetter;
+import ai.oxbow.schemas.EmbeddingEvent;
+import ai.oxbow.schemas.ImageEvent;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole job on real parts: an in-process KRaft broker, a Flink MiniCluster, DJL PyTorch.
+ * Every count below is read back with read_committed, as a downstream consumer would.
+ */
+class PipelineIT {
+    static final int SIZE = 16;
+    static final int BATCH = 32;
+    static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    static JobConfig config(String name, String method, Path runDir) throws Exception {
+        HashMap<String, String> options = new HashMap<>();
+        options.put("queue_size", "512");
+        options.put("support_size", "512");
+        TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
+        JobConfig cfg = new JobConfig();
+        cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 3, d.learningRate(), d.momentum(),
+                d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
+        cfg.bootstrapServers = kafka.bootstrapServers();
+        cfg.imagesTopic = name + ".images";
+        cfg.embeddingsTopic = name + ".embeddings";
+        cfg.deadLettersTopic = name + ".dead-letters";
+        cfg.groupId = name;
+        cfg.transactionalIdPrefix = name;
+        cfg.bounded = true;
+        cfg.batchSize = BATCH;
+        cfg.checkpointIntervalMs = 1_000;
+        cfg.runDir = runDir.toString();
+        cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
+        Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 2, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+        return cfg;
+    }
+
+    static long runJob(JobConfig cfg) throws Exception {
+        try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                    OxbowJob.flinkConfiguration(cfg));
+            OxbowJob.build(env, cfg);
+            JobID job = flink.submit(env);
+            flink.await(job);
+            return flink.completedCheckpoints(job);
+        }
+    }
+
+    /** Sends valid generated images, with the given raw records mixed in every 50th slot. */
+    static Set<String> produce(JobConfig cfg, int valid, List<byte[]> extra) {
+        Set<String> ids = new HashSet<>();
+        Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 11), "gen");
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            int i = 0;
+            Iterator<byte[]> bad = extra.iterator();
+            while (events.hasNext()) {
+                ImageEvent e = events.next();
+                ids.add(e.getId());
+                producer.send(new ProducerRecord<>(cfg.imagesTopic, e.getId().getBytes(), Avro.encode(e)));
+                if (++i % 50 == 0 && bad.hasNext()) {
+                    producer.send(new ProducerRecord<>(cfg.imagesTopic, null, bad.next()));
+                }
+            }
+            bad.forEachRemaining(b -> producer.send(new ProducerRecord<>(cfg.imagesTopic, null, b)));
+        }
+        return ids;
+    }
+
+    static void assertExactlyOneEmbeddingPerImage(JobConfig cfg, Set<String> ids) {
+        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
+                EmbeddingEvent.class);
+        List<String> seen = new ArrayList<>();
+        for (EmbeddingEvent e : out) {
+            seen.add(e.getImageId());
+            assertEquals(256, e.getVector().size());
+            assertTrue(e.getVector().stream().allMatch(Float::isFinite), "finite vector");
+            assertEquals(cfg.trainer.method(), e.getMethod());
+            assertEquals("small-cnn", e.getEncoderName());
+        }
+        assertEquals(ids.size(), out.size(), "one embedding per valid image");
+        assertEquals(ids, new HashSet<>(seen), "the embedded ids are the input ids");
+    }
+
+    static double mean(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mocov2", "nnclr"})
+    void everyImageIsEmbeddedOnceAndTheTrainerLearns(String method, @TempDir Path runDir) throws Exception {
+        JobConfig cfg = config("e2e-" + method, method, runDir);
+        Set<String> ids = produce(cfg, 2_000, List.of());
+        long checkpoints = runJob(cfg);
+
+        assertExactlyOneEmbeddingPerImage(cfg, ids);
+        assertEquals(0, TopicReader.readCommitted(cfg.bootstrapServers, cfg.deadLettersTopic, DeadLetter.class).size());
+        assertTrue(checkpoints > 0, "checkpoints completed");
+
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(runDir.resolve("losses.csv"))) {
+            losses.add(Double.parseDouble(line.split(",")[1]));
+        }
+        assertEquals(2_000 / BATCH, losses.size(), "one step per full batch");
+        // The queue / support set (512 rows) is full after 16 steps; compare from then on.
+        double early = mean(losses.subList(16, 26));
+        double late = mean(losses.subList(losses.size() - 10, losses.size()));
+        assertTrue(late < early, "loss falls: " + early + " -> " + late);
+
+        try (SslTrainer t = new SslTrainer(cfg.trainer)) {
+            t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
+            assertEquals(losses.size(), t.step());
+            long filled = t.method() instanceof MoCoV2Plus m ? m.queue(0).filled() : ((Nnclr) t.method()).supportSet().filled();
+            assertEquals(512, filled, "queue / support set full");
+        }
+    }
+
+    @Test
+    void failoverAndBadInputLoseNothingAndDuplicateNothing(@TempDir Path runDir) throws Exception {
+        JobConfig cfg = config("failover", "mocov2", runDir);
+        cfg.checkpointIntervalMs = 500;
+        cfg.failAtStep = 25;
+        Map<byte[], String> bad = BadEvents.all();
+        Set<String> ids = produce(cfg, 1_500, new ArrayList<>(bad.keySet()));
+        runJob(cfg);
+
+        assertExactlyOneEmbeddingPerImage(cfg, ids);
+        List<DeadLetter> dead = TopicReader.readCommitted(cfg.bootstrapServers, cfg.deadLettersTopic, DeadLetter.class);
+        List<String> reasons = new ArrayList<>();
+        for (DeadLetter d : dead) {
+            reasons.add(d.getReason());
+            assertTrue(d.getMessage().length() > 0);
+            assertEquals(cfg.imagesTopic, d.getTopic());
+        }
+        List<String> expected = new ArrayList<>(bad.values());
+        Collections.sort(expected);
+        Collections.sort(reasons);
+        assertEquals(expected, reasons, "one dead letter per broken event, with its reason");
+        Set<String> originals = new HashSet<>();
+        dead.forEach(d -> originals.add(new String(d.getOriginal().array())));
+        for (byte[] b : bad.keySet()) {
+            assertTrue(originals.contains(new String(b)), "dead letter keeps the original bytes");
+        }
+
+        String events = Files.readString(runDir.resolve("trainer-events.log"));
+        assertTrue(events.contains("restored step="), "the trainer restarted from a checkpoint: " + events);
+        assertTrue(events.contains("verified=bitwise"), events);
+    }
+}
