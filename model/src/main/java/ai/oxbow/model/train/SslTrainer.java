@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.oxbow.model.encoder.Encoders;
@@ -93,6 +94,7 @@ public final class SslTrainer implements AutoCloseable {
      * @return the loss (NaN or infinite when the step was skipped)
      */
     public float train(float[] views1, float[] views2, int n) {
+        noGradOutsideCollector();
         long start = System.nanoTime();
         float loss;
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
@@ -128,6 +130,7 @@ public final class SslTrainer implements AutoCloseable {
 
     /** Backbone features of n clean images (inference mode: BatchNorm running statistics). */
     public float[] embed(float[] images, int n) {
+        noGradOutsideCollector();
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             return method.backbone().forward(input(batch, images, n), false).toFloatArray();
@@ -136,6 +139,15 @@ public final class SslTrainer implements AutoCloseable {
 
     public int embeddingDim() {
         return Encoders.dim(config.encoder());
+    }
+
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread
+     * that started the engine. Flink calls the trainer from its task thread, where in-place
+     * updates of parameters would otherwise be refused (or recorded).
+     */
+    private static void noGradOutsideCollector() {
+        JniUtils.setGradMode(false);
     }
 
     private NDArray input(NDManager batch, float[] pixels, int n) {

@@ -106,6 +106,18 @@ class SslTrainerTest {
     }
 
     @Test
+    void trainsOnAThreadOtherThanTheOneThatStartedTheEngine() throws Exception {
+        try (SslTrainer t = new SslTrainer(config("mocov2"))) {
+            float[] loss = new float[1];
+            Thread worker = new Thread(() -> loss[0] = trainOn(t, 0));
+            worker.start();
+            worker.join();
+            assertTrue(Float.isFinite(loss[0]));
+            assertEquals(1, t.step());
+        }
+    }
+
+    @Test
     void emaTargetMovesTowardOnlineButStaysDistinct() {
         try (SslTrainer t = new SslTrainer(config("mocov2"))) {
             MomentumPair pair = t.method().momentumPairs().get(0);

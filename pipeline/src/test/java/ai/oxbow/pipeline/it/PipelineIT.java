@@ -16,6 +16,7 @@ import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
+import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
@@ -66,8 +67,10 @@ class PipelineIT {
 
     static JobConfig config(String name, String method, Path runDir) throws Exception {
         HashMap<String, String> options = new HashMap<>();
-        options.put("queue_size", "512");
-        options.put("support_size", "512");
+        // Small buffers fill within two steps, so the loss trend is visible in a short run
+        // (a large MoCo queue keeps raising the loss while it fills with real keys).
+        options.put("queue_size", "64");
+        options.put("support_size", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
         JobConfig cfg = new JobConfig();
         cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 3, d.learningRate(), d.momentum(),
@@ -155,9 +158,9 @@ class PipelineIT {
         for (String line : Files.readAllLines(runDir.resolve("losses.csv"))) {
             losses.add(Double.parseDouble(line.split(",")[1]));
         }
-        assertEquals(2_000 / BATCH, losses.size(), "one step per full batch");
-        // The queue / support set (512 rows) is full after 16 steps; compare from then on.
-        double early = mean(losses.subList(16, 26));
+        assertTrue(losses.size() >= 2_000 / BATCH, "one step per batch: " + losses.size());
+        assertEquals("2000", TrainerSummary.read(runDir).get("images_trained"), "every image trained once");
+        double early = mean(losses.subList(4, 14));
         double late = mean(losses.subList(losses.size() - 10, losses.size()));
         assertTrue(late < early, "loss falls: " + early + " -> " + late);
 
@@ -165,7 +168,7 @@ class PipelineIT {
             t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
             assertEquals(losses.size(), t.step());
             long filled = t.method() instanceof MoCoV2Plus m ? m.queue(0).filled() : ((Nnclr) t.method()).supportSet().filled();
-            assertEquals(512, filled, "queue / support set full");
+            assertEquals(64, filled, "queue / support set full");
         }
     }
 
