@@ -84,6 +84,8 @@ public final class OxbowJob {
         DataStream<MicroBatch> batches = pairs
                 .transform("micro-batcher", TypeInformation.of(MicroBatch.class),
                         new MicroBatcher(cfg.batchSize, cfg.maxWaitMs))
+                // A chain of its own: augmentation runs in another thread while the trainer trains.
+                .startNewChain()
                 .setParallelism(1).setMaxParallelism(1).uid("micro-batcher");
 
         DataStream<EmbeddingEvent> embeddings = batches
