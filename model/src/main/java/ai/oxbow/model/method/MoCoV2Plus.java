@@ -85,7 +85,7 @@ public final class MoCoV2Plus extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2) {
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray q1 = Tensors.l2Normalize(projector.forward(backbone.forward(view1, true), true));
         NDArray q2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
         NDArray k1 = key(view1);

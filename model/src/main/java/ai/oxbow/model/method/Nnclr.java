@@ -68,7 +68,7 @@ public final class Nnclr extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2) {
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
         NDArray p1 = Tensors.l2Normalize(predictor.forward(z1, true));

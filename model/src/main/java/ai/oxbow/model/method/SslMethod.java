@@ -32,10 +32,19 @@ public abstract class SslMethod {
         return new float[] {1f, 1f};
     }
 
-    /** The loss of one step on two views (N, C, H, W), computed inside a gradient collector. */
-    public abstract NDArray loss(NDArray view1, NDArray view2);
+    /** Before the forward pass, outside autograd (e.g. re-normalise SwAV's prototypes). */
+    public void beforeStep(long step) {}
 
-    /** Updates buffers (queues, support sets) with what the last {@link #loss} computed. */
+    /**
+     * The loss of optimiser step {@code step} on two views (N, C, H, W), computed inside a
+     * gradient collector.
+     */
+    public abstract NDArray loss(NDArray view1, NDArray view2, long step);
+
+    /** After backward, before the optimiser (e.g. drop gradients of frozen prototypes). */
+    public void beforeUpdate(long step) {}
+
+    /** After the update: buffers (queues, support sets, centres) take what {@link #loss} computed. */
     public void afterStep() {}
 
     /** Rows written into each buffer (queue, support set), for metrics. */

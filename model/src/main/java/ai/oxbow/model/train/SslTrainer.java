@@ -17,7 +17,7 @@ import ai.oxbow.model.method.MomentumPair;
 import ai.oxbow.model.method.SslMethod;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.optim.Schedules;
-import ai.oxbow.model.optim.Sgd;
+import ai.oxbow.model.optim.Optimizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,7 @@ public final class SslTrainer implements AutoCloseable {
     private final TrainerConfig config;
     private final NDManager manager;
     private final SslMethod method;
-    private final Sgd optimizer;
+    private final Optimizer optimizer;
     private final List<NDArray> runningStats = new ArrayList<>();
     private final TrainerStats stats = new TrainerStats();
 
@@ -50,7 +50,7 @@ public final class SslTrainer implements AutoCloseable {
         for (Network net : method.online()) {
             trainable.addAll(net.trainable());
         }
-        this.optimizer = new Sgd(trainable, config.momentum(), config.weightDecay());
+        this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), config.weightDecay());
         for (Network net : method.networks()) {
             for (Pair<String, Parameter> p : net.parameters()) {
                 if (!p.getValue().requiresGradient()) {
@@ -102,15 +102,17 @@ public final class SslTrainer implements AutoCloseable {
             NDArray x1 = input(batch, views1, n);
             NDArray x2 = input(batch, views2, n);
             List<NDArray> statsBefore = runningStats.stream().map(NDArray::duplicate).toList();
+            method.beforeStep(stats.steps);
             try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray lossArray = method.loss(x1, x2);
+                NDArray lossArray = method.loss(x1, x2, stats.steps);
                 loss = lossArray.getFloat();
                 if (Float.isFinite(loss)) {
                     collector.backward(lossArray);
                 }
             }
             if (Float.isFinite(loss)) {
-                optimizer.step(learningRate());
+                method.beforeUpdate(stats.steps);
+                optimizer.step(learningRate(), stats.steps);
                 float tau = emaMomentum();
                 for (MomentumPair pair : method.momentumPairs()) {
                     pair.update(tau);

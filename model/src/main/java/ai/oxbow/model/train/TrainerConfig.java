@@ -10,6 +10,7 @@ import java.util.Map;
 /**
  * Everything that defines a trainer. Serializable so that it travels with the Flink job graph.
  *
+ * @param optimizer    sgd, lars or adamw
  * @param learningRate absolute peak learning rate (see {@link #defaults} for the batch scaling)
  * @param warmupSteps  linear warm-up length in optimiser steps
  * @param horizonSteps steps over which cosine schedules (LR, EMA momentum) run; they hold after
@@ -17,7 +18,7 @@ import java.util.Map;
  */
 public record TrainerConfig(
         String method, String encoder, int channels, int size, long seed,
-        float learningRate, float momentum, float weightDecay,
+        String optimizer, float learningRate, float momentum, float weightDecay,
         long warmupSteps, long horizonSteps, boolean cosine,
         float[] mean, float[] std, HashMap<String, String> methodOptions) implements Serializable {
 
@@ -26,14 +27,15 @@ public record TrainerConfig(
     public static final float[] FASHION_MNIST_STD = {0.3530f};
 
     /**
-     * Paper defaults for a method at a batch size: SGD momentum 0.9, weight decay 1e-4 (MoCo)
-     * or 1e-6 (NNCLR), peak LR = base * batch / 256 (linear scaling rule), 10 warm-up steps
-     * per 1,000 of horizon, constant LR after warm-up (an endless stream has no end to decay to).
+     * A method's published optimiser settings at a batch size: peak LR = base * batch / 256
+     * (linear scaling rule), 100 warm-up steps, a 10,000-step horizon, constant LR after warm-up
+     * (an endless stream has no end to decay to).
      */
     public static TrainerConfig defaults(String method, String encoder, int channels, int size, int batch) {
-        float lr = Methods.baseLearningRate(method) * batch / 256f;
-        float wd = method.equals("nnclr") ? 1e-6f : 1e-4f;
-        return new TrainerConfig(method, encoder, channels, size, 42L, lr, 0.9f, wd, 100, 10_000, false,
+        Methods.Defaults d = Methods.defaults(method);
+        float lr = d.baseLearningRate() * batch / 256f;
+        return new TrainerConfig(method, encoder, channels, size, 42L, d.optimizer(), lr, d.momentum(),
+                d.weightDecay(), 100, 10_000, false,
                 repeat(FASHION_MNIST_MEAN[0], channels), repeat(FASHION_MNIST_STD[0], channels), new HashMap<>());
     }
 
@@ -41,18 +43,23 @@ public record TrainerConfig(
         return new MethodOptions(Map.copyOf(methodOptions));
     }
 
+    public TrainerConfig withOptions(Map<String, String> options) {
+        return new TrainerConfig(method, encoder, channels, size, seed, optimizer, learningRate, momentum, weightDecay,
+                warmupSteps, horizonSteps, cosine, mean, std, new HashMap<>(options));
+    }
+
     public TrainerConfig withSchedule(float lr, long warmup, long horizon, boolean cosineDecay) {
-        return new TrainerConfig(method, encoder, channels, size, seed, lr, momentum, weightDecay,
+        return new TrainerConfig(method, encoder, channels, size, seed, optimizer, lr, momentum, weightDecay,
                 warmup, horizon, cosineDecay, mean, std, methodOptions);
     }
 
     public TrainerConfig withSeed(long newSeed) {
-        return new TrainerConfig(method, encoder, channels, size, newSeed, learningRate, momentum, weightDecay,
+        return new TrainerConfig(method, encoder, channels, size, newSeed, optimizer, learningRate, momentum, weightDecay,
                 warmupSteps, horizonSteps, cosine, mean, std, methodOptions);
     }
 
     public TrainerConfig withNormalization(float[] newMean, float[] newStd) {
-        return new TrainerConfig(method, encoder, channels, size, seed, learningRate, momentum, weightDecay,
+        return new TrainerConfig(method, encoder, channels, size, seed, optimizer, learningRate, momentum, weightDecay,
                 warmupSteps, horizonSteps, cosine, newMean, newStd, methodOptions);
     }
 

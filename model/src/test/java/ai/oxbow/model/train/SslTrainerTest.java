@@ -25,84 +25,11 @@ class SslTrainerTest {
     static final int BATCH = 16;
 
     static TrainerConfig config(String method) {
-        HashMap<String, String> options = new HashMap<>();
-        options.put(method.equals("nnclr") ? "support_size" : "queue_size", "40");
-        TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
-        return new TrainerConfig(d.method(), d.encoder(), d.channels(), d.size(), d.seed(), 0.05f,
-                d.momentum(), d.weightDecay(), 2, 100, true, d.mean(), d.std(), options);
+        return TestData.config(method);
     }
 
     private static float trainOn(SslTrainer trainer, long seed) {
-        float[][] v = TestData.views(BATCH, SIZE, 1, seed);
-        return trainer.train(v[0], v[1], BATCH);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"mocov2", "nnclr"})
-    void restoredTrainerContinuesBitForBit(String method) {
-        try (SslTrainer a = new SslTrainer(config(method))) {
-            for (int s = 0; s < 4; s++) {
-                trainOn(a, s);
-            }
-            byte[] checkpoint = a.snapshot();
-            try (SslTrainer b = new SslTrainer(config(method).withSeed(7))) {
-                assertFalse(java.util.Arrays.equals(checkpoint, b.snapshot()), "a fresh trainer differs");
-                b.restore(checkpoint);
-                assertArrayEquals(checkpoint, b.snapshot(), "restore is exact");
-                for (int s = 4; s < 7; s++) {
-                    float la = trainOn(a, s);
-                    float lb = trainOn(b, s);
-                    assertEquals(Float.floatToRawIntBits(la), Float.floatToRawIntBits(lb), "loss bits at step " + s);
-                }
-                assertArrayEquals(a.snapshot(), b.snapshot(), "state after 3 more steps");
-                assertEquals(7, b.step());
-            }
-        }
-    }
-
-    @Test
-    void stopGradientSideGetsNoGradientAndOnlineSideDoes() {
-        try (SslTrainer t = new SslTrainer(config("mocov2"))) {
-            MoCoV2Plus moco = (MoCoV2Plus) t.method();
-            float[][] v = TestData.views(BATCH, SIZE, 1, 1);
-            // Run the loss under a collector without stepping, then inspect gradients.
-            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch");
-                 ai.djl.training.GradientCollector gc = m.getEngine().newGradientCollector()) {
-                var x1 = m.create(v[0], new ai.djl.ndarray.types.Shape(BATCH, 1, SIZE, SIZE));
-                var x2 = m.create(v[1], new ai.djl.ndarray.types.Shape(BATCH, 1, SIZE, SIZE));
-                gc.backward(moco.loss(x1, x2));
-            }
-            for (MomentumPair pair : moco.momentumPairs()) {
-                for (Pair<String, Parameter> p : pair.target().parameters()) {
-                    assertFalse(p.getValue().getArray().hasGradient(), "target " + p.getKey() + " has a gradient");
-                }
-            }
-            for (Network net : moco.online()) {
-                double total = 0;
-                for (Pair<String, Parameter> p : net.trainable()) {
-                    total += p.getValue().getArray().getGradient().abs().sum().getFloat();
-                }
-                assertTrue(total > 0, net.name() + " received no gradient");
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"mocov2", "nnclr"})
-    void trainsWithoutNonFiniteValuesAndFillsBuffers(String method) {
-        try (SslTrainer t = new SslTrainer(config(method))) {
-            for (int s = 0; s < 20; s++) {
-                assertTrue(Float.isFinite(trainOn(t, s)), "loss at step " + s);
-            }
-            assertEquals(20, t.step());
-            long filled = t.method() instanceof MoCoV2Plus m ? m.queue(0).filled() : ((Nnclr) t.method()).supportSet().filled();
-            assertEquals(40, filled, "queue/support set full");
-            float[] emb = t.embed(TestData.views(4, SIZE, 1, 99)[0], 4);
-            assertEquals(4 * 256, emb.length);
-            for (float x : emb) {
-                assertTrue(Float.isFinite(x));
-            }
-        }
+        return TestData.trainOn(trainer, seed);
     }
 
     @Test

@@ -30,11 +30,9 @@ public final class JobOptions {
         if (!schedule.equals("cosine") && !schedule.equals("constant")) {
             throw new IllegalArgumentException("--schedule must be cosine or constant");
         }
-        if (!Methods.NAMES.contains(method)) {
-            throw new IllegalArgumentException("unknown method '" + method + "', expected one of " + Methods.NAMES);
-        }
+        String optimizer = a.get("optimizer", d.optimizer());
         return new TrainerConfig(method, d.encoder(), d.channels(), d.size(), a.getLong("seed", d.seed()),
-                (float) a.getDouble("lr", d.learningRate()), d.momentum(),
+                optimizer, (float) a.getDouble("lr", d.learningRate()), d.momentum(),
                 (float) a.getDouble("weight-decay", d.weightDecay()),
                 a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))), horizon,
                 schedule.equals("cosine"), d.mean(), d.std(), options);

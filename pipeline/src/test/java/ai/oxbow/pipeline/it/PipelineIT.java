@@ -73,7 +73,7 @@ class PipelineIT {
         options.put("support_size", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
         JobConfig cfg = new JobConfig();
-        cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 3, d.learningRate(), d.momentum(),
+        cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 3, d.optimizer(), d.learningRate(), d.momentum(),
                 d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
         cfg.bootstrapServers = kafka.bootstrapServers();
         cfg.imagesTopic = name + ".images";

@@ -1,0 +1,97 @@
+package ai.oxbow.model.method;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.util.Pair;
+import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TestData;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** What every method must do, checked for each selectable method. */
+class MethodContractTest {
+    static final List<String> METHODS = Methods.NAMES;
+
+    @ParameterizedTest
+    @FieldSource("METHODS")
+    void restoredTrainerContinuesBitForBit(String method) {
+        try (SslTrainer a = new SslTrainer(TestData.config(method))) {
+            for (int s = 0; s < 4; s++) {
+                TestData.trainOn(a, s);
+            }
+            byte[] checkpoint = a.snapshot();
+            try (SslTrainer b = new SslTrainer(TestData.config(method).withSeed(7))) {
+                assertFalse(Arrays.equals(checkpoint, b.snapshot()), "a fresh trainer differs");
+                b.restore(checkpoint);
+                assertArrayEquals(checkpoint, b.snapshot(), "restore is exact");
+                for (int s = 4; s < 7; s++) {
+                    float la = TestData.trainOn(a, s);
+                    float lb = TestData.trainOn(b, s);
+                    assertEquals(Float.floatToRawIntBits(la), Float.floatToRawIntBits(lb), "loss bits at step " + s);
+                }
+                assertArrayEquals(a.snapshot(), b.snapshot(), "state after 3 more steps");
+                assertEquals(7, b.step());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("METHODS")
+    void stopGradientSideGetsNoGradientAndOnlineSideDoes(String method) {
+        try (SslTrainer t = new SslTrainer(TestData.config(method))) {
+            SslMethod m = t.method();
+            float[][] v = TestData.views(TestData.BATCH, TestData.SIZE, 1, 1);
+            Shape shape = new Shape(TestData.BATCH, 1, TestData.SIZE, TestData.SIZE);
+            try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
+                m.beforeStep(0);
+                try (GradientCollector gc = nd.getEngine().newGradientCollector()) {
+                    gc.backward(m.loss(nd.create(v[0], shape), nd.create(v[1], shape), 0));
+                }
+            }
+            for (MomentumPair pair : m.momentumPairs()) {
+                for (Pair<String, Parameter> p : pair.target().parameters()) {
+                    assertFalse(p.getValue().getArray().hasGradient(), "target " + p.getKey() + " has a gradient");
+                }
+            }
+            for (Network net : m.online()) {
+                double total = 0;
+                for (Pair<String, Parameter> p : net.trainable()) {
+                    total += p.getValue().getArray().getGradient().abs().sum().getFloat();
+                }
+                assertTrue(total > 0, net.name() + " received no gradient");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("METHODS")
+    void fiftyStepsWithoutNonFiniteValuesAndBuffersFill(String method) {
+        try (SslTrainer t = new SslTrainer(TestData.config(method))) {
+            for (int s = 0; s < 50; s++) {
+                assertTrue(Float.isFinite(TestData.trainOn(t, s)), method + " loss at step " + s);
+            }
+            assertEquals(50, t.step());
+            for (Map.Entry<String, Long> fill : t.method().bufferFill().entrySet()) {
+                assertEquals(40, fill.getValue(), fill.getKey() + " full");
+            }
+            float[] emb = t.embed(TestData.views(4, TestData.SIZE, 1, 99)[0], 4);
+            assertEquals(4 * 256, emb.length);
+            for (float x : emb) {
+                assertTrue(Float.isFinite(x));
+            }
+        }
+    }
+}
