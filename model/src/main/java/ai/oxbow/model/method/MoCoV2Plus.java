@@ -34,6 +34,7 @@ public final class MoCoV2Plus extends SslMethod {
     private final List<MomentumPair> momentum;
     private final FeatureQueue[] queues = new FeatureQueue[2];
     private NDArray[] pendingKeys;
+    private NDArray projection;
 
     public MoCoV2Plus(MethodSetup setup) {
         params = Params.from(setup.options());
@@ -86,7 +87,9 @@ public final class MoCoV2Plus extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray q1 = Tensors.l2Normalize(projector.forward(backbone.forward(view1, true), true));
+        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        projection = z1.stopGradient();
+        NDArray q1 = Tensors.l2Normalize(z1);
         NDArray q2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
         NDArray k1 = key(view1);
         NDArray k2 = key(view2);
@@ -101,6 +104,11 @@ public final class MoCoV2Plus extends SslMethod {
         Network keyBackbone = momentum.get(0).target();
         Network keyProjector = momentum.get(1).target();
         return Tensors.l2Normalize(keyProjector.forward(keyBackbone.forward(view, true), true)).stopGradient();
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
     }
 
     @Override

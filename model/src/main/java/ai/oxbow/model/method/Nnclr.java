@@ -36,6 +36,7 @@ public final class Nnclr extends SslMethod {
     private final Network predictor;
     private final FeatureQueue support;
     private NDArray pendingProjections;
+    private NDArray projection;
 
     public Nnclr(MethodSetup setup) {
         params = Params.from(setup.options());
@@ -71,6 +72,7 @@ public final class Nnclr extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        projection = z1.stopGradient();
         NDArray p1 = Tensors.l2Normalize(predictor.forward(z1, true));
         NDArray p2 = Tensors.l2Normalize(predictor.forward(z2, true));
         NDArray n1 = Tensors.l2Normalize(z1).stopGradient();
@@ -90,6 +92,11 @@ public final class Nnclr extends SslMethod {
         }
         NDArray index = z.matMul(rows.transpose()).argMax(1);
         return rows.get(new NDIndex("{}", index));
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
     }
 
     @Override

@@ -41,6 +41,12 @@ public abstract class SslMethod {
      */
     public abstract NDArray loss(NDArray view1, NDArray view2, long step);
 
+    /**
+     * The online projections (N, D) of view 1 computed by the last {@link #loss}, detached; read
+     * by the trainer inside the same step for the collapse indicator.
+     */
+    public abstract NDArray lastProjection();
+
     /** After backward, before the optimiser (e.g. drop gradients of frozen prototypes). */
     public void beforeUpdate(long step) {}
 
