@@ -6,7 +6,9 @@ public final class Pixels {
 
     /**
      * 8-bit HWC samples to float CHW in [0, 1] with the target channel count: grey is
-     * replicated to colour, colour becomes grey with ITU-R 601 weights, alpha is dropped.
+     * replicated to colour, colour becomes grey with ITU-R 601 weights as PIL's
+     * {@code convert("L")} (0.299, 0.587, 0.114: a torchvision pipeline on PIL images sees
+     * these), alpha is dropped.
      */
     public static float[] toChw(byte[] hwc, int height, int width, int channels, int targetChannels) {
         if (channels < 1 || channels > 4 || hwc.length != height * width * channels) {
@@ -38,41 +40,13 @@ public final class Pixels {
     }
 
     /**
-     * Bilinear resampling (half-pixel centres, as torch's align_corners=False) of the box
-     * (top, left, boxH, boxW) of a CHW image to size x size.
+     * The whole image resized to size x size (the clean input for embeddings) with torchvision's
+     * antialiased bilinear {@link Resize}; the input itself when it already has that size.
      */
-    public static float[] cropResize(float[] chw, int channels, int height, int width,
-                                     double top, double left, double boxH, double boxW, int size) {
-        float[] out = new float[channels * size * size];
-        int plane = height * width;
-        double sy = boxH / size;
-        double sx = boxW / size;
-        for (int y = 0; y < size; y++) {
-            double fy = Math.min(Math.max(top + (y + 0.5) * sy - 0.5, 0), height - 1);
-            int y0 = (int) fy;
-            int y1 = Math.min(y0 + 1, height - 1);
-            double wy = fy - y0;
-            for (int x = 0; x < size; x++) {
-                double fx = Math.min(Math.max(left + (x + 0.5) * sx - 0.5, 0), width - 1);
-                int x0 = (int) fx;
-                int x1 = Math.min(x0 + 1, width - 1);
-                double wx = fx - x0;
-                for (int c = 0; c < channels; c++) {
-                    int o = c * plane;
-                    double top2 = chw[o + y0 * width + x0] * (1 - wx) + chw[o + y0 * width + x1] * wx;
-                    double bottom = chw[o + y1 * width + x0] * (1 - wx) + chw[o + y1 * width + x1] * wx;
-                    out[(c * size + y) * size + x] = (float) (top2 * (1 - wy) + bottom * wy);
-                }
-            }
-        }
-        return out;
-    }
-
-    /** The whole image resized to size x size (the clean input for embeddings). */
     public static float[] resize(float[] chw, int channels, int height, int width, int size) {
         if (height == size && width == size) {
             return chw;
         }
-        return cropResize(chw, channels, height, width, 0, 0, height, width, size);
+        return Resize.resize(new Chw(chw, channels, height, width), size, size).data();
     }
 }

@@ -22,13 +22,26 @@ public final class Knn {
     /** Top-1 accuracy of the test items against the memory items (rows of length dim). */
     public static double top1(float[] memory, int[] memoryLabels, float[] test, int[] testLabels,
                               int dim, int classes) {
+        long[] predicted = predict(memory, memoryLabels, test, dim, classes);
         int correct = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (predicted[i] == testLabels[i]) {
+                correct++;
+            }
+        }
+        return (double) correct / testLabels.length;
+    }
+
+    /** The predicted class of each test row. */
+    public static long[] predict(float[] memory, int[] memoryLabels, float[] test, int dim, int classes) {
+        int count = test.length / dim;
+        long[] out = new long[count];
         int chunk = 256;
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             NDArray mem = Tensors.l2Normalize(manager.create(memory, new Shape(memoryLabels.length, dim)));
             NDArray memOneHot = manager.create(memoryLabels).oneHot(classes, DataType.FLOAT32);
-            for (int start = 0; start < testLabels.length; start += chunk) {
-                int n = Math.min(chunk, testLabels.length - start);
+            for (int start = 0; start < count; start += chunk) {
+                int n = Math.min(chunk, count - start);
                 try (NDManager step = manager.newSubManager()) {
                     float[] rows = new float[n * dim];
                     System.arraycopy(test, start * dim, rows, 0, n * dim);
@@ -37,15 +50,10 @@ public final class Knn {
                     NDArray weights = top.get(0).div(TEMPERATURE).exp();
                     NDArray votes = memOneHot.get(new NDIndex("{}", top.get(1).flatten()))
                             .reshape(n, -1, classes).mul(weights.expandDims(2)).sum(new int[] {1});
-                    long[] predicted = votes.argMax(1).toLongArray();
-                    for (int i = 0; i < n; i++) {
-                        if (predicted[i] == testLabels[start + i]) {
-                            correct++;
-                        }
-                    }
+                    System.arraycopy(votes.argMax(1).toLongArray(), 0, out, start, n);
                 }
             }
         }
-        return (double) correct / testLabels.length;
+        return out;
     }
 }

@@ -1,5 +1,6 @@
 package ai.oxbow.model.loss;
 
+import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -16,7 +17,7 @@ public final class InfoNce {
     public static NDArray withQueue(NDArray q, NDArray k, NDArray queue, float temperature) {
         NDArray positive = q.mul(k).sum(new int[] {1}, true);
         NDArray negatives = q.matMul(queue.transpose());
-        NDArray logits = positive.concat(negatives, 1).div(temperature);
+        NDArray logits = Scalars.div(positive.concat(negatives, 1), temperature);
         return logits.logSoftmax(1).get(":, 0").neg().mean();
     }
 
@@ -25,7 +26,7 @@ public final class InfoNce {
      * and negative with every other b_j; loss = mean_i -log softmax(a_i.B^T / t)[i].
      */
     public static NDArray inBatch(NDArray anchors, NDArray positives, float temperature) {
-        NDArray logits = anchors.matMul(positives.transpose()).div(temperature);
+        NDArray logits = Scalars.div(anchors.matMul(positives.transpose()), temperature);
         long n = logits.getShape().get(0);
         NDArray diagonal = logits.getManager().eye((int) n);
         return logits.logSoftmax(1).mul(diagonal).sum(new int[] {1}).neg().mean();

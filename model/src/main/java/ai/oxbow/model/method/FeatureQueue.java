@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.train.StateVisitor;
 
 /**
- * A ring buffer of K feature rows updated first-in first-out: the MoCo negative queue and the
- * NNCLR support set. Rows, write pointer and fill count are trainer state.
+ * A ring buffer of K feature rows updated first-in first-out: the MoCo negative queue, the
+ * NNCLR support set, the SwAV queue and the Mean Shift memory bank. Rows, write pointer and
+ * fill count are trainer state.
  */
 public final class FeatureQueue {
     private final NDArray rows;
@@ -45,6 +46,11 @@ public final class FeatureQueue {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** The row the next enqueue writes first: once the queue is full, the oldest row. */
+    public long pointer() {
+        return pointer;
     }
 
     /** Writes the batch at the pointer, wrapping around; only the newest K rows are kept. */

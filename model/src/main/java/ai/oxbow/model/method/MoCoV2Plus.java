@@ -1,5 +1,6 @@
 package ai.oxbow.model.method;
 
+import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.InfoNce;
@@ -95,9 +96,8 @@ public final class MoCoV2Plus extends SslMethod {
         NDArray k2 = key(view2);
         pendingKeys = new NDArray[] {k1, k2};
         float t = params.temperature;
-        return InfoNce.withQueue(q1, k2, queues[1].all(), t)
-                .add(InfoNce.withQueue(q2, k1, queues[0].all(), t))
-                .div(2);
+        return Scalars.div(InfoNce.withQueue(q1, k2, queues[1].all(), t)
+                .add(InfoNce.withQueue(q2, k1, queues[0].all(), t)), 2);
     }
 
     private NDArray key(NDArray view) {

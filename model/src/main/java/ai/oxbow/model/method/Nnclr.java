@@ -1,5 +1,6 @@
 package ai.oxbow.model.method;
 
+import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.head.Mlp;
@@ -79,9 +80,8 @@ public final class Nnclr extends SslMethod {
         NDArray n2 = Tensors.l2Normalize(z2).stopGradient();
         pendingProjections = n1;
         float t = params.temperature;
-        return InfoNce.inBatch(nearestNeighbour(n1), p2, t)
-                .add(InfoNce.inBatch(nearestNeighbour(n2), p1, t))
-                .div(2);
+        return Scalars.div(InfoNce.inBatch(nearestNeighbour(n1), p2, t)
+                .add(InfoNce.inBatch(nearestNeighbour(n2), p1, t)), 2);
     }
 
     /** The support-set row with the highest cosine similarity to each (normalised) row of z. */

@@ -11,6 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.oxbow.model.encoder.Encoders;
+import ai.oxbow.model.eval.Collapse;
 import ai.oxbow.model.method.MethodSetup;
 import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MomentumPair;
@@ -37,6 +38,9 @@ public final class SslTrainer implements AutoCloseable {
     private final Optimizer optimizer;
     private final List<NDArray> runningStats = new ArrayList<>();
     private final TrainerStats stats = new TrainerStats();
+    /** The encoder that makes embeddings: a copy of the backbone taken at {@link #publish}. */
+    private final Network published;
+    private long publishedVersion;
 
     public SslTrainer(TrainerConfig config) {
         this.config = config;
@@ -51,6 +55,10 @@ public final class SslTrainer implements AutoCloseable {
             trainable.addAll(net.trainable());
         }
         this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), config.weightDecay());
+        this.published = new MethodSetup(manager, config.encoder(), config.channels(), config.size(), config.options())
+                .backbone("published");
+        published.freeze();
+        publish();
         for (Network net : method.networks()) {
             for (Pair<String, Parameter> p : net.parameters()) {
                 if (!p.getValue().requiresGradient()) {
@@ -117,6 +125,8 @@ public final class SslTrainer implements AutoCloseable {
                 for (MomentumPair pair : method.momentumPairs()) {
                     pair.update(tau);
                 }
+                stats.collapseStd = Collapse.std(method.lastProjection());
+                stats.projectionDim = method.lastProjection().getShape().get(1);
                 method.afterStep();
                 stats.recordStep(loss, n, System.nanoTime() - start);
             } else {
@@ -130,12 +140,32 @@ public final class SslTrainer implements AutoCloseable {
         return loss;
     }
 
-    /** Backbone features of n clean images (inference mode: BatchNorm running statistics). */
+    /** Makes the current backbone the published encoder; its version is the current step. */
+    public void publish() {
+        published.copyFrom(method.backbone());
+        publishedVersion = stats.steps;
+    }
+
+    /** Version (step) of the published encoder that {@link #embed} uses. */
+    public long publishedVersion() {
+        return publishedVersion;
+    }
+
+    /** Features of n clean images by the published encoder (inference mode: BatchNorm running statistics). */
     public float[] embed(float[] images, int n) {
+        return features(published, images, n);
+    }
+
+    /** Features by the backbone as it is now (for quality indicators on the training views). */
+    public float[] embedWithCurrent(float[] images, int n) {
+        return features(method.backbone(), images, n);
+    }
+
+    private float[] features(Network encoder, float[] images, int n) {
         noGradOutsideCollector();
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
-            return method.backbone().forward(input(batch, images, n), false).toFloatArray();
+            return encoder.forward(input(batch, images, n), false).toFloatArray();
         }
     }
 
@@ -172,6 +202,10 @@ public final class SslTrainer implements AutoCloseable {
                 state.tensor("network/" + p.getKey(), p.getValue().getArray());
             }
         }
+        for (Pair<String, Parameter> p : published.parameters()) {
+            state.tensor("network/" + p.getKey(), p.getValue().getArray());
+        }
+        publishedVersion = state.scalar("published/version", publishedVersion);
         optimizer.visit(state);
         method.visitBuffers(state);
         stats.visit(state);

@@ -8,6 +8,8 @@ public final class TrainerStats {
     // Wall-clock figures of this process only: not learned state, so not checkpointed.
     long imagesTimed;
     long trainNanos;
+    float collapseStd = Float.NaN;
+    long projectionDim;
     float lossFirst = Float.NaN;
     float lossLast = Float.NaN;
 
@@ -40,6 +42,16 @@ public final class TrainerStats {
 
     public float lossLast() {
         return lossLast;
+    }
+
+    /** Collapse indicator of the last step (see {@link ai.oxbow.model.eval.Collapse}); not state. */
+    public float collapseStd() {
+        return collapseStd;
+    }
+
+    /** The collapse indicator of healthy, spread-out projections: 1 / sqrt(d). */
+    public double healthyCollapseStd() {
+        return projectionDim == 0 ? Double.NaN : 1 / Math.sqrt(projectionDim);
     }
 
     /** Source images per second spent in training steps in this process (each image has two views). */

@@ -1,6 +1,7 @@
 package ai.oxbow.model.train;
 
-import ai.oxbow.model.augment.PairAugmenter;
+import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
@@ -38,7 +39,8 @@ public final class TestData {
 
     public static float[][] views(int batch, int size, int channels, long seed) {
         LabeledImages images = GeneratedImages.generate(batch, size, channels, seed);
-        PairAugmenter augmenter = new PairAugmenter(PairAugmenter.Params.DEFAULT, seed, size);
+        Augmenter augmenter = new Augmenter(Recipe.parse("mocov2", "none", size, channels,
+                java.util.Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0")), seed);
         int n = channels * size * size;
         float[][] views = {new float[batch * n], new float[batch * n]};
         for (int i = 0; i < batch; i++) {

@@ -1,6 +1,6 @@
 package ai.oxbow.pipeline.bench;
 
-import ai.oxbow.model.augment.PairAugmenter;
+import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
@@ -40,12 +40,12 @@ public final class BenchTrain {
         int warmup = a.getInt("warmup", 3);
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
         TrainerConfig config = JobOptions.trainer(a, 10_000, false);
+        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "none"), 1);
         a.checkAllUsed();
         int c = config.channels();
         int s = config.size();
         int pool = 4;
         LabeledImages images = GeneratedImages.generate(batch * pool, s, c, 1);
-        PairAugmenter augmenter = new PairAugmenter(PairAugmenter.Params.DEFAULT, 1, s);
         float[][][] views = new float[pool][2][batch * config.pixelsPerImage()];
         for (int b = 0; b < pool; b++) {
             for (int i = 0; i < batch; i++) {

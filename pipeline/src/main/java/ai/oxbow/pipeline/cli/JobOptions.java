@@ -1,10 +1,12 @@
 package ai.oxbow.pipeline.cli;
 
+import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.job.JobConfig;
 
 import java.util.HashMap;
+import java.util.Map;
 
 /** Command-line options shared by `demo`, `run` and `bench`: method, encoder, batch, schedule. */
 public final class JobOptions {
@@ -38,10 +40,25 @@ public final class JobOptions {
                 schedule.equals("cosine"), d.mean(), d.std(), options);
     }
 
+    /**
+     * The augmentation recipe: the method's paper recipe unless --augment names another. The
+     * trainer takes two views, so multicrop keeps its two global crops (local_crops=0) unless
+     * asked otherwise, which the job then refuses.
+     */
+    public static Recipe recipe(Args a, TrainerConfig trainer, String defaultPreset) {
+        String name = a.get("augment", Methods.defaults(trainer.method()).recipe());
+        Map<String, String> options = new HashMap<>(Recipe.parseOptions(a.get("augment-options", "")));
+        if (name.equals("multicrop")) {
+            options.putIfAbsent("local_crops", "0");
+        }
+        return Recipe.parse(name, a.get("augment-preset", defaultPreset), trainer.size(), trainer.channels(), options);
+    }
+
     /** Job options common to `demo` and `run`. */
-    public static JobConfig job(Args a, TrainerConfig trainer) {
+    public static JobConfig job(Args a, TrainerConfig trainer, String defaultPreset) {
         JobConfig cfg = new JobConfig();
         cfg.trainer = trainer;
+        cfg.augment = recipe(a, trainer, defaultPreset);
         cfg.batchSize = a.getInt("batch", 64);
         cfg.parallelism = a.getInt("parallelism", cfg.parallelism);
         cfg.maxWaitMs = a.getLong("max-wait-ms", cfg.maxWaitMs);
@@ -54,6 +71,11 @@ public final class JobOptions {
         cfg.progressIntervalMs = a.getLong("progress-interval-ms", cfg.progressIntervalMs);
         cfg.maxPixels = a.getLong("max-pixels", cfg.maxPixels);
         cfg.maxEncodedBytes = a.getInt("max-encoded-bytes", cfg.maxEncodedBytes);
+        cfg.publishEverySteps = a.getLong("publish-every-steps", cfg.publishEverySteps);
+        cfg.publishEveryMs = a.getLong("publish-every-ms", cfg.publishEveryMs);
+        cfg.collapseThreshold = a.getDouble("collapse-threshold", cfg.collapseThreshold);
+        cfg.holdOnCollapse = Boolean.parseBoolean(a.get("hold-on-collapse", String.valueOf(cfg.holdOnCollapse)));
+        cfg.classes = a.getInt("classes", cfg.classes);
         return cfg;
     }
 }

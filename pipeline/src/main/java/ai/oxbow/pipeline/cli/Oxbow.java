@@ -2,6 +2,7 @@ package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.pipeline.bench.BenchAugment;
 import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
@@ -28,6 +29,7 @@ public final class Oxbow {
               run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH] ...
               produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
               bench train  the trainer alone: --method --encoder --batch --steps --size --channels --threads
+              bench augment  augmentation alone: --recipe --preset --size --channels --images --threads --options
             See README.md for every option.""";
 
     private Oxbow() {}
@@ -71,14 +73,18 @@ public final class Oxbow {
     }
 
     private static void bench(String[] argv) {
-        if (argv.length < 2 || !argv[1].equals("train")) {
-            throw new IllegalArgumentException("usage: oxbow bench train [options]");
+        if (argv.length < 2 || !(argv[1].equals("train") || argv[1].equals("augment"))) {
+            throw new IllegalArgumentException("usage: oxbow bench {train,augment} [options]");
         }
-        BenchTrain.run(new Args(argv, 2));
+        if (argv[1].equals("train")) {
+            BenchTrain.run(new Args(argv, 2));
+        } else {
+            BenchAugment.run(new Args(argv, 2));
+        }
     }
 
     private static void run(Args a) throws Exception {
-        JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false));
+        JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false), "none");
         cfg.bootstrapServers = a.get("bootstrap", cfg.bootstrapServers);
         cfg.bounded = a.has("bounded");
         cfg.checkpointDir = a.get("checkpoint-dir", "file:///tmp/oxbow/checkpoints");

@@ -48,12 +48,12 @@ public final class Demo {
         int events = a.getInt("events", 20_000);
         int batch = a.getInt("batch", 64);
         TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, events / batch), true);
-        JobConfig cfg = JobOptions.job(a, trainerConfig);
+        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        JobConfig cfg = JobOptions.job(a, trainerConfig, Idx.available(data) ? "fashion-mnist" : "none");
         int webPort = a.getInt("web-port", 8081);
         String promPort = a.get("prometheus-port", "9249");
         Path runDir = Path.of(a.get("out", "runs/demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
-        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
         double rate = a.getDouble("rate", 0);
         a.checkAllUsed();
 
@@ -109,11 +109,13 @@ public final class Demo {
 
         try (SslTrainer trained = new SslTrainer(trainerConfig); SslTrainer initial = new SslTrainer(trainerConfig)) {
             trained.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
+            trained.publish();
             Map<String, String> stats = TrainerSummary.read(runDir);
             summary.put("steps", trained.step());
             summary.put("loss_first", trained.stats().lossFirst());
             summary.put("loss_last", trained.stats().lossLast());
             summary.put("train_images_per_s", Double.parseDouble(stats.get("train_images_per_s")));
+            summary.put("collapse_std", Double.parseDouble(stats.get("collapse_std")));
             log("evaluating: kNN (k=" + Knn.K + ", cosine, t=" + Knn.TEMPERATURE + ") of " + test.count()
                     + " test images against the " + train.count() + " streamed images");
             int classes = 10;

@@ -1,6 +1,6 @@
 package ai.oxbow.pipeline.job;
 
-import ai.oxbow.model.augment.PairAugmenter;
+import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.train.TrainerConfig;
 
 import java.io.Serializable;
@@ -27,11 +27,20 @@ public final class JobConfig implements Serializable {
     public long maxPixels = 4096L * 4096L;
     public int maxEncodedBytes = 8 * 1024 * 1024;
     public long augmentSeed = 1234;
-    public PairAugmenter.Params augment = PairAugmenter.Params.DEFAULT;
+    /** Augmentation recipe (views); see Recipe.parse. */
+    public Recipe augment;
     public TrainerConfig trainer;
     /** Directory for the final trainer state and trainer events (restores); optional. */
     public String runDir;
     public long progressIntervalMs = 5_000;
+    /** Publish the encoder that makes embeddings every K steps and/or every T ms (0 = off). */
+    public long publishEverySteps = 1;
+    public long publishEveryMs = 0;
+    /** Collapse alarm when collapse_std < threshold x 1/sqrt(d); hold versions while it is on. */
+    public double collapseThreshold = 0.1;
+    public boolean holdOnCollapse = true;
+    /** Label classes of the online kNN probe (Fashion-MNIST: 10). */
+    public int classes = 10;
     /** Test hook: fail the trainer once at this step (after a checkpoint); 0 = never. */
     public long failAtStep = 0;
     public int restartAttempts = 5;

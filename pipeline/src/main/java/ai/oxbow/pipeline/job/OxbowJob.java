@@ -1,6 +1,6 @@
 package ai.oxbow.pipeline.job;
 
-import ai.oxbow.model.augment.PairAugmenter;
+import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.pipeline.io.AvroRecordSerializer;
 import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.io.RawRecordDeserializer;
@@ -77,7 +77,7 @@ public final class OxbowJob {
                 .name("decode & validate").uid("decode");
 
         DataStream<TrainingPair> pairs = decoded
-                .map(new MakePairs(new PairAugmenter(cfg.augment, cfg.augmentSeed, cfg.trainer.size()),
+                .map(new MakePairs(new Augmenter(cfg.augment, cfg.augmentSeed),
                         cfg.trainer.channels(), cfg.trainer.size()))
                 .name("augmentation pairs").uid("pairs");
 
@@ -90,7 +90,9 @@ public final class OxbowJob {
 
         DataStream<EmbeddingEvent> embeddings = batches
                 .transform("trainer", new AvroTypeInfo<>(EmbeddingEvent.class), new TrainerOperator(cfg.trainer,
-                        new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs, cfg.failAtStep)))
+                        new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs, cfg.publishEverySteps,
+                                cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse, cfg.classes,
+                                cfg.failAtStep)))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
 
         embeddings.sinkTo(sink(cfg, cfg.embeddingsTopic, "embeddings",

@@ -8,7 +8,6 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -25,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The single stateful trainer (parallelism 1). For each micro-batch it embeds the clean images
@@ -36,19 +34,27 @@ import java.util.Map;
 public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent>
         implements OneInputStreamOperator<MicroBatch, EmbeddingEvent>, BoundedOneInput {
 
-    /** Where to report and what to inject; all optional. */
-    public record Options(String runDir, long progressIntervalMs, long failAtStep) implements java.io.Serializable {}
+    /**
+     * @param runDir             where CSV series, the final state and trainer events go (optional)
+     * @param publishEverySteps  publish the encoder for embeddings every K steps (0 = by time only)
+     * @param publishEveryMs     ... or every T ms (0 = by steps only)
+     * @param collapseThreshold  alarm when collapse_std falls below this fraction of 1/sqrt(d)
+     * @param holdOnCollapse     publish no new version while the alarm is on
+     * @param classes            label classes for the online kNN probe
+     * @param failAtStep         test hook: fail once at this step after a checkpoint (0 = never)
+     */
+    public record Options(String runDir, long progressIntervalMs, long publishEverySteps, long publishEveryMs,
+                          double collapseThreshold, boolean holdOnCollapse, int classes, long failAtStep)
+            implements java.io.Serializable {}
 
     private final TrainerConfig config;
     private final Options options;
     private transient SslTrainer trainer;
     private transient ListState<byte[]> trainerState;
-    private transient long lastProgress;
     private transient long checkpointsCompleted;
-    private transient float lastLoss = Float.NaN;
-    private transient Counter embedded;
+    private transient long lastPublishMs;
     private transient Counter untrained;
-    private transient java.io.BufferedWriter lossLog;
+    private transient TrainerMonitor monitor;
 
     public TrainerOperator(TrainerConfig config, Options options) {
         this.config = config;
@@ -80,23 +86,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
     @Override
     public void open() throws Exception {
         super.open();
-        MetricGroup metrics = getMetricGroup().addGroup("oxbow");
-        metrics.gauge("loss", () -> lastLoss);
-        metrics.gauge("step", () -> trainer.step());
-        metrics.gauge("model_version", () -> trainer.step());
-        metrics.gauge("learning_rate", () -> trainer.learningRate());
-        metrics.gauge("train_images_per_s", () -> trainer.stats().imagesPerSecond());
-        for (String buffer : trainer.method().bufferFill().keySet()) {
-            metrics.gauge(buffer + "_fill", () -> trainer.method().bufferFill().get(buffer));
-        }
-        embedded = metrics.counter("images_embedded");
-        untrained = metrics.counter("images_untrained");
-        lastProgress = System.currentTimeMillis();
-        if (options.runDir() != null) {
-            Path dir = Files.createDirectories(Path.of(options.runDir()));
-            lossLog = Files.newBufferedWriter(dir.resolve("losses.csv"), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        }
+        monitor = new TrainerMonitor(getMetricGroup(), trainer, options);
+        untrained = getMetricGroup().addGroup("oxbow").counter("images_untrained");
+        lastPublishMs = System.currentTimeMillis();
     }
 
     @Override
@@ -112,16 +104,34 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
             System.arraycopy(items[i].view1, 0, view1, i * pixels, pixels);
             System.arraycopy(items[i].view2, 0, view2, i * pixels, pixels);
         }
-        emitEmbeddings(items, trainer.embed(clean, n));
+        float[] vectors = trainer.embed(clean, n);
+        emitEmbeddings(items, vectors);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = items[i].label;
+        }
+        monitor.embedded(vectors, labels);
         // BatchNorm needs two samples; a lone straggler is embedded but not trained.
         if (n >= 2) {
-            lastLoss = trainer.train(view1, view2, n);
-            logLoss();
+            monitor.trained(trainer.train(view1, view2, n));
+            maybePublish();
+            monitor.maybeReport(view1, view2, n, pixels);
         } else {
             untrained.inc(n);
         }
         maybeFail();
-        maybeReportProgress();
+    }
+
+    /** A new encoder version every K steps or T ms, unless the collapse alarm holds it. */
+    private void maybePublish() {
+        long now = System.currentTimeMillis();
+        boolean due = (options.publishEverySteps() > 0
+                && trainer.step() - trainer.publishedVersion() >= options.publishEverySteps())
+                || (options.publishEveryMs() > 0 && now - lastPublishMs >= options.publishEveryMs());
+        if (due && !(monitor.alarm() && options.holdOnCollapse())) {
+            trainer.publish();
+            lastPublishMs = now;
+        }
     }
 
     private void emitEmbeddings(TrainingPair[] items, float[] vectors) {
@@ -134,23 +144,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
             output.collect(new StreamRecord<>(EmbeddingEvent.newBuilder()
                     .setImageId(items[i].id)
                     .setEventTime(Instant.ofEpochMilli(items[i].eventTime))
-                    .setModelVersion(trainer.step())
+                    .setModelVersion(trainer.publishedVersion())
                     .setMethod(config.method())
                     .setEncoderName(config.encoder())
                     .setVector(vector)
                     .build(), items[i].eventTime));
-        }
-        embedded.inc(items.length);
-    }
-
-    /** One CSV line per step (step, loss, learning rate) in the run directory, for plots and tests. */
-    private void logLoss() {
-        if (lossLog != null) {
-            try {
-                lossLog.write(trainer.step() + "," + lastLoss + "," + trainer.learningRate() + "\n");
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
         }
     }
 
@@ -162,27 +160,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
         }
     }
 
-    private void maybeReportProgress() {
-        long now = System.currentTimeMillis();
-        if (now - lastProgress >= options.progressIntervalMs()) {
-            lastProgress = now;
-            StringBuilder line = new StringBuilder(String.format(
-                    "progress steps=%d images_trained=%d loss=%.4f lr=%.4f train_images_per_s=%.1f",
-                    trainer.step(), trainer.stats().imagesTrained(), lastLoss, trainer.learningRate(),
-                    trainer.stats().imagesPerSecond()));
-            for (Map.Entry<String, Long> b : trainer.method().bufferFill().entrySet()) {
-                line.append(' ').append(b.getKey()).append('=').append(b.getValue());
-            }
-            System.err.println(line);
-        }
-    }
-
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        if (lossLog != null) {
-            lossLog.flush();
-        }
+        monitor.flush();
         trainerState.update(List.of(trainer.snapshot()));
     }
 
@@ -199,6 +180,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
             Path dir = Path.of(options.runDir());
             Files.createDirectories(dir);
             Path tmp = dir.resolve("final-state.bin.tmp");
+            trainer.publish();
             Files.write(tmp, trainer.snapshot());
             Files.move(tmp, dir.resolve("final-state.bin"), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
@@ -218,9 +200,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
 
     @Override
     public void close() throws Exception {
-        if (lossLog != null) {
-            lossLog.close();
-            lossLog = null;
+        if (monitor != null) {
+            monitor.close();
+            monitor = null;
         }
         if (trainer != null) {
             trainer.close();

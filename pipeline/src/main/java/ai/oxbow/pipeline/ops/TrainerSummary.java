@@ -27,6 +27,7 @@ public final class TrainerSummary {
         p.setProperty("loss_first", String.valueOf(s.lossFirst()));
         p.setProperty("loss_last", String.valueOf(s.lossLast()));
         p.setProperty("train_images_per_s", String.valueOf(s.imagesPerSecond()));
+        p.setProperty("collapse_std", String.valueOf(s.collapseStd()));
         try (Writer w = Files.newBufferedWriter(dir.resolve(FILE))) {
             p.store(w, "Oxbow trainer summary");
         }

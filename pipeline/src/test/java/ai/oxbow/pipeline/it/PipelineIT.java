@@ -3,7 +3,9 @@ package ai.oxbow.pipeline.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
+import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MoCoV2Plus;
 import ai.oxbow.model.method.Nnclr;
 import ai.oxbow.model.train.SslTrainer;
@@ -75,6 +77,7 @@ class PipelineIT {
         JobConfig cfg = new JobConfig();
         cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 3, d.optimizer(), d.learningRate(), d.momentum(),
                 d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
+        cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
         cfg.bootstrapServers = kafka.bootstrapServers();
         cfg.imagesTopic = name + ".images";
         cfg.embeddingsTopic = name + ".embeddings";

@@ -1,0 +1,335 @@
+package ai.oxbow.model.augment;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An augmentation recipe: the parameters of every view, so that asymmetric recipes (BYOL) and
+ * multi-crop are plain lists. View {@code i} of an image is drawn with {@code views().get(i)} in
+ * torchvision's order: RandomResizedCrop, RandomHorizontalFlip, RandomApply(ColorJitter),
+ * RandomGrayscale, RandomApply(GaussianBlur), RandomSolarize (see {@link Augmenter}).
+ *
+ * <h2>Named recipes</h2>
+ * {@code S} is the trainer's input size. Crops take ratios 3/4 to 4/3 and blur sigmas 0.1 to 2
+ * with a kernel of a tenth of the view size made odd ({@link GaussianBlur#kernelSizeFor}).
+ * <ul>
+ * <li>{@code simclr}: SimCLR (Chen et al. 2020, appendix A): two views; crop scale 0.08 to 1,
+ * flip 0.5, ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 (colour strength 0.5, the setting of
+ * SimCLR's CIFAR-10 command; its ImageNet runs use strength 1:
+ * {@code brightness=0.8,contrast=0.8,saturation=0.8,hue=0.2}), grayscale 0.2, blur 0.5.</li>
+ * <li>{@code mocov2}: MoCo v2 (Chen et al. 2020, "Improved Baselines with Momentum Contrastive
+ * Learning"): as simclr with crop scale 0.2 to 1.</li>
+ * <li>{@code byol}: BYOL (Grill et al. 2020, appendix B, table 6), asymmetric: crop 0.08 to 1,
+ * flip 0.5, ColorJitter(0.4, 0.4, 0.2, 0.1) with p 0.8, grayscale 0.2; view 0 always blurred
+ * and never solarized, view 1 blurred with p 0.1 and solarized with p 0.2 (threshold 0.5).</li>
+ * <li>{@code multicrop}: SwAV's multi-crop (Caron et al. 2020; facebookresearch/swav
+ * {@code --size_crops 224 96 --nmb_crops 2 6 --min_scale_crops 0.14 0.05 --max_scale_crops 1 0.14}):
+ * views 0 and 1 global at {@code S} with crop scale 0.14 to 1, then {@code local_crops} (6)
+ * local views at {@code round(S * 96 / 224)} with scale 0.05 to 0.14; colours as SwAV's
+ * {@code get_color_distortion(s=1)}: ColorJitter(0.8, 0.8, 0.8, 0.2) with p 0.8, grayscale
+ * 0.2, blur 0.5; flip 0.5. DINO's defaults differ (global 0.4 to 1, eight locals at 0.05 to
+ * 0.4): {@code global.scale=0.4:1,local.scale=0.05:0.4,local_crops=8}.</li>
+ * </ul>
+ *
+ * <h2>Options</h2>
+ * {@link #parse} applies, in this order, the recipe, the input {@link Preset}, the channel count
+ * (one channel: saturation, hue and grayscale off, as torchvision makes them no-ops on grey
+ * images) and the caller's options. Option keys, with ranges written {@code min:max}:
+ * <table>
+ * <caption>View options</caption>
+ * <tr><th>key</th><th>meaning</th></tr>
+ * <tr><td>size</td><td>output side in pixels</td></tr>
+ * <tr><td>scale</td><td>crop area fraction range, e.g. {@code 0.08:1}</td></tr>
+ * <tr><td>ratio</td><td>crop aspect ratio range, e.g. {@code 0.75:1.3333}</td></tr>
+ * <tr><td>flip</td><td>horizontal flip probability</td></tr>
+ * <tr><td>jitter</td><td>ColorJitter probability</td></tr>
+ * <tr><td>brightness, contrast, saturation</td><td>jitter strengths x: factors in [max(0, 1 - x), 1 + x]; 0 = off</td></tr>
+ * <tr><td>hue</td><td>jitter hue strength h in [0, 0.5]: shift in [-h, h]; 0 = off</td></tr>
+ * <tr><td>grayscale</td><td>RandomGrayscale probability</td></tr>
+ * <tr><td>blur</td><td>Gaussian blur probability</td></tr>
+ * <tr><td>blur_kernel</td><td>odd kernel size; 0 = a tenth of {@code size}, made odd</td></tr>
+ * <tr><td>blur_sigma</td><td>sigma range, e.g. {@code 0.1:2}</td></tr>
+ * <tr><td>solarize</td><td>solarization probability</td></tr>
+ * <tr><td>solarize_threshold</td><td>pixels at or above it are inverted (0.5)</td></tr>
+ * </table>
+ * A key applies to every view; {@code viewN.key} to view N only, {@code global.key} to views 0
+ * and 1, {@code local.key} to views 2 and on; the more specific prefix wins whatever the order.
+ * One recipe-level key: {@code local_crops}, the number of local views of {@code multicrop}.
+ * On the command line, options are one string {@code key=value,key=value} ({@link #parseOptions}).
+ */
+public record Recipe(String name, List<Recipe.View> views) implements Serializable {
+    public static final List<String> NAMES = List.of("simclr", "mocov2", "byol", "multicrop");
+
+    /** SwAV's local crops per image. */
+    private static final int LOCAL_CROPS = 6;
+
+    public Recipe {
+        if (views.isEmpty()) {
+            throw new IllegalArgumentException("a recipe needs at least one view");
+        }
+        views = List.copyOf(views);
+    }
+
+    /**
+     * A named recipe adapted to the data and the caller's options.
+     *
+     * @param name     one of {@link #NAMES}
+     * @param preset   an input preset name ({@link Preset#parse}); null or "none" for none
+     * @param size     the trainer's input size (the global views' side)
+     * @param channels the trainer's channels, 1 or 3
+     * @param options  option keys as documented on this class
+     */
+    public static Recipe parse(String name, String preset, int size, int channels, Map<String, String> options) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("augmentation takes 1 or 3 channels, not " + channels);
+        }
+        Map<String, String> rest = new LinkedHashMap<>(options);
+        String localCrops = rest.remove("local_crops");
+        if (localCrops != null && !name.equals("multicrop")) {
+            throw new IllegalArgumentException("local_crops is an option of the multicrop recipe only");
+        }
+        View base = new View(size, 0.08, 1, 3.0 / 4, 4.0 / 3, 0.5, 0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1),
+                0.2, 0.5, 0, 0.1, 2.0, 0, 0.5);
+        List<View> views = switch (name) {
+            case "simclr" -> List.of(base, base);
+            case "mocov2" -> Collections.nCopies(2, base.with(Map.of("scale", "0.2:1")));
+            case "byol" -> {
+                View both = base.with(Map.of("saturation", "0.2"));
+                yield List.of(both.with(Map.of("blur", "1")), both.with(Map.of("blur", "0.1", "solarize", "0.2")));
+            }
+            case "multicrop" -> {
+                View global = base.with(Map.of("scale", "0.14:1", "brightness", "0.8", "contrast", "0.8",
+                        "saturation", "0.8", "hue", "0.2"));
+                View local = global.with(Map.of("size", String.valueOf(Math.max(1, Math.round(size * 96f / 224))),
+                        "scale", "0.05:0.14"));
+                List<View> all = new ArrayList<>(List.of(global, global));
+                all.addAll(Collections.nCopies(localCrops == null ? LOCAL_CROPS : parseInt("local_crops", localCrops),
+                        local));
+                yield all;
+            }
+            default -> throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (one of "
+                    + String.join(", ", NAMES) + ")");
+        };
+        views = override(views, Preset.parse(preset).options());
+        if (channels == 1) {
+            views = override(views, Map.of("saturation", "0", "hue", "0", "grayscale", "0"));
+        }
+        return new Recipe(name, override(views, rest));
+    }
+
+    /** {@code key=value,key=value} (blank for none) as an ordered map. */
+    public static Map<String, String> parseOptions(String spec) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return options;
+        }
+        for (String item : spec.split(",")) {
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("augmentation option '" + item + "' is not key=value");
+            }
+            options.put(item.substring(0, eq).trim(), item.substring(eq + 1).trim());
+        }
+        return options;
+    }
+
+    /** Applies options with prefixes in order of specificity: none, then global/local, then viewN. */
+    private static List<View> override(List<View> views, Map<String, String> options) {
+        List<View> out = new ArrayList<>(views);
+        for (int level = 0; level < 3; level++) {
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                int dot = e.getKey().indexOf('.');
+                String selector = dot < 0 ? "" : e.getKey().substring(0, dot);
+                if (specificity(selector) != level) {
+                    continue;
+                }
+                String key = e.getKey().substring(dot + 1);
+                boolean any = false;
+                for (int i = 0; i < out.size(); i++) {
+                    if (selects(selector, i)) {
+                        out.set(i, out.get(i).with(Map.of(key, e.getValue())));
+                        any = true;
+                    }
+                }
+                if (!any) {
+                    throw new IllegalArgumentException("augmentation option '" + e.getKey() + "' selects no view of "
+                            + out.size());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int specificity(String selector) {
+        if (selector.isEmpty()) {
+            return 0;
+        }
+        if (selector.equals("global") || selector.equals("local")) {
+            return 1;
+        }
+        if (selector.matches("view[0-9]+")) {
+            return 2;
+        }
+        throw new IllegalArgumentException("unknown augmentation option prefix '" + selector
+                + ".' (viewN., global. or local.)");
+    }
+
+    private static boolean selects(String selector, int view) {
+        return switch (selector) {
+            case "" -> true;
+            case "global" -> view < 2;
+            case "local" -> view >= 2;
+            default -> view == Integer.parseInt(selector.substring(4));
+        };
+    }
+
+    private static int parseInt(String key, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("augmentation option " + key + " needs an integer, not '" + value + "'");
+        }
+    }
+
+    /**
+     * The parameters of one view (probabilities in [0, 1]; option keys in the class comment).
+     *
+     * @param blurKernel odd kernel size, or 0 for {@link GaussianBlur#kernelSizeFor}(size)
+     */
+    public record View(int size, double minScale, double maxScale, double minRatio, double maxRatio,
+                       double flip, double jitter, ColorJitter colorJitter, double grayscale,
+                       double blur, int blurKernel, double minSigma, double maxSigma,
+                       double solarize, double solarizeThreshold) implements Serializable {
+
+        public View {
+            if (size < 1 || !(minScale > 0 && minScale <= maxScale) || !(minRatio > 0 && minRatio <= maxRatio)
+                    || blurKernel < 0 || (blurKernel > 0 && blurKernel % 2 == 0)
+                    || !(minSigma > 0 && minSigma <= maxSigma) || !(solarizeThreshold >= 0 && solarizeThreshold <= 1)) {
+                throw new IllegalArgumentException("bad augmentation view: size " + size + ", scale " + minScale
+                        + ":" + maxScale + ", ratio " + minRatio + ":" + maxRatio + ", blur_kernel " + blurKernel
+                        + ", blur_sigma " + minSigma + ":" + maxSigma + ", solarize_threshold " + solarizeThreshold);
+            }
+            for (double p : new double[] {flip, jitter, grayscale, blur, solarize}) {
+                if (!(p >= 0 && p <= 1)) {
+                    throw new IllegalArgumentException("augmentation probability " + p + " is not in [0, 1]");
+                }
+            }
+        }
+
+        /** The blur kernel size used for this view. */
+        public int kernelSize() {
+            return blurKernel > 0 ? blurKernel : GaussianBlur.kernelSizeFor(size);
+        }
+
+        /** This view with the given option keys changed. */
+        public View with(Map<String, String> options) {
+            Fields f = new Fields(this);
+            options.forEach(f::set);
+            return f.build();
+        }
+    }
+
+    /** A mutable copy of a view's parameters, to change some by option key. */
+    private static final class Fields {
+        int size;
+        double minScale;
+        double maxScale;
+        double minRatio;
+        double maxRatio;
+        double flip;
+        double jitter;
+        double brightness;
+        double contrast;
+        double saturation;
+        double hue;
+        double grayscale;
+        double blur;
+        int blurKernel;
+        double minSigma;
+        double maxSigma;
+        double solarize;
+        double solarizeThreshold;
+
+        Fields(View v) {
+            size = v.size();
+            minScale = v.minScale();
+            maxScale = v.maxScale();
+            minRatio = v.minRatio();
+            maxRatio = v.maxRatio();
+            flip = v.flip();
+            jitter = v.jitter();
+            brightness = v.colorJitter().brightness();
+            contrast = v.colorJitter().contrast();
+            saturation = v.colorJitter().saturation();
+            hue = v.colorJitter().hue();
+            grayscale = v.grayscale();
+            blur = v.blur();
+            blurKernel = v.blurKernel();
+            minSigma = v.minSigma();
+            maxSigma = v.maxSigma();
+            solarize = v.solarize();
+            solarizeThreshold = v.solarizeThreshold();
+        }
+
+        View build() {
+            return new View(size, minScale, maxScale, minRatio, maxRatio, flip, jitter,
+                    new ColorJitter(brightness, contrast, saturation, hue), grayscale, blur, blurKernel,
+                    minSigma, maxSigma, solarize, solarizeThreshold);
+        }
+
+        void set(String key, String value) {
+            switch (key) {
+                case "size" -> size = parseInt(key, value);
+                case "scale" -> {
+                    double[] r = range(key, value);
+                    minScale = r[0];
+                    maxScale = r[1];
+                }
+                case "ratio" -> {
+                    double[] r = range(key, value);
+                    minRatio = r[0];
+                    maxRatio = r[1];
+                }
+                case "flip" -> flip = number(key, value);
+                case "jitter" -> jitter = number(key, value);
+                case "brightness" -> brightness = number(key, value);
+                case "contrast" -> contrast = number(key, value);
+                case "saturation" -> saturation = number(key, value);
+                case "hue" -> hue = number(key, value);
+                case "grayscale" -> grayscale = number(key, value);
+                case "blur" -> blur = number(key, value);
+                case "blur_kernel" -> blurKernel = parseInt(key, value);
+                case "blur_sigma" -> {
+                    double[] r = range(key, value);
+                    minSigma = r[0];
+                    maxSigma = r[1];
+                }
+                case "solarize" -> solarize = number(key, value);
+                case "solarize_threshold" -> solarizeThreshold = number(key, value);
+                default -> throw new IllegalArgumentException("unknown augmentation option '" + key + "'");
+            }
+        }
+
+        private static double number(String key, String value) {
+            try {
+                return Double.parseDouble(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("augmentation option " + key + " needs a number, not '"
+                        + value + "'");
+            }
+        }
+
+        private static double[] range(String key, String value) {
+            String[] ends = value.split(":");
+            if (ends.length != 2) {
+                throw new IllegalArgumentException("augmentation option " + key + " needs min:max, not '"
+                        + value + "'");
+            }
+            return new double[] {number(key, ends[0]), number(key, ends[1])};
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.oxbow.model.head.Mlp;
+import ai.oxbow.model.loss.BarlowTwinsLoss;
+import ai.oxbow.model.nd.Network;
+
+import java.util.List;
+
+/**
+ * Barlow Twins (Zbontar et al., 2021, "Barlow Twins: Self-Supervised Learning via Redundancy
+ * Reduction"): one network, no target, no buffer; the cross-correlation of the two views'
+ * projections is driven to the identity by {@link BarlowTwinsLoss}.
+ */
+public final class BarlowTwins extends SslMethod {
+
+    /**
+     * solo-learn's CIFAR recipe (scripts/pretrain/cifar/barlow.yaml): a 3-layer 2048-2048-2048
+     * projector (the paper's ImageNet one is 8192 wide, too heavy for a CPU), lambda = 0.0051
+     * (paper) and scale_loss = 0.1 (the recipe its LARS learning rate was tuned with).
+     */
+    public record Params(float lambda, float scaleLoss, int projectorHidden, int projectorOut) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getFloat("lambda", 0.0051f), o.getFloat("scale_loss", 0.1f),
+                    o.getInt("projector_hidden", 2048), o.getInt("projector_out", 2048));
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private NDArray projection;
+
+    public BarlowTwins(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector",
+                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
+                setup.featureDim());
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public String name() {
+        return "barlow";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector);
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
+        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        projection = z1.stopGradient();
+        return BarlowTwinsLoss.of(z1, z2, params.lambda, params.scaleLoss);
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
+    }
+}

@@ -1,0 +1,86 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.oxbow.model.loss.NtXent;
+import ai.oxbow.model.nd.Network;
+
+import java.util.List;
+
+/**
+ * SimCLR (Chen et al., 2020, "A Simple Framework for Contrastive Learning of Visual
+ * Representations"): one encoder and an MLP projector g on both views, NT-Xent over the 2N
+ * views of the batch (each view's positive is the other view of its image, the other 2N - 2
+ * views are negatives). No target network, no buffer.
+ */
+public final class SimClr extends SslMethod {
+
+    /**
+     * solo-learn's CIFAR defaults (scripts/pretrain/cifar/simclr.yaml): t = 0.2 (the paper uses
+     * 0.1 to 0.5 depending on batch size and data set), projector d-2048-256.
+     */
+    public record Params(float temperature, int projectorHidden, int projectorOut) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getFloat("temperature", 0.2f), o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 256));
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private NDArray projection;
+
+    public SimClr(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector", projector(params), setup.featureDim());
+    }
+
+    /**
+     * g(h) = W2 ReLU(W1 h) (Sec. 2.1): no BatchNorm, as in the paper's equation and solo-learn's
+     * SimCLR (the TPU reference code adds BN to both layers); {@code Mlp} always puts BN in its
+     * hidden layers, so the head is built here.
+     */
+    private static Block projector(Params p) {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(p.projectorHidden).build())
+                .add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(p.projectorOut).build());
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public String name() {
+        return "simclr";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector);
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
+        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        projection = z1.stopGradient();
+        return NtXent.loss(z1, z2, params.temperature);
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
+    }
+}

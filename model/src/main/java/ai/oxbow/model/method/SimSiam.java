@@ -1,0 +1,95 @@
+package ai.oxbow.model.method;
+
+import ai.oxbow.model.nd.Scalars;
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.norm.BatchNorm;
+import ai.oxbow.model.head.Mlp;
+import ai.oxbow.model.loss.NegativeCosine;
+import ai.oxbow.model.nd.Network;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * SimSiam (Chen and He, 2021, "Exploring Simple Siamese Representation Learning"): one encoder
+ * (backbone + projector) on both views and a predictor h; the loss is
+ * D(p1, sg(z2)) / 2 + D(p2, sg(z1)) / 2 (eq. 4) with {@link NegativeCosine}. No negatives, no
+ * momentum encoder, no buffer: the stop-gradient alone prevents collapse.
+ */
+public final class SimSiam extends SslMethod {
+
+    /**
+     * The paper's ImageNet baseline (Sec. 3, "Baseline settings", and the official builder.py):
+     * a 3-layer 2048-d projector with BN on every layer including the output, a 2048-512-2048
+     * bottleneck predictor. The paper's CIFAR setting (App. D) uses a 2-layer projector:
+     * {@code projector_layers=2}.
+     */
+    public record Params(int projectorLayers, int projectorHidden, int projectorOut, int predictorHidden) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getInt("projector_layers", 3), o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 2048), o.getInt("predictor_hidden", 512));
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private final Network predictor;
+    private NDArray projection;
+
+    public SimSiam(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector", projector(params), setup.featureDim());
+        predictor = setup.head("predictor",
+                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
+    }
+
+    /**
+     * Hidden layers Linear-BN-ReLU, then Linear and a BatchNorm without scale and shift, as
+     * the official code's BatchNorm1d(dim, affine=False) on the output fc.
+     */
+    private static Block projector(Params p) {
+        int[] hidden = new int[p.projectorLayers - 1];
+        Arrays.fill(hidden, p.projectorHidden);
+        return new SequentialBlock()
+                .add(Mlp.build(hidden, p.projectorOut, false))
+                .add(BatchNorm.builder().optCenter(false).optScale(false).build());
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public String name() {
+        return "simsiam";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector, predictor);
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
+        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        projection = z1.stopGradient();
+        NDArray p1 = predictor.forward(z1, true);
+        NDArray p2 = predictor.forward(z2, true);
+        return Scalars.div(NegativeCosine.loss(p1, z2).add(NegativeCosine.loss(p2, z1)), 2);
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
+    }
+}

@@ -1,0 +1,154 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.core.Linear;
+import ai.oxbow.model.head.Mlp;
+import ai.oxbow.model.loss.SinkhornKnopp;
+import ai.oxbow.model.loss.SwappedPrediction;
+import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.train.StateVisitor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SwAV (Caron et al., 2020, "Unsupervised Learning of Visual Features by Contrasting Cluster
+ * Assignments"): l2-normalised projections z are scored against K trainable unit-norm prototypes,
+ * each view's scores give balanced soft codes by Sinkhorn-Knopp (no gradient), and each view
+ * predicts the other's codes ({@link SwappedPrediction}). As in the official main_swav.py, the
+ * prototypes are re-normalised before every step and their gradients are dropped for the first
+ * {@code freeze_prototypes_steps} steps.
+ *
+ * <p>Optional queue (official {@code queue_length}, default 0 = off): per view, the projections
+ * of past batches. Once full, its scores against the current prototypes are prepended to the
+ * Sinkhorn input (more samples to balance small batches) and only the batch's codes are kept;
+ * the batch enters the queue after the step. The official code starts the queue at an epoch
+ * ({@code epoch_queue_starts}); here it fills from the first step and is used as soon as it is
+ * full, the official "use once the last row is written" rule. Two views only: multi-crop is not
+ * available yet.
+ */
+public final class SwAV extends SslMethod {
+
+    /**
+     * Paper defaults: t = 0.1, eps = 0.05, 3 Sinkhorn iterations, K = 3000 prototypes, 2048-128
+     * projector, no queue; prototypes frozen for 313 steps (main_swav.py
+     * {@code freeze_prototypes_niters}, one ImageNet epoch at batch 4096).
+     */
+    public record Params(float temperature, float epsilon, int sinkhornIterations, int prototypes, int queueSize,
+                         int freezePrototypesSteps, int projectorHidden, int projectorOut) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getFloat("temperature", 0.1f), o.getFloat("epsilon", 0.05f),
+                    o.getInt("sinkhorn_iterations", 3), o.getInt("prototypes", 3000), o.getInt("queue_size", 0),
+                    o.getInt("freeze_prototypes_steps", 313), o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 128));
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private final Network prototypes;
+    private final GradientFreeze prototypeFreeze;
+    private final FeatureQueue[] queues;
+    private NDArray[] pendingEmbeddings;
+    private NDArray projection;
+
+    public SwAV(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector",
+                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
+        prototypes = setup.head("prototypes",
+                Linear.builder().setUnits(params.prototypes).optBias(false).build(), params.projectorOut);
+        prototypeFreeze = new GradientFreeze(prototypes, params.freezePrototypesSteps);
+        queues = new FeatureQueue[params.queueSize > 0 ? 2 : 0];
+        for (int v = 0; v < queues.length; v++) {
+            queues[v] = new FeatureQueue(setup.manager(), params.queueSize, params.projectorOut);
+        }
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public String name() {
+        return "swav";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector, prototypes);
+    }
+
+    /** The prototype matrix C (K, D), one prototype per row. */
+    public NDArray prototypeMatrix() {
+        return prototypes.trainable().get(0).getValue().getArray();
+    }
+
+    /** Projects every prototype back onto the unit sphere (main_swav.py, before each forward). */
+    @Override
+    public void beforeStep(long step) {
+        NDArray c = prototypeMatrix();
+        Tensors.l2Normalize(c).copyTo(c);
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
+        NDArray h1 = projector.forward(backbone.forward(view1, true), true);
+        projection = h1.stopGradient();
+        NDArray z1 = Tensors.l2Normalize(h1);
+        NDArray z2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
+        pendingEmbeddings = new NDArray[] {z1.stopGradient(), z2.stopGradient()};
+        NDArray scores1 = prototypes.forward(z1, true);
+        NDArray scores2 = prototypes.forward(z2, true);
+        return SwappedPrediction.loss(scores1, scores2, codes(scores1, 0), codes(scores2, 1), params.temperature);
+    }
+
+    /** Sinkhorn codes of one view's batch, balanced together with that view's queue once it is full. */
+    private NDArray codes(NDArray scores, int view) {
+        if (queues.length == 0 || queues[view].filled() < queues[view].capacity()) {
+            return SinkhornKnopp.codes(scores, params.epsilon, params.sinkhornIterations);
+        }
+        NDArray queued = queues[view].all().matMul(prototypeMatrix().stopGradient().transpose());
+        NDArray all = SinkhornKnopp.codes(queued.concat(scores, 0), params.epsilon, params.sinkhornIterations);
+        return all.get(new NDIndex("{}:", params.queueSize));
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
+    }
+
+    @Override
+    public void beforeUpdate(long step) {
+        prototypeFreeze.apply(step);
+    }
+
+    @Override
+    public void afterStep() {
+        for (int v = 0; v < queues.length; v++) {
+            queues[v].enqueue(pendingEmbeddings[v]);
+        }
+        pendingEmbeddings = null;
+    }
+
+    @Override
+    public Map<String, Long> bufferFill() {
+        return queues.length == 0 ? Map.of() : Map.of("queue", queues[0].filled());
+    }
+
+    @Override
+    public void visitBuffers(StateVisitor state) {
+        for (int v = 0; v < queues.length; v++) {
+            queues[v].visit("queue" + v, state);
+        }
+    }
+}

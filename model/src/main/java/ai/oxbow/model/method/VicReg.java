@@ -1,0 +1,76 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.oxbow.model.head.Mlp;
+import ai.oxbow.model.loss.VicRegLoss;
+import ai.oxbow.model.nd.Network;
+
+import java.util.List;
+
+/**
+ * VICReg (Bardes et al., 2022, "VICReg: Variance-Invariance-Covariance Regularization for
+ * Self-Supervised Learning"): one network, no target, no buffer; the two views' projections
+ * are pulled together while each branch keeps per-dimension variance and decorrelated
+ * dimensions ({@link VicRegLoss}).
+ */
+public final class VicReg extends SslMethod {
+
+    /**
+     * Paper weights lambda = mu = 25, nu = 1; solo-learn's CIFAR projector
+     * (scripts/pretrain/cifar/vicreg.yaml) of 3 layers 2048-2048-2048 (the paper's ImageNet one
+     * is 8192 wide, too heavy for a CPU).
+     */
+    public record Params(float invarianceWeight, float varianceWeight, float covarianceWeight,
+                         int projectorHidden, int projectorOut) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getFloat("sim_weight", 25f), o.getFloat("var_weight", 25f),
+                    o.getFloat("cov_weight", 1f), o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 2048));
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private NDArray projection;
+
+    public VicReg(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector",
+                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
+                setup.featureDim());
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public String name() {
+        return "vicreg";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector);
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
+        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        projection = z1.stopGradient();
+        return VicRegLoss.of(z1, z2, params.invarianceWeight, params.varianceWeight, params.covarianceWeight);
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
+    }
+}

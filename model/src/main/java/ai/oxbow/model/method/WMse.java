@@ -1,0 +1,113 @@
+package ai.oxbow.model.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.oxbow.model.head.Mlp;
+import ai.oxbow.model.loss.WMseLoss;
+import ai.oxbow.model.nd.Network;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * W-MSE (Ermolov et al., 2021, "Whitening for Self-Supervised Representation Learning"), as
+ * the authors' code (htdt/self-supervised, methods/w_mse.py): one network, no target, no
+ * buffer. The backbone runs on each view, the projector on both views together (its
+ * BatchNorm sees 2N rows, as in the reference), and {@link WMseLoss} whitens each view per
+ * random slice of the batch before comparing them.
+ */
+public final class WMse extends SslMethod {
+
+    /**
+     * Shrinkage used when a slice has no more rows than the projection has dimensions: the
+     * slice covariance is then singular (rank m - 1 < D) and has no Cholesky factor without it.
+     */
+    static final float SINGULAR_SHRINKAGE = 1e-2f;
+
+    /**
+     * The CIFAR settings of the authors and solo-learn: Linear(d, 1024)-BN-ReLU-Linear(1024, 64)
+     * projector, w_size = 128 rows per whitening slice, w_iter = 1, no shrinkage (w_eps = 0).
+     * A batch smaller than w_size is whitened as one slice of N rows. Whitening needs a slice
+     * larger than the projection dimension (the paper's 128 > 64); for smaller slices the
+     * shrinkage is raised to {@link #SINGULAR_SHRINKAGE} so that training still runs, but the
+     * whitened rows then carry little of the batch geometry: use batches above projector_out.
+     */
+    public record Params(int projectorHidden, int projectorOut, int whiteningSize, int whiteningIterations,
+                         float whiteningEps) {
+        public static Params from(MethodOptions o) {
+            return new Params(o.getInt("projector_hidden", 1024), o.getInt("projector_out", 64),
+                    o.getInt("w_size", 128), o.getInt("w_iter", 1), o.getFloat("w_eps", 0f));
+        }
+
+        /** The shrinkage for slices of at least min(w_size, n) rows. */
+        public float shrinkage(int n) {
+            return Math.min(whiteningSize, n) > projectorOut ? whiteningEps : Math.max(whiteningEps, SINGULAR_SHRINKAGE);
+        }
+    }
+
+    private final Params params;
+    private final Network backbone;
+    private final Network projector;
+    private NDArray projection;
+
+    public WMse(MethodSetup setup) {
+        params = Params.from(setup.options());
+        backbone = setup.backbone("backbone");
+        projector = setup.head("projector",
+                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public String name() {
+        return "wmse";
+    }
+
+    @Override
+    public Network backbone() {
+        return backbone;
+    }
+
+    @Override
+    public List<Network> online() {
+        return List.of(backbone, projector);
+    }
+
+    @Override
+    public NDArray loss(NDArray view1, NDArray view2, long step) {
+        int n = (int) view1.getShape().get(0);
+        NDArray h = backbone.forward(view1, true).concat(backbone.forward(view2, true), 0);
+        NDArray z = projector.forward(h, true);
+        NDArray z1 = z.get("0:{}", n);
+        NDArray z2 = z.get("{}:", n);
+        projection = z1.stopGradient();
+        return WMseLoss.of(z1, z2, permutations(n, step), params.whiteningSize, params.shrinkage(n));
+    }
+
+    /**
+     * One random permutation of the batch per whitening iteration, seeded by the step so that
+     * a restored trainer draws the same slices (the step is part of the checkpoint).
+     */
+    private List<int[]> permutations(int n, long step) {
+        Random random = new Random(step);
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < params.whiteningIterations; i++) {
+            int[] p = new int[n];
+            for (int k = 0; k < n; k++) {
+                int j = random.nextInt(k + 1);
+                p[k] = p[j];
+                p[j] = k;
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    @Override
+    public NDArray lastProjection() {
+        return projection;
+    }
+}

@@ -1,0 +1,109 @@
+package ai.oxbow.model.augment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+class RecipeTest {
+    @Test
+    void simclrFollowsThePaper() {
+        Recipe r = Recipe.parse("simclr", "imagenet", 224, 3, Map.of());
+        assertEquals(2, r.views().size());
+        Recipe.View v = r.views().get(0);
+        assertEquals(224, v.size());
+        assertEquals(0.08, v.minScale());
+        assertEquals(1.0, v.maxScale());
+        assertEquals(0.75, v.minRatio());
+        assertEquals(4.0 / 3, v.maxRatio());
+        assertEquals(0.5, v.flip());
+        assertEquals(0.8, v.jitter());
+        assertEquals(new ColorJitter(0.4, 0.4, 0.4, 0.1), v.colorJitter());
+        assertEquals(0.2, v.grayscale());
+        assertEquals(0.5, v.blur());
+        assertEquals(23, v.kernelSize());
+        assertEquals(0.1, v.minSigma());
+        assertEquals(2.0, v.maxSigma());
+        assertEquals(0.0, v.solarize());
+    }
+
+    @Test
+    void mocov2CropsLessAggressively() {
+        Recipe.View v = Recipe.parse("mocov2", null, 224, 3, Map.of()).views().get(1);
+        assertEquals(0.2, v.minScale());
+        assertEquals(0.5, v.blur());
+    }
+
+    @Test
+    void byolIsAsymmetric() {
+        Recipe r = Recipe.parse("byol", "imagenet", 224, 3, Map.of());
+        assertEquals(new ColorJitter(0.4, 0.4, 0.2, 0.1), r.views().get(0).colorJitter());
+        assertEquals(1.0, r.views().get(0).blur());
+        assertEquals(0.0, r.views().get(0).solarize());
+        assertEquals(0.1, r.views().get(1).blur());
+        assertEquals(0.2, r.views().get(1).solarize());
+        assertEquals(0.5, r.views().get(1).solarizeThreshold());
+    }
+
+    @Test
+    void multicropHasGlobalAndLocalViews() {
+        Recipe r = Recipe.parse("multicrop", "imagenet", 224, 3, Map.of());
+        assertEquals(8, r.views().size());
+        assertEquals(224, r.views().get(1).size());
+        assertEquals(0.14, r.views().get(1).minScale());
+        assertEquals(96, r.views().get(2).size());
+        assertEquals(9, r.views().get(7).kernelSize());
+        assertEquals(0.05, r.views().get(7).minScale());
+        assertEquals(0.14, r.views().get(7).maxScale());
+        Recipe dino = Recipe.parse("multicrop", "imagenet", 224, 3,
+                Recipe.parseOptions("global.scale=0.4:1,local.scale=0.05:0.4,local_crops=8"));
+        assertEquals(10, dino.views().size());
+        assertEquals(0.4, dino.views().get(0).minScale());
+        assertEquals(0.4, dino.views().get(9).maxScale());
+    }
+
+    @Test
+    void presetsAndChannelsAdaptTheRecipe() {
+        Recipe.View fashion = Recipe.parse("simclr", "fashion-mnist", 28, 1, Map.of()).views().get(0);
+        assertEquals(new ColorJitter(0.4, 0.4, 0, 0), fashion.colorJitter());
+        assertEquals(0.0, fashion.grayscale());
+        assertEquals(3, fashion.kernelSize());
+        assertEquals(1.0, fashion.maxSigma());
+        assertEquals(0.0, Recipe.parse("byol", "cifar", 32, 3, Map.of()).views().get(0).blur());
+        Recipe.View grey = Recipe.parse("simclr", null, 28, 1, Map.of()).views().get(0);
+        assertEquals(new ColorJitter(0.4, 0.4, 0, 0), grey.colorJitter());
+        assertEquals(2.0, grey.maxSigma());
+    }
+
+    @Test
+    void optionsOverrideEveryParameterAndTheMostSpecificWins() {
+        Recipe r = Recipe.parse("byol", "cifar", 32, 3, Recipe.parseOptions(
+                "view1.blur=0.3, blur=0.7, size=24, scale=0.3:0.9, ratio=0.5:2, flip=0.1, jitter=0.2, brightness=0.1,"
+                        + "contrast=0.2, saturation=0.3, hue=0.4, grayscale=0.6, blur_kernel=5, blur_sigma=0.2:0.4,"
+                        + "solarize=0.9, solarize_threshold=0.25"));
+        Recipe.View v0 = r.views().get(0);
+        assertEquals(new Recipe.View(24, 0.3, 0.9, 0.5, 2, 0.1, 0.2, new ColorJitter(0.1, 0.2, 0.3, 0.4), 0.6,
+                0.7, 5, 0.2, 0.4, 0.9, 0.25), v0);
+        assertEquals(0.3, r.views().get(1).blur());
+    }
+
+    @Test
+    void badNamesAndValuesAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("swav", null, 32, 3, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", "mnist", 32, 3, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 4, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("blurr", "1")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("flip", "2")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("scale", "1")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("hue", "0.6")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Recipe.parse("simclr", null, 32, 3, Map.of("blur_kernel", "4")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("view2.flip", "0")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("local.flip", "0")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Recipe.parse("simclr", null, 32, 3, Map.of("local_crops", "2")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parseOptions("flip"));
+    }
+}

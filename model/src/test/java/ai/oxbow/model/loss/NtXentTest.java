@@ -1,0 +1,68 @@
+package ai.oxbow.model.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+
+import org.junit.jupiter.api.Test;
+
+/** NT-Xent against SimCLR's eq. 1 written out in plain doubles; gradients by central differences. */
+class NtXentTest {
+    static final double[][] Z1 = {{1, 2, 0}, {0.5, -1, 1}, {-2, 0.3, 0.7}};
+    static final double[][] Z2 = {{0.8, 1.5, 0.4}, {1, -0.2, 2}, {-1, -1, 0.5}};
+    static final float T = 0.5f;
+
+    /**
+     * With views v = [z1; z2] (2N rows), s_ij = cos(v_i, v_j) / t and p(i) = (i + N) mod 2N:
+     * L = (1 / 2N) sum_i -log(exp(s_i,p(i)) / sum_{k != i} exp(s_ik)).
+     */
+    static double expected(double[][] z1, double[][] z2) {
+        int n = z1.length;
+        double[][] v = new double[2 * n][];
+        for (int i = 0; i < n; i++) {
+            v[i] = z1[i];
+            v[n + i] = z2[i];
+        }
+        double loss = 0;
+        for (int i = 0; i < 2 * n; i++) {
+            double denominator = 0;
+            for (int k = 0; k < 2 * n; k++) {
+                if (k != i) {
+                    denominator += Math.exp(Rows.cos(v[i], v[k]) / T);
+                }
+            }
+            double positive = Math.exp(Rows.cos(v[i], v[(i + n) % (2 * n)]) / T);
+            loss -= Math.log(positive / denominator);
+        }
+        return loss / (2 * n);
+    }
+
+    @Test
+    void matchesTheFormulaAndItsGradientOnBothViews() {
+        double[][] want1 = Rows.centralDifference(Z1, z -> expected(z, Z2));
+        double[][] want2 = Rows.centralDifference(Z2, z -> expected(Z1, z));
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray z1 = Rows.create(m, Z1);
+            NDArray z2 = Rows.create(m, Z2);
+            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                NDArray loss = NtXent.loss(z1, z2, T);
+                assertEquals(expected(Z1, Z2), loss.getFloat(), 1e-5);
+                gc.backward(loss);
+            }
+            Rows.assertGradient(want1, z1, "dL/dz1");
+            Rows.assertGradient(want2, z2, "dL/dz2");
+        }
+    }
+
+    @Test
+    void isSymmetricInTheTwoViews() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            float forward = NtXent.loss(Rows.create(m, Z1), Rows.create(m, Z2), T).getFloat();
+            float swapped = NtXent.loss(Rows.create(m, Z2), Rows.create(m, Z1), T).getFloat();
+            assertEquals(forward, swapped, 1e-6);
+            assertEquals(expected(Z2, Z1), swapped, 1e-5);
+        }
+    }
+}
