@@ -27,13 +27,11 @@ public final class BarlowTwins extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
-    private NDArray projection;
 
     public BarlowTwins(MethodSetup setup) {
+        super("barlow", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
                 setup.featureDim());
@@ -41,16 +39,6 @@ public final class BarlowTwins extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "barlow";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -62,12 +50,8 @@ public final class BarlowTwins extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         return BarlowTwinsLoss.of(z1, z2, params.lambda, params.scaleLoss);
     }
 
-    @Override
-    public NDArray lastProjection() {
-        return projection;
-    }
 }

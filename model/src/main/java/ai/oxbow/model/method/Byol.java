@@ -27,16 +27,14 @@ public final class Byol extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
     private final Network predictor;
     private final List<MomentumPair> momentum;
-    private NDArray projection;
 
     public Byol(MethodSetup setup) {
+        super("byol", setup);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
         predictor = setup.head("predictor",
                 Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
@@ -48,16 +46,6 @@ public final class Byol extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "byol";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -79,7 +67,7 @@ public final class Byol extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         NDArray p1 = predictor.forward(z1, true);
         NDArray p2 = predictor.forward(z2, true);
         return NormalizedMse.loss(p1, target(view2)).add(NormalizedMse.loss(p2, target(view1)));
@@ -91,8 +79,4 @@ public final class Byol extends SslMethod {
         return targetProjector.forward(targetBackbone.forward(view, true), true).stopGradient();
     }
 
-    @Override
-    public NDArray lastProjection() {
-        return projection;
-    }
 }

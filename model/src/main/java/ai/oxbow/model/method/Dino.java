@@ -55,19 +55,17 @@ public final class Dino extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network head;
     private final Network lastLayer;
     private final List<MomentumPair> momentum;
     private final GradientFreeze lastLayerFreeze;
     private final NDArray center;
     private NDArray pendingTeacherOutputs;
-    private NDArray projection;
 
     public Dino(MethodSetup setup) {
+        super("dino", setup);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
-        backbone = setup.backbone("backbone");
         head = setup.head("head", DinoHead.mlp(params.hidden, params.bottleneck), dim);
         lastLayer = setup.head("last_layer", new WeightNormLinear(params.outputDim), params.bottleneck);
         momentum = List.of(
@@ -81,16 +79,6 @@ public final class Dino extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "dino";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -116,7 +104,7 @@ public final class Dino extends SslMethod {
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray h1 = head.forward(backbone.forward(view1, true), true);
-        projection = h1.stopGradient();
+        keepProjection(h1);
         NDArray student1 = lastLayer.forward(Tensors.l2Normalize(h1), true);
         NDArray student2 = lastLayer.forward(Tensors.l2Normalize(head.forward(backbone.forward(view2, true), true)), true);
         NDArray teacher1 = teacher(view1);
@@ -132,11 +120,6 @@ public final class Dino extends SslMethod {
         Network teacherLast = momentum.get(2).target();
         NDArray h = teacherHead.forward(teacherBackbone.forward(view, true), true);
         return teacherLast.forward(Tensors.l2Normalize(h), true).stopGradient();
-    }
-
-    @Override
-    public NDArray lastProjection() {
-        return projection;
     }
 
     @Override

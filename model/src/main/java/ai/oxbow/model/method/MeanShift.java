@@ -40,18 +40,16 @@ public final class MeanShift extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
     private final Network predictor;
     private final List<MomentumPair> momentum;
     private final FeatureQueue memory;
     private NDArray pendingTargets;
-    private NDArray projection;
 
     public MeanShift(MethodSetup setup) {
+        super("meanshift", setup);
         int dim = setup.featureDim();
         params = Params.from(setup.options(), dim);
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
         predictor = setup.head("predictor",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), params.projectorOut);
@@ -65,16 +63,6 @@ public final class MeanShift extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "meanshift";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -99,7 +87,7 @@ public final class MeanShift extends SslMethod {
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         NDArray prediction = Tensors.l2Normalize(predictor.forward(z1, true));
         Network targetBackbone = momentum.get(0).target();
         Network targetProjector = momentum.get(1).target();
@@ -123,11 +111,6 @@ public final class MeanShift extends SslMethod {
             rows[i] = (memory.pointer() + n + i) % capacity;
         }
         return kept.concat(memory.all().get(new NDIndex("{}", targets.getManager().create(rows))), 0);
-    }
-
-    @Override
-    public NDArray lastProjection() {
-        return projection;
     }
 
     @Override

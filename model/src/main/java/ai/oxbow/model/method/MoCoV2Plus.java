@@ -30,17 +30,15 @@ public final class MoCoV2Plus extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
     private final List<MomentumPair> momentum;
     private final FeatureQueue[] queues = new FeatureQueue[2];
     private NDArray[] pendingKeys;
-    private NDArray projection;
 
     public MoCoV2Plus(MethodSetup setup) {
+        super("mocov2", setup);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
         Network keyBackbone = setup.backbone("momentum_backbone");
         Network keyProjector = setup.head("momentum_projector",
@@ -54,16 +52,6 @@ public final class MoCoV2Plus extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "mocov2";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -89,7 +77,7 @@ public final class MoCoV2Plus extends SslMethod {
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         NDArray q1 = Tensors.l2Normalize(z1);
         NDArray q2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
         NDArray k1 = key(view1);
@@ -104,11 +92,6 @@ public final class MoCoV2Plus extends SslMethod {
         Network keyBackbone = momentum.get(0).target();
         Network keyProjector = momentum.get(1).target();
         return Tensors.l2Normalize(keyProjector.forward(keyBackbone.forward(view, true), true)).stopGradient();
-    }
-
-    @Override
-    public NDArray lastProjection() {
-        return projection;
     }
 
     @Override

@@ -32,32 +32,20 @@ public final class Nnclr extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
     private final Network predictor;
     private final FeatureQueue support;
     private NDArray pendingProjections;
-    private NDArray projection;
 
     public Nnclr(MethodSetup setup) {
+        super("nnclr", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, true),
                 setup.featureDim());
         predictor = setup.head("predictor",
                 Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
         support = new FeatureQueue(setup.manager(), params.supportSize, params.projectorOut);
-    }
-
-    @Override
-    public String name() {
-        return "nnclr";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -73,7 +61,7 @@ public final class Nnclr extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         NDArray p1 = Tensors.l2Normalize(predictor.forward(z1, true));
         NDArray p2 = Tensors.l2Normalize(predictor.forward(z2, true));
         NDArray n1 = Tensors.l2Normalize(z1).stopGradient();
@@ -92,11 +80,6 @@ public final class Nnclr extends SslMethod {
         }
         NDArray index = z.matMul(rows.transpose()).argMax(1);
         return rows.get(new NDIndex("{}", index));
-    }
-
-    @Override
-    public NDArray lastProjection() {
-        return projection;
     }
 
     @Override

@@ -30,13 +30,11 @@ public final class SimClr extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
-    private NDArray projection;
 
     public SimClr(MethodSetup setup) {
+        super("simclr", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector", projector(params), setup.featureDim());
     }
 
@@ -57,16 +55,6 @@ public final class SimClr extends SslMethod {
     }
 
     @Override
-    public String name() {
-        return "simclr";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
-    }
-
-    @Override
     public List<Network> online() {
         return List.of(backbone, projector);
     }
@@ -75,12 +63,8 @@ public final class SimClr extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         return NtXent.loss(z1, z2, params.temperature);
     }
 
-    @Override
-    public NDArray lastProjection() {
-        return projection;
-    }
 }

@@ -34,14 +34,12 @@ public final class SimSiam extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
     private final Network predictor;
-    private NDArray projection;
 
     public SimSiam(MethodSetup setup) {
+        super("simsiam", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector", projector(params), setup.featureDim());
         predictor = setup.head("predictor",
                 Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
@@ -64,16 +62,6 @@ public final class SimSiam extends SslMethod {
     }
 
     @Override
-    public String name() {
-        return "simsiam";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
-    }
-
-    @Override
     public List<Network> online() {
         return List.of(backbone, projector, predictor);
     }
@@ -82,14 +70,10 @@ public final class SimSiam extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         NDArray p1 = predictor.forward(z1, true);
         NDArray p2 = predictor.forward(z2, true);
         return Scalars.div(NegativeCosine.loss(p1, z2).add(NegativeCosine.loss(p2, z1)), 2);
     }
 
-    @Override
-    public NDArray lastProjection() {
-        return projection;
-    }
 }

@@ -13,11 +13,24 @@ import java.util.Map;
  * The trainer owns the optimisation loop; a method only says what to compute.
  */
 public abstract class SslMethod {
+    private final String name;
+    /** The online encoder, built first so that every method initialises it from the same seed state. */
+    protected final Network backbone;
+    private NDArray projection;
 
-    public abstract String name();
+    protected SslMethod(String name, MethodSetup setup) {
+        this.name = name;
+        this.backbone = setup.backbone("backbone");
+    }
+
+    public final String name() {
+        return name;
+    }
 
     /** The online encoder: it is optimised and it makes the published embeddings. */
-    public abstract Network backbone();
+    public final Network backbone() {
+        return backbone;
+    }
 
     /** Networks optimised by gradient descent (backbone first). */
     public abstract List<Network> online();
@@ -45,7 +58,14 @@ public abstract class SslMethod {
      * The online projections (N, D) of view 1 computed by the last {@link #loss}, detached; read
      * by the trainer inside the same step for the collapse indicator.
      */
-    public abstract NDArray lastProjection();
+    public final NDArray lastProjection() {
+        return projection;
+    }
+
+    /** Called by {@link #loss} with the online projections of view 1. */
+    protected final void keepProjection(NDArray projections) {
+        projection = projections.stopGradient();
+    }
 
     /** After backward, before the optimiser (e.g. drop gradients of frozen prototypes). */
     public void beforeUpdate(long step) {}

@@ -47,17 +47,15 @@ public final class SwAV extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
     private final Network prototypes;
     private final GradientFreeze prototypeFreeze;
     private final FeatureQueue[] queues;
     private NDArray[] pendingEmbeddings;
-    private NDArray projection;
 
     public SwAV(MethodSetup setup) {
+        super("swav", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
         prototypes = setup.head("prototypes",
@@ -71,16 +69,6 @@ public final class SwAV extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "swav";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -103,7 +91,7 @@ public final class SwAV extends SslMethod {
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray h1 = projector.forward(backbone.forward(view1, true), true);
-        projection = h1.stopGradient();
+        keepProjection(h1);
         NDArray z1 = Tensors.l2Normalize(h1);
         NDArray z2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
         pendingEmbeddings = new NDArray[] {z1.stopGradient(), z2.stopGradient()};
@@ -120,11 +108,6 @@ public final class SwAV extends SslMethod {
         NDArray queued = queues[view].all().matMul(prototypeMatrix().stopGradient().transpose());
         NDArray all = SinkhornKnopp.codes(queued.concat(scores, 0), params.epsilon, params.sinkhornIterations);
         return all.get(new NDIndex("{}:", params.queueSize));
-    }
-
-    @Override
-    public NDArray lastProjection() {
-        return projection;
     }
 
     @Override

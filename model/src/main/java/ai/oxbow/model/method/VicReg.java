@@ -30,13 +30,11 @@ public final class VicReg extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
-    private NDArray projection;
 
     public VicReg(MethodSetup setup) {
+        super("vicreg", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
                 setup.featureDim());
@@ -44,16 +42,6 @@ public final class VicReg extends SslMethod {
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "vicreg";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -65,12 +53,8 @@ public final class VicReg extends SslMethod {
     public NDArray loss(NDArray view1, NDArray view2, long step) {
         NDArray z1 = projector.forward(backbone.forward(view1, true), true);
         NDArray z2 = projector.forward(backbone.forward(view2, true), true);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         return VicRegLoss.of(z1, z2, params.invarianceWeight, params.varianceWeight, params.covarianceWeight);
     }
 
-    @Override
-    public NDArray lastProjection() {
-        return projection;
-    }
 }

@@ -46,29 +46,17 @@ public final class WMse extends SslMethod {
     }
 
     private final Params params;
-    private final Network backbone;
     private final Network projector;
-    private NDArray projection;
 
     public WMse(MethodSetup setup) {
+        super("wmse", setup);
         params = Params.from(setup.options());
-        backbone = setup.backbone("backbone");
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
     }
 
     public Params params() {
         return params;
-    }
-
-    @Override
-    public String name() {
-        return "wmse";
-    }
-
-    @Override
-    public Network backbone() {
-        return backbone;
     }
 
     @Override
@@ -83,7 +71,7 @@ public final class WMse extends SslMethod {
         NDArray z = projector.forward(h, true);
         NDArray z1 = z.get("0:{}", n);
         NDArray z2 = z.get("{}:", n);
-        projection = z1.stopGradient();
+        keepProjection(z1);
         return WMseLoss.of(z1, z2, permutations(n, step), params.whiteningSize, params.shrinkage(n));
     }
 
@@ -106,8 +94,4 @@ public final class WMse extends SslMethod {
         return out;
     }
 
-    @Override
-    public NDArray lastProjection() {
-        return projection;
-    }
 }

@@ -22,7 +22,8 @@ public final class JobOptions {
         TrainerConfig d = TrainerConfig.defaults(method, a.get("encoder", "small-cnn"),
                 a.getInt("channels", 1), a.getInt("size", 28), batch);
         long horizon = a.getLong("horizon-steps", defaultHorizon);
-        HashMap<String, String> options = new HashMap<>();
+        // Any method option as key=value pairs; the three common ones also have flags of their own.
+        HashMap<String, String> options = new HashMap<>(Recipe.parseOptions(a.get("method-options", "")));
         for (String key : new String[] {"temperature", "queue-size", "support-size"}) {
             if (a.has(key)) {
                 options.put(key.replace('-', '_'), a.get(key, null));

@@ -19,6 +19,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Watches the trainer so that nobody has to: Flink metrics (group "oxbow"), the collapse alarm,
@@ -45,10 +46,14 @@ final class TrainerMonitor implements AutoCloseable {
     private double alignment = Double.NaN;
     private double uniformity = Double.NaN;
     private boolean alarm;
+    private final Consumer<String> events;
 
-    TrainerMonitor(MetricGroup group, SslTrainer trainer, TrainerOperator.Options options) throws IOException {
+    /** @param events receives alarm transitions for the run's trainer-events.log */
+    TrainerMonitor(MetricGroup group, SslTrainer trainer, TrainerOperator.Options options, Consumer<String> events)
+            throws IOException {
         this.trainer = trainer;
         this.options = options;
+        this.events = events;
         this.knn = new OnlineKnn(trainer.embeddingDim(), options.classes(), 4096, 1000);
         MetricGroup m = group.addGroup("oxbow");
         m.gauge("loss", () -> loss);
@@ -100,6 +105,7 @@ final class TrainerMonitor implements AutoCloseable {
         boolean collapsed = std < options.collapseThreshold() * trainer.stats().healthyCollapseStd();
         if (collapsed != alarm) {
             alarm = collapsed;
+            events.accept("collapse_alarm " + (alarm ? "on" : "off") + " step=" + trainer.step() + " collapse_std=" + std);
             if (alarm) {
                 LOG.warn("collapse alarm at step {}: collapse_std {} below {} x healthy {}{}", trainer.step(), std,
                         options.collapseThreshold(), trainer.stats().healthyCollapseStd(),

@@ -86,7 +86,13 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
     @Override
     public void open() throws Exception {
         super.open();
-        monitor = new TrainerMonitor(getMetricGroup(), trainer, options);
+        monitor = new TrainerMonitor(getMetricGroup(), trainer, options, line -> {
+            try {
+                report(line);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         untrained = getMetricGroup().addGroup("oxbow").counter("images_untrained");
         lastPublishMs = System.currentTimeMillis();
     }

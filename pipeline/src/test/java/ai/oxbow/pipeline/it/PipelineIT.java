@@ -206,4 +206,35 @@ class PipelineIT {
         assertTrue(events.contains("restored step="), "the trainer restarted from a checkpoint: " + events);
         assertTrue(events.contains("verified=bitwise"), events);
     }
+
+    /**
+     * An injected collapse: a constant (all-black) stream gives identical views, hence identical
+     * projections. The alarm must trip and hold the published version at 0.
+     */
+    @Test
+    void aConstantStreamTripsTheCollapseAlarmAndHoldsTheModelVersion(@TempDir Path runDir) throws Exception {
+        JobConfig cfg = config("collapse", "mocov2", runDir);
+        cfg.publishEverySteps = 1;
+        cfg.holdOnCollapse = true;
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        Set<String> ids = new HashSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            for (int i = 0; i < 10 * BATCH; i++) {
+                ImageEvent e = BadEvents.event("black-" + i, ai.oxbow.schemas.Encoding.RAW_U8, SIZE, SIZE, 1,
+                        new byte[SIZE * SIZE]);
+                ids.add(e.getId());
+                producer.send(new ProducerRecord<>(cfg.imagesTopic, e.getId().getBytes(), Avro.encode(e)));
+            }
+        }
+        runJob(cfg);
+
+        assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("collapse_alarm on"),
+                "the alarm tripped");
+        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
+                EmbeddingEvent.class);
+        assertEquals(ids.size(), out.size());
+        assertTrue(out.stream().allMatch(e -> e.getModelVersion() == 0), "no version published while collapsed");
+    }
 }
