@@ -10,6 +10,7 @@ import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.schemas.ImageEvent;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -28,6 +29,8 @@ public final class Oxbow {
                        --events N --method {mocov2,nnclr} --encoder {small-cnn,resnet18} --batch B ...
               run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH] ...
               produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
+              report   PNG charts of a run directory: --run DIR [--out DIR] [--max-points N] [--perplexity P]
+                       [--tsne-iterations N] [--proj-dim D]
               bench train  the trainer alone: --method --encoder --batch --steps --size --channels --threads
               bench augment  augmentation alone: --recipe --preset --size --channels --images --threads --options
             See README.md for every option.""";
@@ -45,6 +48,7 @@ public final class Oxbow {
                 case "demo" -> Demo.run(new Args(argv, 1));
                 case "run" -> run(new Args(argv, 1));
                 case "produce" -> produce(new Args(argv, 1));
+                case "report" -> Report.run(new Args(argv, 1));
                 case "bench" -> bench(argv);
                 default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'\n" + USAGE);
             }

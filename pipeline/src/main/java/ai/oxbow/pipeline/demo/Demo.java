@@ -17,6 +17,8 @@ import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.ops.TrainerSummary;
+import ai.oxbow.pipeline.report.Report;
+import ai.oxbow.pipeline.report.RunFiles;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.DeadLetter;
@@ -119,13 +121,18 @@ public final class Demo {
             log("evaluating: kNN (k=" + Knn.K + ", cosine, t=" + Knn.TEMPERATURE + ") of " + test.count()
                     + " test images against the " + train.count() + " streamed images");
             int classes = 10;
-            summary.put("knn_top1", knn(Features.encode(trained, train), Features.encode(trained, test),
+            float[] testFeatures = Features.encode(trained, test);
+            summary.put("knn_top1", knn(Features.encode(trained, train), testFeatures,
                     train, test, trained.embeddingDim(), classes));
+            RunFiles.writeEmbeddings(runDir, test.labels(), testFeatures, trained.embeddingDim(), 2000);
             summary.put("knn_top1_init", knn(Features.encode(initial, train), Features.encode(initial, test),
                     train, test, initial.embeddingDim(), classes));
             summary.put("knn_top1_pixels", knn(Features.pixels(train), Features.pixels(test), train, test,
                     train.height() * train.width() * train.channels(), classes));
         }
+        Report.Result report = Report.render(runDir, runDir.resolve("report"), Report.Options.defaults());
+        log("charts of the run in " + report.out());
+        summary.put("report", report.out().toString());
         summary.put("method", trainerConfig.method());
         summary.put("encoder", trainerConfig.encoder());
         summary.put("batch", batch);

@@ -28,6 +28,9 @@ public final class TrainerSummary {
         p.setProperty("loss_last", String.valueOf(s.lossLast()));
         p.setProperty("train_images_per_s", String.valueOf(s.imagesPerSecond()));
         p.setProperty("collapse_std", String.valueOf(s.collapseStd()));
+        p.setProperty("collapse_std_healthy", String.valueOf(s.healthyCollapseStd()));
+        p.setProperty("method", trainer.config().method());
+        p.setProperty("encoder", trainer.config().encoder());
         try (Writer w = Files.newBufferedWriter(dir.resolve(FILE))) {
             p.store(w, "Oxbow trainer summary");
         }
