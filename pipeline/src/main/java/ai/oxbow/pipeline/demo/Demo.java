@@ -63,6 +63,7 @@ public final class Demo {
         cfg.runDir = runDir.toAbsolutePath().toString();
         cfg.checkpointDir = runDir.resolve("checkpoints").toAbsolutePath().toUri().toString();
         cfg.bounded = true;
+        cfg.expectedImages = events;
 
         LabeledImages train;
         LabeledImages test;

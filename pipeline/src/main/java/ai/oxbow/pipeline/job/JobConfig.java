@@ -41,6 +41,8 @@ public final class JobConfig implements Serializable {
     public boolean holdOnCollapse = true;
     /** Label classes of the online kNN probe (Fashion-MNIST: 10). */
     public int classes = 10;
+    /** Images a bounded run expects (progress ETA); 0 = unknown. */
+    public long expectedImages = 0;
     /** Test hook: fail the trainer once at this step (after a checkpoint); 0 = never. */
     public long failAtStep = 0;
     public int restartAttempts = 5;

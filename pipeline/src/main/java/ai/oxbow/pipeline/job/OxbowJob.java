@@ -92,7 +92,7 @@ public final class OxbowJob {
                 .transform("trainer", new AvroTypeInfo<>(EmbeddingEvent.class), new TrainerOperator(cfg.trainer,
                         new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs, cfg.publishEverySteps,
                                 cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse, cfg.classes,
-                                cfg.failAtStep)))
+                                cfg.expectedImages, cfg.failAtStep)))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
 
         embeddings.sinkTo(sink(cfg, cfg.embeddingsTopic, "embeddings",

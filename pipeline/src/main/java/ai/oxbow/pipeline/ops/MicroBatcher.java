@@ -26,6 +26,8 @@ public final class MicroBatcher extends AbstractStreamOperator<MicroBatch>
     private transient List<TrainingPair> buffer;
     private transient ListState<TrainingPair> bufferState;
     private transient long deadline;
+    private transient long firstBufferedMs;
+    private transient volatile long lastWaitMs;
 
     public MicroBatcher(int batchSize, long maxWaitMs) {
         this.batchSize = batchSize;
@@ -47,7 +49,17 @@ public final class MicroBatcher extends AbstractStreamOperator<MicroBatch>
     }
 
     @Override
+    public void open() throws Exception {
+        super.open();
+        // How long the oldest item of the last batch waited for it to fill.
+        getMetricGroup().addGroup("oxbow").gauge("batch_wait_ms", () -> lastWaitMs);
+    }
+
+    @Override
     public void processElement(StreamRecord<TrainingPair> element) {
+        if (buffer.isEmpty()) {
+            firstBufferedMs = getProcessingTimeService().getCurrentProcessingTime();
+        }
         buffer.add(element.getValue());
         if (buffer.size() >= batchSize) {
             flush();
@@ -67,6 +79,7 @@ public final class MicroBatcher extends AbstractStreamOperator<MicroBatch>
     }
 
     private void flush() {
+        lastWaitMs = getProcessingTimeService().getCurrentProcessingTime() - firstBufferedMs;
         output.collect(new StreamRecord<>(new MicroBatch(buffer.toArray(new TrainingPair[0]))));
         buffer = new ArrayList<>();
         deadline = -1;

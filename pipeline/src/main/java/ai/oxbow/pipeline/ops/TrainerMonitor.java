@@ -42,6 +42,7 @@ final class TrainerMonitor implements AutoCloseable {
     private long embeddedTotal;
     private long embeddedAtLastReport;
     private float loss = Float.NaN;
+    private volatile long embeddingLagMs;
     private double rankMe = Double.NaN;
     private double alignment = Double.NaN;
     private double uniformity = Double.NaN;
@@ -69,6 +70,7 @@ final class TrainerMonitor implements AutoCloseable {
         m.gauge("uniformity", () -> uniformity);
         m.gauge("knn_top1", knn::top1);
         m.gauge("images_embedded", () -> embeddedTotal);
+        m.gauge("embedding_lag_ms", () -> embeddingLagMs);
         for (String buffer : trainer.method().bufferFill().keySet()) {
             m.gauge(buffer + "_fill", () -> trainer.method().bufferFill().get(buffer));
         }
@@ -81,8 +83,12 @@ final class TrainerMonitor implements AutoCloseable {
         }
     }
 
-    /** Embeddings of clean images (labels -1 when absent) feed the online kNN and RankMe window. */
-    void embedded(float[] vectors, int[] labels) {
+    /**
+     * Embeddings of clean images (labels -1 when absent) feed the online kNN and RankMe window;
+     * the lag is from the oldest event time of the batch to now.
+     */
+    void embedded(float[] vectors, int[] labels, long oldestEventTime) {
+        embeddingLagMs = System.currentTimeMillis() - oldestEventTime;
         int dim = trainer.embeddingDim();
         knn.observe(vectors, labels);
         for (int i = 0; i < labels.length; i++) {
@@ -146,9 +152,9 @@ final class TrainerMonitor implements AutoCloseable {
                 + "," + uniformity);
         write("throughput", (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + "," + embeddedRate);
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "progress steps=%d images_trained=%d loss=%.4f lr=%.4f collapse_std=%.4f rankme=%.1f knn_top1=%.3f"
+                "progress steps=%d images_trained=%d%s loss=%.4f lr=%.4f collapse_std=%.4f rankme=%.1f knn_top1=%.3f"
                         + " train_images_per_s=%.1f model_version=%d",
-                trainer.step(), trainer.stats().imagesTrained(), loss, trainer.learningRate(),
+                trainer.step(), trainer.stats().imagesTrained(), eta(), loss, trainer.learningRate(),
                 trainer.stats().collapseStd(), rankMe, knn.top1(), trainer.stats().imagesPerSecond(),
                 trainer.publishedVersion()));
         for (Map.Entry<String, Long> f : trainer.method().bufferFill().entrySet()) {
@@ -158,6 +164,17 @@ final class TrainerMonitor implements AutoCloseable {
             line.append(" COLLAPSE_ALARM");
         }
         System.err.println(line);
+    }
+
+    /** "/N eta_s=S" when the run knows how many images it expects (bounded demo runs). */
+    private String eta() {
+        long expected = options.expectedImages();
+        double rate = trainer.stats().imagesPerSecond();
+        if (expected <= 0 || rate <= 0) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "/%d eta_s=%.0f", expected,
+                Math.max(0, expected - trainer.stats().imagesTrained()) / rate);
     }
 
     private void write(String name, String line) {

@@ -41,10 +41,12 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
      * @param collapseThreshold  alarm when collapse_std falls below this fraction of 1/sqrt(d)
      * @param holdOnCollapse     publish no new version while the alarm is on
      * @param classes            label classes for the online kNN probe
+     * @param expectedImages     images a bounded run expects, for the progress ETA (0 = unknown)
      * @param failAtStep         test hook: fail once at this step after a checkpoint (0 = never)
      */
     public record Options(String runDir, long progressIntervalMs, long publishEverySteps, long publishEveryMs,
-                          double collapseThreshold, boolean holdOnCollapse, int classes, long failAtStep)
+                          double collapseThreshold, boolean holdOnCollapse, int classes, long expectedImages,
+                          long failAtStep)
             implements java.io.Serializable {}
 
     private final TrainerConfig config;
@@ -116,7 +118,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
         for (int i = 0; i < n; i++) {
             labels[i] = items[i].label;
         }
-        monitor.embedded(vectors, labels);
+        monitor.embedded(vectors, labels, Arrays.stream(items).mapToLong(p -> p.eventTime).min().orElse(0));
         // BatchNorm needs two samples; a lone straggler is embedded but not trained.
         if (n >= 2) {
             monitor.trained(trainer.train(view1, view2, n));
