@@ -19,7 +19,38 @@ import java.util.Map;
 
 /** Reads a whole topic as a read_committed consumer would see it: only committed transactions. */
 public final class TopicReader {
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
     private TopicReader() {}
+
+    /**
+     * The end offsets once no transaction is pending. A transaction's commit returns before its
+     * markers reach the partitions, so right after a job commits, the last stable offset can lag
+     * the high watermark; reading to it then would miss committed records.
+     */
+    private static Map<TopicPartition, Long> settledEnd(KafkaConsumer<byte[], byte[]> committed, String bootstrap,
+                                                        List<TopicPartition> partitions) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        try (KafkaConsumer<byte[], byte[]> uncommitted = new KafkaConsumer<>(props)) {
+            long deadline = System.nanoTime() + SETTLE.toNanos();
+            while (true) {
+                Map<TopicPartition, Long> stable = committed.endOffsets(partitions);
+                if (stable.equals(uncommitted.endOffsets(partitions)) || System.nanoTime() > deadline) {
+                    return stable;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return stable;
+                }
+            }
+        }
+    }
 
     public static <T extends SpecificRecord> List<T> readCommitted(String bootstrap, String topic, Class<T> type) {
         Map<String, Object> props = Map.of(
@@ -37,7 +68,7 @@ public final class TopicReader {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> end = settledEnd(consumer, bootstrap, partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     try {
