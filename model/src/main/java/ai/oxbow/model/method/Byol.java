@@ -44,10 +44,6 @@ public final class Byol extends SslMethod {
         momentum = List.of(MomentumPair.of(backbone, targetBackbone), MomentumPair.of(projector, targetProjector));
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector, predictor);
@@ -65,8 +61,8 @@ public final class Byol extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        NDArray z1 = project(projector, view1);
+        NDArray z2 = project(projector, view2);
         keepProjection(z1);
         NDArray p1 = predictor.forward(z1, true);
         NDArray p2 = predictor.forward(z2, true);

@@ -77,10 +77,6 @@ public final class Dino extends SslMethod {
         center = setup.manager().zeros(new Shape(1, params.outputDim));
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, head, lastLayer);
@@ -103,10 +99,10 @@ public final class Dino extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray h1 = head.forward(backbone.forward(view1, true), true);
+        NDArray h1 = project(head, view1);
         keepProjection(h1);
         NDArray student1 = lastLayer.forward(Tensors.l2Normalize(h1), true);
-        NDArray student2 = lastLayer.forward(Tensors.l2Normalize(head.forward(backbone.forward(view2, true), true)), true);
+        NDArray student2 = lastLayer.forward(Tensors.l2Normalize(project(head, view2)), true);
         NDArray teacher1 = teacher(view1);
         NDArray teacher2 = teacher(view2);
         pendingTeacherOutputs = teacher1.concat(teacher2, 0);

@@ -86,7 +86,7 @@ public final class MeanShift extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z1 = project(projector, view1);
         keepProjection(z1);
         NDArray prediction = Tensors.l2Normalize(predictor.forward(z1, true));
         Network targetBackbone = momentum.get(0).target();

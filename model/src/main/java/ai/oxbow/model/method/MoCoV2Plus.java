@@ -50,10 +50,6 @@ public final class MoCoV2Plus extends SslMethod {
         }
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector);
@@ -76,10 +72,10 @@ public final class MoCoV2Plus extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray z1 = project(projector, view1);
         keepProjection(z1);
         NDArray q1 = Tensors.l2Normalize(z1);
-        NDArray q2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
+        NDArray q2 = Tensors.l2Normalize(project(projector, view2));
         NDArray k1 = key(view1);
         NDArray k2 = key(view2);
         pendingKeys = new NDArray[] {k1, k2};

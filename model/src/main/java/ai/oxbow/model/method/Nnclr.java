@@ -59,8 +59,8 @@ public final class Nnclr extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        NDArray z1 = project(projector, view1);
+        NDArray z2 = project(projector, view2);
         keepProjection(z1);
         NDArray p1 = Tensors.l2Normalize(predictor.forward(z1, true));
         NDArray p2 = Tensors.l2Normalize(predictor.forward(z2, true));

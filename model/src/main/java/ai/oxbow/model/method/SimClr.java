@@ -50,10 +50,6 @@ public final class SimClr extends SslMethod {
                 .add(Linear.builder().setUnits(p.projectorOut).build());
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector);
@@ -61,8 +57,8 @@ public final class SimClr extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        NDArray z1 = project(projector, view1);
+        NDArray z2 = project(projector, view2);
         keepProjection(z1);
         return NtXent.loss(z1, z2, params.temperature);
     }

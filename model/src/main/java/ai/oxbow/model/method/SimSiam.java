@@ -57,10 +57,6 @@ public final class SimSiam extends SslMethod {
                 .add(BatchNorm.builder().optCenter(false).optScale(false).build());
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector, predictor);
@@ -68,8 +64,8 @@ public final class SimSiam extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        NDArray z1 = project(projector, view1);
+        NDArray z2 = project(projector, view2);
         keepProjection(z1);
         NDArray p1 = predictor.forward(z1, true);
         NDArray p2 = predictor.forward(z2, true);

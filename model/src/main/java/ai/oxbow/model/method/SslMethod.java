@@ -62,6 +62,11 @@ public abstract class SslMethod {
         return projection;
     }
 
+    /** The online backbone then a head, in training mode: the first line of most losses. */
+    protected final NDArray project(Network head, NDArray view) {
+        return head.forward(backbone.forward(view, true), true);
+    }
+
     /** Called by {@link #loss} with the online projections of view 1. */
     protected final void keepProjection(NDArray projections) {
         projection = projections.stopGradient();

@@ -67,10 +67,6 @@ public final class SwAV extends SslMethod {
         }
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector, prototypes);
@@ -90,10 +86,10 @@ public final class SwAV extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray h1 = projector.forward(backbone.forward(view1, true), true);
+        NDArray h1 = project(projector, view1);
         keepProjection(h1);
         NDArray z1 = Tensors.l2Normalize(h1);
-        NDArray z2 = Tensors.l2Normalize(projector.forward(backbone.forward(view2, true), true));
+        NDArray z2 = Tensors.l2Normalize(project(projector, view2));
         pendingEmbeddings = new NDArray[] {z1.stopGradient(), z2.stopGradient()};
         NDArray scores1 = prototypes.forward(z1, true);
         NDArray scores2 = prototypes.forward(z2, true);

@@ -40,10 +40,6 @@ public final class VicReg extends SslMethod {
                 setup.featureDim());
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector);
@@ -51,8 +47,8 @@ public final class VicReg extends SslMethod {
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = projector.forward(backbone.forward(view1, true), true);
-        NDArray z2 = projector.forward(backbone.forward(view2, true), true);
+        NDArray z1 = project(projector, view1);
+        NDArray z2 = project(projector, view2);
         keepProjection(z1);
         return VicRegLoss.of(z1, z2, params.invarianceWeight, params.varianceWeight, params.covarianceWeight);
     }

@@ -55,10 +55,6 @@ public final class WMse extends SslMethod {
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
     }
 
-    public Params params() {
-        return params;
-    }
-
     @Override
     public List<Network> online() {
         return List.of(backbone, projector);
