@@ -1,13 +1,10 @@
 package ai.oxbow.model.train;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.oxbow.model.encoder.Encoders;
@@ -44,10 +41,8 @@ public final class SslTrainer implements AutoCloseable {
 
     public SslTrainer(TrainerConfig config) {
         this.config = config;
-        Engine engine = Engine.getEngine("PyTorch");
-        engine.setRandomSeed((int) config.seed());
-        Device device = engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        this.manager = engine.newBaseManager(device);
+        Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
+        this.manager = Engines.newManager();
         this.method = Methods.create(config.method(),
                 new MethodSetup(manager, config.encoder(), config.channels(), config.size(), config.options()));
         List<Pair<String, Parameter>> trainable = new ArrayList<>();
@@ -102,7 +97,7 @@ public final class SslTrainer implements AutoCloseable {
      * @return the loss (NaN or infinite when the step was skipped)
      */
     public float train(float[] views1, float[] views2, int n) {
-        noGradOutsideCollector();
+        Engines.noGradOutsideCollector();
         long start = System.nanoTime();
         float loss;
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
@@ -146,6 +141,11 @@ public final class SslTrainer implements AutoCloseable {
         publishedVersion = stats.steps;
     }
 
+    /** The published encoder, for embedders, the model registry and export. */
+    public EncoderSnapshot publishedSnapshot() {
+        return EncoderSnapshot.of(publishedVersion, config, published);
+    }
+
     /** Version (step) of the published encoder that {@link #embed} uses. */
     public long publishedVersion() {
         return publishedVersion;
@@ -162,7 +162,7 @@ public final class SslTrainer implements AutoCloseable {
     }
 
     private float[] features(Network encoder, float[] images, int n) {
-        noGradOutsideCollector();
+        Engines.noGradOutsideCollector();
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             return encoder.forward(input(batch, images, n), false).toFloatArray();
@@ -173,26 +173,8 @@ public final class SslTrainer implements AutoCloseable {
         return Encoders.dim(config.encoder());
     }
 
-    /**
-     * PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread
-     * that started the engine. Flink calls the trainer from its task thread, where in-place
-     * updates of parameters would otherwise be refused (or recorded).
-     */
-    private static void noGradOutsideCollector() {
-        JniUtils.setGradMode(false);
-    }
-
     private NDArray input(NDManager batch, float[] pixels, int n) {
-        int c = config.channels();
-        int s = config.size();
-        if (pixels.length != n * c * s * s) {
-            throw new IllegalArgumentException("expected " + n + " x " + c + "x" + s + "x" + s
-                    + " pixels, got " + pixels.length);
-        }
-        NDArray x = batch.create(pixels, new Shape(n, c, s, s));
-        NDArray mean = batch.create(config.mean(), new Shape(1, c, 1, 1));
-        NDArray std = batch.create(config.std(), new Shape(1, c, 1, 1));
-        return x.sub(mean).div(std);
+        return Engines.normalized(batch, pixels, n, config.channels(), config.size(), config.mean(), config.std());
     }
 
     /** Walks every piece of state in a fixed order (see {@link StateCodec}). */
