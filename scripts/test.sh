@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# The test suite on a fresh machine: installs what the tests run for real (Debian's prometheus,
-# for PrometheusIT), then `mvn -B test`. Arguments go to Maven (e.g. -Dtest=PrometheusIT -pl pipeline -am
-# -Dsurefire.failIfNoSpecifiedTests=false). This is the README's test command and CI's (.ci/run).
+# The test suite on a fresh machine: installs what the tests run for real (Debian's prometheus for
+# PrometheusIT, python3-torch for EncoderExportTest), then `mvn -B test`. Arguments go to Maven (e.g.
+# -Dtest=PrometheusIT -pl pipeline -am -Dsurefire.failIfNoSpecifiedTests=false). This is the README's
+# test command and CI's (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/bin/prometheus ]; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "[oxbow] installing Debian's prometheus (PrometheusIT runs a real server; it is not started as a service)" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >&2 \
-      || echo "[oxbow] could not install prometheus: PrometheusIT will fail" >&2
-  else
-    echo "[oxbow] /usr/bin/prometheus absent and no root apt-get: PrometheusIT will fail (sudo apt-get install -y prometheus)" >&2
+
+# need PACKAGE CHECK TEST WHY: installs a Debian package that TEST needs when the CHECK command fails (root only).
+need() {
+  local package=$1 check=$2 test=$3 why=$4
+  if bash -c "$check" >/dev/null 2>&1; then
+    return
   fi
-fi
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "[oxbow] installing Debian's $package ($test $why)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package") >&2 \
+      || echo "[oxbow] could not install $package: $test will fail" >&2
+  else
+    echo "[oxbow] $package absent and no root apt-get: $test will fail (sudo apt-get install -y $package)" >&2
+  fi
+}
+
+need prometheus '[ -x /usr/bin/prometheus ]' PrometheusIT 'runs a real server; it is not started as a service'
+# Checks Debian's python3: a pyenv or venv python3 first on the PATH may lack torch (the test tries both).
+need python3-torch "/usr/bin/python3 -c 'import torch'" EncoderExportTest 'loads the export in PyTorch'
 exec mvn -B test "$@"

@@ -6,8 +6,9 @@ import java.util.SplittableRandom;
 
 /**
  * Draws the views of a {@link Recipe}. A view is a pure function of (seed, image id, view
- * index): its random numbers come from a SplittableRandom seeded by {@link #mix}, so a replay
- * after failover, or on another worker, yields identical pixels. The random parameters follow
+ * index, draw): its random numbers come from a SplittableRandom seeded by {@link #mix}, so a
+ * replay after failover, or on another worker, yields identical pixels. The draw number gives
+ * an image that is trained again from a replay buffer fresh views (draw 0 is the first). The random parameters follow
  * torchvision's distributions, not its random stream. Views stay in [0, 1]: normalisation
  * with the data set's mean and std is the trainer's ({@code SslTrainer} normalises each batch
  * with {@code TrainerConfig.mean/std}), so it is not repeated here.
@@ -38,12 +39,17 @@ public final class Augmenter implements Serializable {
         return view(new Chw(chw, channels, height, width), id, view).data();
     }
 
-    /** View number {@code view} of the image {@code id}. */
+    /** View number {@code view} of the image {@code id} (its first draw). */
     public Chw view(Chw image, String id, int view) {
+        return view(image, id, view, 0);
+    }
+
+    /** View number {@code view} of the image {@code id} at its {@code draw}-th use. */
+    public Chw view(Chw image, String id, int view, long draw) {
         if (view < 0 || view >= views()) {
             throw new IllegalArgumentException("view " + view + " of a recipe with " + views() + " views");
         }
-        return draw(recipe.views().get(view), image, new SplittableRandom(mix(seed, id, view)));
+        return draw(recipe.views().get(view), image, new SplittableRandom(mix(seed, id, view, draw)));
     }
 
     /**
@@ -73,12 +79,15 @@ public final class Augmenter implements Serializable {
         return out;
     }
 
-    /** A 64-bit seed from (seed, id, view): FNV-1a over the id, mixed with SplitMix64 constants. */
-    static long mix(long seed, String id, int view) {
+    /**
+     * A 64-bit seed from (seed, id, view, draw): FNV-1a over the id, mixed with SplitMix64
+     * constants. Draw 0 adds nothing, so first draws keep the seeds of earlier versions.
+     */
+    static long mix(long seed, String id, int view, long draw) {
         long h = 0xcbf29ce484222325L;
         for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
             h = (h ^ (b & 0xFF)) * 0x100000001b3L;
         }
-        return seed * 0x9E3779B97F4A7C15L ^ h ^ (view + 1L) * 0xBF58476D1CE4E5B9L;
+        return seed * 0x9E3779B97F4A7C15L ^ h ^ (view + 1L) * 0xBF58476D1CE4E5B9L ^ draw * 0x94D049BB133111EBL;
     }
 }

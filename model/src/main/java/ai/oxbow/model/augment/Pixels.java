@@ -49,4 +49,22 @@ public final class Pixels {
         }
         return Resize.resize(new Chw(chw, channels, height, width), size, size).data();
     }
+
+    /** 8-bit samples as floats in [0, 1], layout unchanged. */
+    public static float[] unit(byte[] samples) {
+        float[] out = new float[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            out[i] = (samples[i] & 0xFF) / 255f;
+        }
+        return out;
+    }
+
+    /** Floats in [0, 1] rounded to 8-bit samples, layout unchanged. */
+    public static byte[] bytes(float[] unit) {
+        byte[] out = new byte[unit.length];
+        for (int i = 0; i < unit.length; i++) {
+            out[i] = (byte) Math.round(Math.min(1f, Math.max(0f, unit[i])) * 255f);
+        }
+        return out;
+    }
 }

@@ -92,10 +92,27 @@ class AugmenterTest {
     }
 
     @Test
-    void seedsMixAllThreeInputs() {
-        long base = Augmenter.mix(1, "a", 0);
-        assertFalse(base == Augmenter.mix(2, "a", 0));
-        assertFalse(base == Augmenter.mix(1, "b", 0));
-        assertFalse(base == Augmenter.mix(1, "a", 1));
+    void seedsMixAllFourInputs() {
+        long base = Augmenter.mix(1, "a", 0, 0);
+        assertFalse(base == Augmenter.mix(2, "a", 0, 0));
+        assertFalse(base == Augmenter.mix(1, "b", 0, 0));
+        assertFalse(base == Augmenter.mix(1, "a", 1, 0));
+        assertFalse(base == Augmenter.mix(1, "a", 0, 1));
+    }
+
+    @Test
+    void firstDrawKeepsTheSeedOfEarlierVersions() {
+        // The value of the three-input formula before draws existed: checkpointed views stay valid.
+        assertEquals(2299244505402645416L, Augmenter.mix(1234, "fashion-mnist-train-7", 1, 0));
+    }
+
+    @Test
+    void laterDrawsGiveOtherViewsOfTheSameImage() {
+        Chw image = new Chw(image(28, 1), 1, 28, 28);
+        Augmenter a = new Augmenter(Recipe.parse("mocov2", "fashion-mnist", 28, 1, Map.of()), 3);
+        float[] first = a.view(image, "img", 0).data();
+        assertArrayEquals(first, a.view(image, "img", 0, 0).data());
+        assertFalse(Arrays.equals(first, a.view(image, "img", 0, 1).data()));
+        assertArrayEquals(a.view(image, "img", 0, 5).data(), a.view(image, "img", 0, 5).data());
     }
 }

@@ -2,6 +2,7 @@ package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.method.Methods;
+import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.job.JobConfig;
 
@@ -55,14 +56,28 @@ public final class JobOptions {
         return Recipe.parse(name, a.get("augment-preset", defaultPreset), trainer.size(), trainer.channels(), options);
     }
 
+    /** The replay buffer and training schedule: --replay-policy, --replay-size, --updates-per-event, --new-fraction. */
+    public static ReplayConfig replay(Args a) {
+        ReplayConfig d = ReplayConfig.defaults(a.getInt("batch", 64));
+        return new ReplayConfig(a.get("replay-policy", d.policy()), a.getInt("replay-size", d.capacity()),
+                a.getDouble("updates-per-event", d.updatesPerEvent()), a.getDouble("new-fraction", d.newFraction()),
+                d.batch(), a.getLong("replay-seed", d.seed()));
+    }
+
     /** Job options common to `demo` and `run`. */
     public static JobConfig job(Args a, TrainerConfig trainer, String defaultPreset) {
         JobConfig cfg = new JobConfig();
         cfg.trainer = trainer;
         cfg.augment = recipe(a, trainer, defaultPreset);
-        cfg.batchSize = a.getInt("batch", 64);
+        cfg.replay = replay(a);
         cfg.parallelism = a.getInt("parallelism", cfg.parallelism);
-        cfg.maxWaitMs = a.getLong("max-wait-ms", cfg.maxWaitMs);
+        cfg.embedderParallelism = a.getInt("embedder-parallelism", cfg.embedderParallelism);
+        cfg.embedBatch = a.getInt("embed-batch", cfg.embedBatch);
+        cfg.embedMaxWaitMs = a.getLong("embed-max-wait-ms", cfg.embedMaxWaitMs);
+        cfg.lockstep = a.has("lockstep");
+        cfg.modelsDir = a.get("models-dir", null);
+        cfg.indexDir = a.get("index-dir", null);
+        cfg.schemaRegistryId = a.getInt("schema-registry-id", cfg.schemaRegistryId);
         cfg.checkpointIntervalMs = a.getLong("checkpoint-interval-ms", cfg.checkpointIntervalMs);
         cfg.augmentSeed = a.getLong("augment-seed", cfg.augmentSeed);
         cfg.imagesTopic = a.get("images-topic", cfg.imagesTopic);

@@ -3,12 +3,16 @@ package ai.oxbow.pipeline.cli;
 import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.pipeline.bench.BenchAugment;
+import ai.oxbow.pipeline.bench.BenchEmbed;
+import ai.oxbow.pipeline.bench.BenchIndex;
+import ai.oxbow.pipeline.bench.BenchReplay;
 import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.produce.ImageProducer;
+import ai.oxbow.pipeline.produce.ImageOrder;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.schemas.ImageEvent;
@@ -25,14 +29,24 @@ public final class Oxbow {
     private static final String USAGE = """
             usage: oxbow <command> [options]
               demo     everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus :9249),
-                       Fashion-MNIST streamed in, training, embeddings out, kNN evaluation, JSON summary
-                       --events N --method {mocov2,nnclr} --encoder {small-cnn,resnet18} --batch B ...
-              run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH] ...
+                       Fashion-MNIST streamed in, training, embeddings out (Kafka + search index), kNN evaluation
+                       --events N --method M --encoder {small-cnn,resnet18} --batch B --order {iid,sequential}
+                       --replay-policy {fifo,reservoir,minred} --replay-size N --updates-per-event U ...
+              run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH]
+                       [--models-dir DIR] [--index-dir DIR] [--embedder-parallelism N] ...
               produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
+                       [--order {iid,sequential}] [--classes-per-block 2]
+              search   query the index: --index DIR (--id IMAGE_ID | --image FILE --models DIR) [--version V] [--k 10]
+              reindex  images topic -> fresh index with one model version: --bootstrap --topic --from-offset N
+                       --models DIR --version V --index NEWDIR
+              export   an encoder version for plain PyTorch: --models DIR [--version V] --out DIR
               report   PNG charts of a run directory: --run DIR [--out DIR] [--max-points N] [--perplexity P]
                        [--tsne-iterations N] [--proj-dim D]
-              bench train  the trainer alone: --method --encoder --batch --steps --size --channels --threads
+              bench train    the trainer alone: --method --encoder --batch --steps --size --channels --threads
               bench augment  augmentation alone: --recipe --preset --size --channels --images --threads --options
+              bench replay   replay buffer quality: --method --replay-policy --updates-per-event --order --events
+              bench index    HNSW recall@k and latency against exact search: --images --queries --k [--models --version]
+              bench embed    embedder images/s against PyTorch no-grad inference: --encoder --batch --threads
             See README.md for every option.""";
 
     private Oxbow() {}
@@ -49,6 +63,9 @@ public final class Oxbow {
                 case "run" -> run(new Args(argv, 1));
                 case "produce" -> produce(new Args(argv, 1));
                 case "report" -> Report.run(new Args(argv, 1));
+                case "search" -> Search.run(new Args(argv, 1));
+                case "reindex" -> Reindex.run(new Args(argv, 1));
+                case "export" -> Export.run(new Args(argv, 1));
                 case "bench" -> bench(argv);
                 default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'\n" + USAGE);
             }
@@ -76,14 +93,15 @@ public final class Oxbow {
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
 
-    private static void bench(String[] argv) {
-        if (argv.length < 2 || !(argv[1].equals("train") || argv[1].equals("augment"))) {
-            throw new IllegalArgumentException("usage: oxbow bench {train,augment} [options]");
-        }
-        if (argv[1].equals("train")) {
-            BenchTrain.run(new Args(argv, 2));
-        } else {
-            BenchAugment.run(new Args(argv, 2));
+    private static void bench(String[] argv) throws Exception {
+        String which = argv.length < 2 ? "" : argv[1];
+        switch (which) {
+            case "train" -> BenchTrain.run(new Args(argv, 2));
+            case "augment" -> BenchAugment.run(new Args(argv, 2));
+            case "replay" -> BenchReplay.run(new Args(argv, 2));
+            case "index" -> BenchIndex.run(new Args(argv, 2));
+            case "embed" -> BenchEmbed.run(new Args(argv, 2));
+            default -> throw new IllegalArgumentException("usage: oxbow bench {train,augment,replay,index,embed} [options]");
         }
     }
 
@@ -110,15 +128,17 @@ public final class Oxbow {
         long count = a.getLong("count", Long.MAX_VALUE);
         double rate = a.getDouble("rate", 0);
         int partitions = a.getInt("partitions", 1);
+        String order = a.get("order", "iid");
+        int perBlock = a.getInt("classes-per-block", 2);
         Iterator<ImageEvent> events = switch (source) {
             case "fashion-mnist" -> {
                 LabeledImages train = ImageSources.fashionMnistTrain(
                         Path.of(a.get("data", Idx.FASHION_MNIST.toString())), (int) Math.min(count, Integer.MAX_VALUE));
-                yield ImageSources.of(train, "fashion-mnist-train");
+                yield ImageSources.of(ImageOrder.order(train, order, perBlock, 1), "fashion-mnist-train");
             }
-            case "generated" -> ImageSources.of(ImageSources.generated(
+            case "generated" -> ImageSources.of(ImageOrder.order(ImageSources.generated(
                     (int) Math.min(count, 1_000_000), a.getInt("size", 28), a.getInt("channels", 1),
-                    a.getLong("seed", 1)), "generated");
+                    a.getLong("seed", 1)), order, perBlock, 1), "generated");
             case "folder" -> ImageSources.folder(Path.of(a.get("folder", ".")));
             default -> throw new IllegalArgumentException("--source must be fashion-mnist, generated or folder");
         };

@@ -5,11 +5,14 @@ import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.eval.Features;
 import ai.oxbow.model.eval.Knn;
+import ai.oxbow.model.replay.ReplayConfig;
+import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.EmbeddedKafka;
@@ -20,6 +23,7 @@ import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.pipeline.report.RunFiles;
 import ai.oxbow.pipeline.produce.ImageProducer;
+import ai.oxbow.pipeline.produce.ImageOrder;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
@@ -49,9 +53,13 @@ public final class Demo {
     public static void run(Args a) throws Exception {
         int events = a.getInt("events", 20_000);
         int batch = a.getInt("batch", 64);
-        TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, events / batch), true);
+        ReplayConfig replay = JobOptions.replay(a);
+        // The schedules run over the steps the stream will earn.
+        long updates = Math.round(events * replay.updatesPerEvent());
+        TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, updates / batch), true);
         Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
         JobConfig cfg = JobOptions.job(a, trainerConfig, Idx.available(data) ? "fashion-mnist" : "none");
+        String order = a.get("order", "iid");
         int webPort = a.getInt("web-port", 8081);
         String promPort = a.get("prometheus-port", "9249");
         Path runDir = Path.of(a.get("out", "runs/demo-"
@@ -63,16 +71,19 @@ public final class Demo {
         cfg.runDir = runDir.toAbsolutePath().toString();
         cfg.checkpointDir = runDir.resolve("checkpoints").toAbsolutePath().toUri().toString();
         cfg.bounded = true;
-        cfg.expectedImages = events;
+        cfg.expectedImages = updates;
+        cfg.modelsDir = runDir.resolve("models").toAbsolutePath().toString();
+        cfg.indexDir = runDir.resolve("index").toAbsolutePath().toString();
 
         LabeledImages train;
         LabeledImages test;
         if (Idx.available(data)) {
-            train = ImageSources.fashionMnistTrain(data, events);
+            train = ImageOrder.order(ImageSources.fashionMnistTrain(data, events), order, 2, 1);
             test = Idx.fashionMnist(data, "t10k");
-            log("streaming " + train.count() + " Fashion-MNIST training images from " + data);
+            log("streaming " + train.count() + " Fashion-MNIST training images from " + data + " in " + order + " order");
         } else {
-            train = GeneratedImages.generate(events, trainerConfig.size(), trainerConfig.channels(), 1);
+            train = ImageOrder.order(GeneratedImages.generate(events, trainerConfig.size(), trainerConfig.channels(), 1),
+                    order, 2, 1);
             test = GeneratedImages.generate(2_000, trainerConfig.size(), trainerConfig.channels(), 2);
             log("Fashion-MNIST not found at " + data + " (apt-get install dataset-fashion-mnist): "
                     + "streaming " + events + " generated images instead");
@@ -108,6 +119,13 @@ public final class Demo {
             summary.put("distinct_embedded_ids", ids.size());
             summary.put("dead_letters", dead.size());
             summary.put("checkpoints", checkpoints);
+            Set<Long> versions = new HashSet<>();
+            embeddings.forEach(e -> versions.add(e.getModelVersion()));
+            summary.put("model_versions_used", versions.size());
+        }
+        summary.put("model_versions_published", new ModelRegistry(Path.of(cfg.modelsDir)).versions().size());
+        try (VectorSearch index = new VectorSearch(Path.of(cfg.indexDir))) {
+            summary.put("index_docs", index.versions().values().stream().mapToLong(Long::longValue).sum());
         }
 
         try (SslTrainer trained = new SslTrainer(trainerConfig); SslTrainer initial = new SslTrainer(trainerConfig)) {
@@ -135,9 +153,15 @@ public final class Demo {
         log("charts of the run in " + report.out());
         summary.put("report", report.out().toString());
         summary.put("method", trainerConfig.method());
+        summary.put("replay_policy", replay.policy());
+        summary.put("replay_size", replay.capacity());
+        summary.put("updates_per_event", replay.updatesPerEvent());
+        summary.put("order", order);
         summary.put("encoder", trainerConfig.encoder());
         summary.put("batch", batch);
         summary.put("run_dir", runDir.toString());
+        summary.put("index", cfg.indexDir);
+        summary.put("models", cfg.modelsDir);
         System.out.println(Json.line(summary));
     }
 

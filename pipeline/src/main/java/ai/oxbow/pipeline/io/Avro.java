@@ -11,6 +11,7 @@ import org.apache.avro.specific.SpecificRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /**
  * Raw Avro binary (no single-object header, no schema registry prefix): what Flink's Avro
@@ -29,6 +30,12 @@ public final class Avro {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** Confluent Schema Registry wire format: magic byte 0, schema id (4 bytes, big-endian), Avro binary. */
+    public static byte[] confluent(int schemaId, SpecificRecord record) {
+        byte[] body = encode(record);
+        return ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(schemaId).put(body).array();
     }
 
     /** Decodes a whole record; trailing bytes mean the writer used another schema. */

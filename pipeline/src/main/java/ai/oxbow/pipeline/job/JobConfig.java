@@ -1,6 +1,7 @@
 package ai.oxbow.pipeline.job;
 
 import ai.oxbow.model.augment.Recipe;
+import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 
 import java.io.Serializable;
@@ -14,10 +15,17 @@ public final class JobConfig implements Serializable {
     public String groupId = "oxbow";
     /** Stop at the images topic's end offsets as of job start (demo, tests); else run forever. */
     public boolean bounded = false;
-    /** Parallelism of decode and augmentation; the batcher and trainer always run with 1. */
+    /** Parallelism of decode and validation; the trainer and the index sink always run with 1. */
     public int parallelism = 1;
-    public int batchSize = 64;
-    public long maxWaitMs = 2_000;
+    /** Parallelism of the embedders (each holds the newest published encoder). */
+    public int embedderParallelism = 1;
+    /** Embedders embed batches of up to this many images, or fewer after embedMaxWaitMs. */
+    public int embedBatch = 64;
+    public long embedMaxWaitMs = 200;
+    /** Replay buffer, updates per event and training batch size. */
+    public ReplayConfig replay;
+    /** The trainer's input waits until the steps it earned are done (reproducible measurements). */
+    public boolean lockstep = false;
     public long checkpointIntervalMs = 5_000;
     /** Checkpoint directory (a URI such as file:///var/oxbow/checkpoints). */
     public String checkpointDir;
@@ -30,12 +38,21 @@ public final class JobConfig implements Serializable {
     /** Augmentation recipe (views); see Recipe.parse. */
     public Recipe augment;
     public TrainerConfig trainer;
+    /** Model registry: every published encoder version as a file (search, reindex, export); optional. */
+    public String modelsDir;
+    /** Lucene HNSW index of the embeddings, committed with each checkpoint; optional. */
+    public String indexDir;
+    /**
+     * Confluent Schema Registry wire format for embeddings (magic byte, 4-byte schema id, Avro
+     * binary) with this schema id; -1 writes raw Avro binary.
+     */
+    public int schemaRegistryId = -1;
     /** Directory for the final trainer state and trainer events (restores); optional. */
     public String runDir;
     public long progressIntervalMs = 5_000;
     /** Publish the encoder that makes embeddings every K steps and/or every T ms (0 = off). */
-    public long publishEverySteps = 1;
-    public long publishEveryMs = 0;
+    public long publishEverySteps = 20;
+    public long publishEveryMs = 30_000;
     /** Collapse alarm when collapse_std < threshold x 1/sqrt(d); hold versions while it is on. */
     public double collapseThreshold = 0.1;
     public boolean holdOnCollapse = true;

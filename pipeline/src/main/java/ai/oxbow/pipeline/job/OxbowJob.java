@@ -7,16 +7,17 @@ import ai.oxbow.pipeline.io.RawRecordDeserializer;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.DecodedImage;
 import ai.oxbow.pipeline.ops.ImageDecoder;
-import ai.oxbow.pipeline.ops.MakePairs;
-import ai.oxbow.pipeline.ops.MicroBatch;
-import ai.oxbow.pipeline.ops.MicroBatcher;
+import ai.oxbow.pipeline.index.IndexSink;
+import ai.oxbow.pipeline.ops.EmbedImages;
+import ai.oxbow.pipeline.ops.ModelImage;
+import ai.oxbow.pipeline.ops.ToModelInput;
 import ai.oxbow.pipeline.ops.TrainerOperator;
-import ai.oxbow.pipeline.ops.TrainingPair;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -34,9 +35,15 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * The job graph, in one place:
  *
  * <pre>
- * Kafka images ─▶ decode &amp; validate ─▶ augmentation pairs ─▶ micro-batcher ─▶ trainer ─▶ Kafka embeddings
+ * Kafka images ─▶ decode &amp; validate ─▶ model input ─┬─▶ embedders (p = N) ─┬─▶ Kafka embeddings
+ *                     │                               │        ▲            └─▶ Lucene HNSW index (p = 1)
+ *                     │                               │        │ encoder versions (broadcast)
+ *                     │                               └─▶ trainer (p = 1): replay buffer, own training thread
  *                     └─▶ dead letters ─▶ Kafka dead-letters
  * </pre>
+ *
+ * The embedders never wait for training: the trainer takes images into its replay buffer at the
+ * stream's rate and trains at its own, publishing encoder versions that the embedders pick up.
  */
 public final class OxbowJob {
     private OxbowJob() {}
@@ -75,32 +82,35 @@ public final class OxbowJob {
         SingleOutputStreamOperator<DecodedImage> decoded = raw
                 .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes)))
                 .name("decode & validate").uid("decode");
+        DataStream<ModelImage> images = decoded
+                .map(new ToModelInput(cfg.trainer.channels(), cfg.trainer.size()))
+                .name("model input").uid("model-input");
 
-        DataStream<TrainingPair> pairs = decoded
-                .map(new MakePairs(new Augmenter(cfg.augment, cfg.augmentSeed),
-                        cfg.trainer.channels(), cfg.trainer.size()))
-                .name("augmentation pairs").uid("pairs");
-
-        DataStream<MicroBatch> batches = pairs
-                .transform("micro-batcher", TypeInformation.of(MicroBatch.class),
-                        new MicroBatcher(cfg.batchSize, cfg.maxWaitMs))
-                // A chain of its own: augmentation runs in another thread while the trainer trains.
-                .startNewChain()
-                .setParallelism(1).setMaxParallelism(1).uid("micro-batcher");
-
-        DataStream<EmbeddingEvent> embeddings = batches
-                .transform("trainer", new AvroTypeInfo<>(EmbeddingEvent.class), new TrainerOperator(cfg.trainer,
-                        new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs, cfg.publishEverySteps,
-                                cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse, cfg.classes,
-                                cfg.expectedImages, cfg.failAtStep)))
+        DataStream<byte[]> versions = images
+                .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, new TrainerOperator(
+                        cfg.trainer, cfg.replay, new Augmenter(cfg.augment, cfg.augmentSeed),
+                        new TrainerOperator.Options(cfg.runDir, cfg.modelsDir, cfg.progressIntervalMs,
+                                cfg.publishEverySteps, cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse,
+                                cfg.classes, cfg.expectedImages, cfg.lockstep, cfg.failAtStep)))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
 
-        embeddings.sinkTo(sink(cfg, cfg.embeddingsTopic, "embeddings",
-                        (AvroRecordSerializer.SerializableKey<EmbeddingEvent>) EmbeddingEvent::getImageId))
+        DataStream<EmbeddingEvent> embeddings = images
+                .connect(versions.broadcast())
+                .transform("embedder", new AvroTypeInfo<>(EmbeddingEvent.class),
+                        new EmbedImages(cfg.embedBatch, cfg.embedMaxWaitMs))
+                .setParallelism(cfg.embedderParallelism).uid("embedder");
+
+        embeddings.sinkTo(sink(cfg, new AvroRecordSerializer<>(cfg.embeddingsTopic,
+                        (AvroRecordSerializer.SerializableKey<EmbeddingEvent>) EmbeddingEvent::getImageId,
+                        cfg.schemaRegistryId), "embeddings"))
                 .name("embeddings sink").uid("embeddings-sink");
+        if (cfg.indexDir != null) {
+            embeddings.transform("search index", TypeInformation.of(Void.class), new IndexSink(cfg.indexDir))
+                    .setParallelism(1).setMaxParallelism(1).uid("index-sink");
+        }
         decoded.getSideOutput(DecodeImages.DEAD_LETTERS)
-                .sinkTo(sink(cfg, cfg.deadLettersTopic, "dead-letters",
-                        (AvroRecordSerializer.SerializableKey<DeadLetter>) DeadLetter::getImageId))
+                .sinkTo(sink(cfg, new AvroRecordSerializer<>(cfg.deadLettersTopic,
+                        (AvroRecordSerializer.SerializableKey<DeadLetter>) DeadLetter::getImageId, -1), "dead-letters"))
                 .name("dead-letters sink").uid("dead-letters-sink");
     }
 
@@ -124,11 +134,11 @@ public final class OxbowJob {
      * covers them completes. The transaction timeout must stay under the broker's maximum (15 min
      * by default), not the sink's 1 h default.
      */
-    private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig cfg, String topic, String name,
-                                                               AvroRecordSerializer.SerializableKey<T> key) {
+    private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig cfg, AvroRecordSerializer<T> serializer,
+                                                               String name) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(cfg.bootstrapServers)
-                .setRecordSerializer(new AvroRecordSerializer<>(topic, key))
+                .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(cfg.transactionalIdPrefix + "-" + name)
                 .setProperty("transaction.timeout.ms", "600000")

@@ -2,6 +2,10 @@ package ai.oxbow.pipeline.ops;
 
 import ai.oxbow.model.eval.OnlineKnn;
 import ai.oxbow.model.eval.Spectrum;
+import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.augment.Pixels;
+import ai.oxbow.model.replay.ReplayItem;
+import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 
 import org.apache.flink.metrics.MetricGroup;
@@ -15,17 +19,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Watches the trainer so that nobody has to: Flink metrics (group "oxbow"), the collapse alarm,
  * a progress line, and CSV series in the run directory for `report`:
  * losses.csv (step,loss,lr), knn.csv (step,knn_top1), collapse.csv (step,collapse_std,rankme,
- * alignment,uniformity), throughput.csv (time_s,train_images_per_s,embedded_images_per_s).
+ * alignment,uniformity), throughput.csv (time_s,train_images_per_s,arriving_images_per_s).
+ * Runs on the training thread, except the gauges (read by the metric reporters) and
+ * {@link #alarm}.
+ *
+ * <p>Every progress interval it probes the current encoder on the most recently admitted
+ * images: RankMe over up to {@value #RANK_WINDOW} of them, the online kNN (test-then-train on the
+ * labelled ones not probed before), alignment and uniformity on two fresh views of
+ * {@value #QUALITY_SAMPLE}.
  */
 final class TrainerMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerMonitor.class);
@@ -33,26 +48,28 @@ final class TrainerMonitor implements AutoCloseable {
     private static final int QUALITY_SAMPLE = 64;
 
     private final SslTrainer trainer;
+    private final Augmenter augmenter;
     private final TrainerOperator.Options options;
     private final OnlineKnn knn;
-    private final Deque<float[]> window = new ArrayDeque<>();
+    private final Deque<ReplayItem> recent = new ArrayDeque<>();
     private final Map<String, BufferedWriter> csv = new HashMap<>();
     private final long startMs = System.currentTimeMillis();
     private long lastReportMs = startMs;
-    private long embeddedTotal;
-    private long embeddedAtLastReport;
-    private float loss = Float.NaN;
-    private volatile long embeddingLagMs;
-    private double rankMe = Double.NaN;
-    private double alignment = Double.NaN;
-    private double uniformity = Double.NaN;
-    private boolean alarm;
+    private long arrivedTotal;
+    private long arrivedAtLastReport;
+    private int unprobed;
+    private volatile float loss = Float.NaN;
+    private volatile double rankMe = Double.NaN;
+    private volatile double alignment = Double.NaN;
+    private volatile double uniformity = Double.NaN;
+    private volatile boolean alarm;
     private final Consumer<String> events;
 
     /** @param events receives alarm transitions for the run's trainer-events.log */
-    TrainerMonitor(MetricGroup group, SslTrainer trainer, TrainerOperator.Options options, Consumer<String> events)
-            throws IOException {
+    TrainerMonitor(MetricGroup group, SslTrainer trainer, StreamLearner learner, Augmenter augmenter,
+                   TrainerOperator.Options options, Consumer<String> events) throws IOException {
         this.trainer = trainer;
+        this.augmenter = augmenter;
         this.options = options;
         this.events = events;
         this.knn = new OnlineKnn(trainer.embeddingDim(), options.classes(), 4096, 1000);
@@ -69,8 +86,10 @@ final class TrainerMonitor implements AutoCloseable {
         m.gauge("alignment", () -> alignment);
         m.gauge("uniformity", () -> uniformity);
         m.gauge("knn_top1", knn::top1);
-        m.gauge("images_embedded", () -> embeddedTotal);
-        m.gauge("embedding_lag_ms", () -> embeddingLagMs);
+        m.gauge("images_arrived", () -> arrivedTotal);
+        for (Map.Entry<String, Supplier<Number>> g : ReplayFigures.of(learner).entrySet()) {
+            m.gauge(g.getKey(), () -> g.getValue().get());
+        }
         for (String buffer : trainer.method().bufferFill().keySet()) {
             m.gauge(buffer + "_fill", () -> trainer.method().bufferFill().get(buffer));
         }
@@ -83,24 +102,16 @@ final class TrainerMonitor implements AutoCloseable {
         }
     }
 
-    /**
-     * Embeddings of clean images (labels -1 when absent) feed the online kNN and RankMe window;
-     * the lag is from the oldest event time of the batch to now.
-     */
-    void embedded(float[] vectors, int[] labels, long oldestEventTime) {
-        embeddingLagMs = System.currentTimeMillis() - oldestEventTime;
-        int dim = trainer.embeddingDim();
-        knn.observe(vectors, labels);
-        for (int i = 0; i < labels.length; i++) {
-            float[] row = new float[dim];
-            System.arraycopy(vectors, i * dim, row, 0, dim);
-            window.addLast(row);
-            if (window.size() > RANK_WINDOW) {
-                window.removeFirst();
+    /** Images that just entered the replay buffer's admission. */
+    void admitted(List<ReplayItem> items) {
+        for (ReplayItem item : items) {
+            recent.addLast(item);
+            if (recent.size() > RANK_WINDOW) {
+                recent.removeFirst();
             }
         }
-        embeddedTotal += labels.length;
-        write("knn", trainer.step() + "," + knn.top1());
+        arrivedTotal += items.size();
+        unprobed = Math.min(RANK_WINDOW, unprobed + items.size());
     }
 
     /** After a training step; checks the collapse alarm. */
@@ -126,35 +137,25 @@ final class TrainerMonitor implements AutoCloseable {
         return alarm;
     }
 
-    /** Every progress interval: quality indicators on a sample of the batch, CSV lines, one progress line. */
-    void maybeReport(float[] view1, float[] view2, int n, int pixelsPerImage) {
+    /** Every progress interval: the probe, CSV lines, one progress line. */
+    void maybeReport() {
         long now = System.currentTimeMillis();
-        if (now - lastReportMs < options.progressIntervalMs()) {
+        if (now - lastReportMs < options.progressIntervalMs() || recent.isEmpty()) {
             return;
         }
-        int k = Math.min(n, QUALITY_SAMPLE);
-        float[] a = trainer.embedWithCurrent(java.util.Arrays.copyOf(view1, k * pixelsPerImage), k);
-        float[] b = trainer.embedWithCurrent(java.util.Arrays.copyOf(view2, k * pixelsPerImage), k);
-        int dim = trainer.embeddingDim();
-        alignment = Spectrum.alignment(a, b, dim);
-        uniformity = Spectrum.uniformity(a, dim);
-        float[] rows = new float[window.size() * dim];
-        int i = 0;
-        for (float[] r : window) {
-            System.arraycopy(r, 0, rows, i++ * dim, dim);
-        }
-        rankMe = window.isEmpty() ? Double.NaN : Spectrum.rankMe(rows, dim);
+        probe();
         double seconds = (now - lastReportMs) / 1e3;
-        double embeddedRate = (embeddedTotal - embeddedAtLastReport) / seconds;
-        embeddedAtLastReport = embeddedTotal;
+        double arrivedRate = (arrivedTotal - arrivedAtLastReport) / seconds;
+        arrivedAtLastReport = arrivedTotal;
         lastReportMs = now;
+        write("knn", trainer.step() + "," + knn.top1());
         write("collapse", trainer.step() + "," + trainer.stats().collapseStd() + "," + rankMe + "," + alignment
                 + "," + uniformity);
-        write("throughput", (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + "," + embeddedRate);
+        write("throughput", (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + "," + arrivedRate);
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "progress steps=%d images_trained=%d%s loss=%.4f lr=%.4f collapse_std=%.4f rankme=%.1f knn_top1=%.3f"
-                        + " train_images_per_s=%.1f model_version=%d",
-                trainer.step(), trainer.stats().imagesTrained(), eta(), loss, trainer.learningRate(),
+                "progress steps=%d images_trained=%d images_arrived=%d%s loss=%.4f lr=%.4f collapse_std=%.4f"
+                        + " rankme=%.1f knn_top1=%.3f train_images_per_s=%.1f model_version=%d",
+                trainer.step(), trainer.stats().imagesTrained(), arrivedTotal, eta(), loss, trainer.learningRate(),
                 trainer.stats().collapseStd(), rankMe, knn.top1(), trainer.stats().imagesPerSecond(),
                 trainer.publishedVersion()));
         for (Map.Entry<String, Long> f : trainer.method().bufferFill().entrySet()) {
@@ -164,6 +165,39 @@ final class TrainerMonitor implements AutoCloseable {
             line.append(" COLLAPSE_ALARM");
         }
         System.err.println(line);
+    }
+
+    private void probe() {
+        List<ReplayItem> items = new ArrayList<>(recent);
+        int n = items.size();
+        int pixels = trainer.config().pixelsPerImage();
+        int c = trainer.config().channels();
+        int s = trainer.config().size();
+        float[] clean = new float[n * pixels];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(Pixels.unit(items.get(i).pixels()), 0, clean, i * pixels, pixels);
+            labels[i] = items.get(i).label();
+        }
+        int dim = trainer.embeddingDim();
+        float[] features = trainer.embedWithCurrent(clean, n);
+        rankMe = Spectrum.rankMe(features, dim);
+        int fresh = Math.min(unprobed, n);
+        knn.observe(Arrays.copyOfRange(features, (n - fresh) * dim, n * dim), Arrays.copyOfRange(labels, n - fresh, n));
+        unprobed = 0;
+        int k = Math.min(n, QUALITY_SAMPLE);
+        float[] v1 = new float[k * pixels];
+        float[] v2 = new float[k * pixels];
+        for (int i = 0; i < k; i++) {
+            float[] chw = Arrays.copyOfRange(clean, i * pixels, (i + 1) * pixels);
+            String id = items.get(i).id();
+            System.arraycopy(augmenter.view(chw, c, s, s, id, 0), 0, v1, i * pixels, pixels);
+            System.arraycopy(augmenter.view(chw, c, s, s, id, 1), 0, v2, i * pixels, pixels);
+        }
+        float[] a = trainer.embedWithCurrent(v1, k);
+        float[] b = trainer.embedWithCurrent(v2, k);
+        alignment = Spectrum.alignment(a, b, dim);
+        uniformity = Spectrum.uniformity(a, dim);
     }
 
     /** "/N eta_s=S" when the run knows how many images it expects (bounded demo runs). */

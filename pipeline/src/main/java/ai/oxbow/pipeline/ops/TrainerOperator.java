@@ -1,12 +1,19 @@
 package ai.oxbow.pipeline.ops;
 
+import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.replay.ReplayConfig;
+import ai.oxbow.model.replay.ReplayItem;
+import ai.oxbow.model.replay.StreamLearner;
+import ai.oxbow.model.train.EncoderSnapshot;
+import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
-import ai.oxbow.schemas.EmbeddingEvent;
 
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -14,29 +21,43 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The single stateful trainer (parallelism 1). For each micro-batch it embeds the clean images
- * with the current encoder (tagged with its version, the step count), then takes one training
- * step on the two views. Everything the trainer learned is one versioned blob in operator state;
- * a restore is verified bit for bit against that blob before processing resumes.
+ * The single stateful trainer (parallelism 1). Images go into an inbox; a training thread of
+ * its own moves them into the replay buffer ({@link StreamLearner}) and trains from the buffer
+ * at its own pace, so the trainer never holds the stream back: when images arrive faster than
+ * it trains, the buffer's policy decides what to keep. Every K steps or T ms the operator
+ * publishes the encoder: an {@link EncoderSnapshot} out to the embedders (broadcast) and into
+ * the model registry.
+ *
+ * <p>Everything the trainer learned (network, optimiser, method buffers, replay buffer, credit)
+ * is one versioned blob in operator state, verified bit for bit on restore; the inbox is state
+ * too. A checkpoint waits for the step in progress, so the blob is always between two steps.
+ *
+ * <p>{@code lockstep} makes the input wait whenever a batch's worth of images is pending, until
+ * the steps they earned are done: back-pressure on purpose, for reproducible measurements.
  */
-public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent>
-        implements OneInputStreamOperator<MicroBatch, EmbeddingEvent>, BoundedOneInput {
+public final class TrainerOperator extends AbstractStreamOperator<byte[]>
+        implements OneInputStreamOperator<ModelImage, byte[]>, BoundedOneInput {
 
     /**
      * @param runDir             where CSV series, the final state and trainer events go (optional)
-     * @param publishEverySteps  publish the encoder for embeddings every K steps (0 = by time only)
+     * @param modelsDir          model registry directory (optional)
+     * @param publishEverySteps  publish the encoder every K steps (0 = by time only)
      * @param publishEveryMs     ... or every T ms (0 = by steps only)
      * @param collapseThreshold  alarm when collapse_std falls below this fraction of 1/sqrt(d)
      * @param holdOnCollapse     publish no new version while the alarm is on
@@ -44,120 +65,226 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
      * @param expectedImages     images a bounded run expects, for the progress ETA (0 = unknown)
      * @param failAtStep         test hook: fail once at this step after a checkpoint (0 = never)
      */
-    public record Options(String runDir, long progressIntervalMs, long publishEverySteps, long publishEveryMs,
-                          double collapseThreshold, boolean holdOnCollapse, int classes, long expectedImages,
-                          long failAtStep)
+    public record Options(String runDir, String modelsDir, long progressIntervalMs, long publishEverySteps,
+                          long publishEveryMs, double collapseThreshold, boolean holdOnCollapse, int classes,
+                          long expectedImages, boolean lockstep, long failAtStep)
             implements java.io.Serializable {}
 
+    private static final long CHECK_MS = 100;
+
     private final TrainerConfig config;
+    private final ReplayConfig replay;
+    private final Augmenter augmenter;
     private final Options options;
     private transient SslTrainer trainer;
-    private transient ListState<byte[]> trainerState;
+    private transient StreamLearner learner;
+    /** Held by the training thread for each step, and by whoever reads or replaces the learner. */
+    private transient ReentrantLock learnerLock;
+    /** Images not yet in the buffer; its monitor also signals "work" and "idle". */
+    private transient ArrayDeque<ReplayItem> inbox;
+    private transient boolean workerIdle;
+    /** Set by endInput: the training thread wakes the mailbox after each step so that it can finish. */
+    private transient volatile Runnable draining;
+    private transient volatile boolean running;
+    private transient volatile Throwable workerFailure;
+    private transient Thread worker;
+    private transient ListState<byte[]> learnerState;
+    private transient ListState<ModelImage> inboxState;
     private transient long checkpointsCompleted;
     private transient long lastPublishMs;
-    private transient Counter untrained;
+    /** The task thread's mailbox: where the training thread hands over what must be emitted. */
+    private transient MailboxExecutor mailbox;
+    private transient boolean announced;
+    private transient Counter inboxOverflow;
     private transient TrainerMonitor monitor;
+    private transient ModelRegistry registry;
 
-    public TrainerOperator(TrainerConfig config, Options options) {
+    public TrainerOperator(TrainerConfig config, ReplayConfig replay, Augmenter augmenter, Options options) {
         this.config = config;
+        this.replay = replay;
+        this.augmenter = augmenter;
         this.options = options;
     }
 
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        trainerState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("trainer-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        var store = context.getOperatorStateStore();
+        learnerState = store.getListState(new ListStateDescriptor<>("trainer-state",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        inboxState = store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class)));
         trainer = new SslTrainer(config);
+        learner = new StreamLearner(trainer, augmenter, replay);
+        learnerLock = new ReentrantLock();
+        inbox = new ArrayDeque<>();
         List<byte[]> stored = new ArrayList<>();
-        trainerState.get().forEach(stored::add);
+        learnerState.get().forEach(stored::add);
         if (stored.size() > 1) {
             throw new IllegalStateException("trainer state must be one blob, found " + stored.size()
                     + " (was the trainer's parallelism changed from 1?)");
         }
         if (!stored.isEmpty()) {
             byte[] blob = stored.get(0);
-            trainer.restore(blob);
-            if (!Arrays.equals(blob, trainer.snapshot())) {
+            learner.restore(blob);
+            if (!Arrays.equals(blob, learner.snapshot())) {
                 throw new IllegalStateException("restored trainer state differs from the checkpointed state");
             }
             report("restored step=" + trainer.step() + " bytes=" + blob.length + " verified=bitwise");
+        }
+        for (ModelImage img : inboxState.get()) {
+            inbox.add(item(img));
         }
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        monitor = new TrainerMonitor(getMetricGroup(), trainer, options, line -> {
-            try {
-                report(line);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        untrained = getMetricGroup().addGroup("oxbow").counter("images_untrained");
+        registry = options.modelsDir() == null ? null : new ModelRegistry(Path.of(options.modelsDir()));
+        monitor = new TrainerMonitor(getMetricGroup(), trainer, learner, augmenter, options, this::reportUnchecked);
+        inboxOverflow = getMetricGroup().addGroup("oxbow").counter("images_not_admitted");
+        getMetricGroup().addGroup("oxbow").gauge("trainer_inbox", () -> (long) inbox.size());
         lastPublishMs = System.currentTimeMillis();
+        mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
+        running = true;
+        worker = new Thread(this::trainLoop, "oxbow-trainer");
+        worker.setDaemon(true);
+        worker.start();
+        scheduleChecks();
     }
 
     @Override
-    public void processElement(StreamRecord<MicroBatch> element) {
-        TrainingPair[] items = element.getValue().items;
-        int n = items.length;
-        int pixels = config.pixelsPerImage();
-        float[] clean = new float[n * pixels];
-        float[] view1 = new float[n * pixels];
-        float[] view2 = new float[n * pixels];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(items[i].clean, 0, clean, i * pixels, pixels);
-            System.arraycopy(items[i].view1, 0, view1, i * pixels, pixels);
-            System.arraycopy(items[i].view2, 0, view2, i * pixels, pixels);
+    public void processElement(StreamRecord<ModelImage> element) throws InterruptedException {
+        checkWorker();
+        synchronized (inbox) {
+            inbox.addLast(item(element.getValue()));
+            // Unused images beyond one buffer's worth would be evicted on admission anyway.
+            if (inbox.size() > replay.capacity()) {
+                inbox.removeFirst();
+                inboxOverflow.inc();
+            }
+            inbox.notifyAll();
+            if (options.lockstep() && inbox.size() >= replay.batch()) {
+                awaitIdle();
+            }
         }
-        float[] vectors = trainer.embed(clean, n);
-        emitEmbeddings(items, vectors);
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = items[i].label;
-        }
-        monitor.embedded(vectors, labels, Arrays.stream(items).mapToLong(p -> p.eventTime).min().orElse(0));
-        // BatchNorm needs two samples; a lone straggler is embedded but not trained.
-        if (n >= 2) {
-            monitor.trained(trainer.train(view1, view2, n));
-            maybePublish();
-            monitor.maybeReport(view1, view2, n, pixels);
-        } else {
-            untrained.inc(n);
-        }
-        maybeFail();
     }
 
-    /** A new encoder version every K steps or T ms, unless the collapse alarm holds it. */
+    private static ReplayItem item(ModelImage img) {
+        return new ReplayItem(img.id, img.eventTime, img.label, img.chw);
+    }
+
+    /** Waits (holding the inbox monitor) until the worker has admitted everything and trained what is due. */
+    private void awaitIdle() throws InterruptedException {
+        while (!(inbox.isEmpty() && workerIdle) && workerFailure == null) {
+            inbox.wait();
+        }
+        checkWorker();
+    }
+
+    private void trainLoop() {
+        try {
+            while (running) {
+                List<ReplayItem> items;
+                synchronized (inbox) {
+                    items = new ArrayList<>(inbox);
+                    inbox.clear();
+                }
+                boolean trained;
+                learnerLock.lock();
+                try {
+                    if (!items.isEmpty()) {
+                        learner.admit(items);
+                        monitor.admitted(items);
+                    }
+                    trained = learner.due();
+                    if (trained) {
+                        monitor.trained(learner.step());
+                        maybePublish();
+                        monitor.maybeReport();
+                    }
+                } finally {
+                    learnerLock.unlock();
+                }
+                Runnable wake = draining;
+                if (wake != null) {
+                    wake.run();
+                }
+                if (!trained) {
+                    synchronized (inbox) {
+                        if (inbox.isEmpty() && running) {
+                            workerIdle = true;
+                            inbox.notifyAll();
+                            inbox.wait();
+                            workerIdle = false;
+                        }
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            workerFailure = t;
+            synchronized (inbox) {
+                inbox.notifyAll();
+            }
+            Runnable wake = draining;
+            if (wake != null) {
+                wake.run();
+            }
+        }
+    }
+
+    /** A failure of the training thread fails the task (and so triggers a restore). */
+    private void checkWorker() {
+        if (workerFailure != null) {
+            throw new IllegalStateException("training thread failed", workerFailure);
+        }
+    }
+
+    /** Every 100 ms on the task thread: surface a failure of the training thread; the test hook. */
+    private void scheduleChecks() {
+        long due = getProcessingTimeService().getCurrentProcessingTime() + (announced ? CHECK_MS : 0);
+        getProcessingTimeService().registerTimer(due, time -> {
+            checkWorker();
+            if (!announced) {
+                // The embedders need a version to start with; after a restore they may already have it.
+                learnerLock.lock();
+                try {
+                    emit(trainer.publishedSnapshot());
+                } finally {
+                    learnerLock.unlock();
+                }
+                announced = true;
+            }
+            maybeFail();
+            scheduleChecks();
+        });
+    }
+
+    /**
+     * On the training thread, after a step: a new encoder version every K steps or T ms, unless
+     * the collapse alarm holds it. The version goes out through the task's mailbox; if a
+     * checkpoint comes first, the restored trainer announces it again at start.
+     */
     private void maybePublish() {
         long now = System.currentTimeMillis();
-        boolean due = (options.publishEverySteps() > 0
-                && trainer.step() - trainer.publishedVersion() >= options.publishEverySteps())
-                || (options.publishEveryMs() > 0 && now - lastPublishMs >= options.publishEveryMs());
+        long sincePublished = trainer.step() - trainer.publishedVersion();
+        boolean due = sincePublished > 0 && ((options.publishEverySteps() > 0
+                && sincePublished >= options.publishEverySteps())
+                || (options.publishEveryMs() > 0 && now - lastPublishMs >= options.publishEveryMs()));
         if (due && !(monitor.alarm() && options.holdOnCollapse())) {
             trainer.publish();
+            EncoderSnapshot snapshot = trainer.publishedSnapshot();
             lastPublishMs = now;
+            mailbox.execute(() -> emit(snapshot), "publish encoder version %d", snapshot.version());
         }
     }
 
-    private void emitEmbeddings(TrainingPair[] items, float[] vectors) {
-        int dim = vectors.length / items.length;
-        for (int i = 0; i < items.length; i++) {
-            List<Float> vector = new ArrayList<>(dim);
-            for (int d = 0; d < dim; d++) {
-                vector.add(vectors[i * dim + d]);
-            }
-            output.collect(new StreamRecord<>(EmbeddingEvent.newBuilder()
-                    .setImageId(items[i].id)
-                    .setEventTime(Instant.ofEpochMilli(items[i].eventTime))
-                    .setModelVersion(trainer.publishedVersion())
-                    .setMethod(config.method())
-                    .setEncoderName(config.encoder())
-                    .setVector(vector)
-                    .build(), items[i].eventTime));
+    private void emit(EncoderSnapshot snapshot) {
+        if (registry != null) {
+            registry.write(snapshot);
         }
+        output.collect(new StreamRecord<>(snapshot.encode()));
     }
 
     /** Test hook: one failure after a checkpoint, on the first attempt only. */
@@ -171,8 +298,21 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        monitor.flush();
-        trainerState.update(List.of(trainer.snapshot()));
+        checkWorker();
+        learnerLock.lock();
+        try {
+            monitor.flush();
+            learnerState.update(List.of(learner.snapshot()));
+            List<ModelImage> pending = new ArrayList<>();
+            synchronized (inbox) {
+                for (ReplayItem i : inbox) {
+                    pending.add(new ModelImage(i.id(), i.eventTime(), i.label(), i.pixels()));
+                }
+            }
+            inboxState.update(pending);
+        } finally {
+            learnerLock.unlock();
+        }
     }
 
     @Override
@@ -181,18 +321,56 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
         checkpointsCompleted++;
     }
 
-    /** At the end of a bounded stream the final state is written for evaluation and export. */
+    /**
+     * End of a bounded stream: the trainer finishes the steps the stream earned, publishes its
+     * final version (unless the collapse alarm holds it) and writes the final state for evaluation
+     * and export. While the training thread finishes, the task keeps serving its mailbox, so
+     * checkpoints, publications and timers go on.
+     */
     @Override
-    public void endInput() throws IOException {
+    public void endInput() throws Exception {
+        draining = () -> mailbox.execute(() -> { }, "trainer progress");
+        while (true) {
+            synchronized (inbox) {
+                inbox.notifyAll();
+                if (inbox.isEmpty() && workerIdle) {
+                    break;
+                }
+            }
+            checkWorker();
+            mailbox.yield();
+        }
+        checkWorker();
+        learnerLock.lock();
+        try {
+            if (!(monitor.alarm() && options.holdOnCollapse())) {
+                trainer.publish();
+                emit(trainer.publishedSnapshot());
+            }
+        } finally {
+            learnerLock.unlock();
+        }
         if (options.runDir() != null) {
             Path dir = Path.of(options.runDir());
             Files.createDirectories(dir);
             Path tmp = dir.resolve("final-state.bin.tmp");
-            trainer.publish();
-            Files.write(tmp, trainer.snapshot());
-            Files.move(tmp, dir.resolve("final-state.bin"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-            TrainerSummary.write(dir, trainer);
+            learnerLock.lock();
+            try {
+                Files.write(tmp, trainer.snapshot());
+                Files.move(tmp, dir.resolve("final-state.bin"), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+                TrainerSummary.write(dir, trainer, learner);
+            } finally {
+                learnerLock.unlock();
+            }
+        }
+    }
+
+    private void reportUnchecked(String line) {
+        try {
+            report(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -208,6 +386,14 @@ public final class TrainerOperator extends AbstractStreamOperator<EmbeddingEvent
 
     @Override
     public void close() throws Exception {
+        running = false;
+        if (worker != null) {
+            synchronized (inbox) {
+                inbox.notifyAll();
+            }
+            worker.join();
+            worker = null;
+        }
         if (monitor != null) {
             monitor.close();
             monitor = null;

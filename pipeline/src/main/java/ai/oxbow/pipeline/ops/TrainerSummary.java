@@ -1,5 +1,6 @@
 package ai.oxbow.pipeline.ops;
 
+import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerStats;
 
@@ -18,7 +19,7 @@ public final class TrainerSummary {
 
     private TrainerSummary() {}
 
-    static void write(Path dir, SslTrainer trainer) throws IOException {
+    static void write(Path dir, SslTrainer trainer, StreamLearner learner) throws IOException {
         TrainerStats s = trainer.stats();
         Properties p = new Properties();
         p.setProperty("steps", String.valueOf(s.steps()));
@@ -31,6 +32,7 @@ public final class TrainerSummary {
         p.setProperty("collapse_std_healthy", String.valueOf(s.healthyCollapseStd()));
         p.setProperty("method", trainer.config().method());
         p.setProperty("encoder", trainer.config().encoder());
+        ReplayFigures.of(learner).forEach((name, value) -> p.setProperty(name, String.valueOf(value.get())));
         try (Writer w = Files.newBufferedWriter(dir.resolve(FILE))) {
             p.store(w, "Oxbow trainer summary");
         }

@@ -165,7 +165,7 @@ public final class Report {
             if (t.hasValues(1) || t.hasValues(2)) {
                 XYChart c = Charts.lineChart("Throughput", "time (s)", "images / s");
                 Charts.line(c, "trained (source images/s)", t.column(0), t.column(1), Charts.PALETTE[0], 2f);
-                Charts.line(c, "embedded (images/s)", t.column(0), t.column(2), Charts.PALETTE[1], 2f);
+                Charts.line(c, "arriving at the trainer (images/s)", t.column(0), t.column(2), Charts.PALETTE[1], 2f);
                 c.getStyler().setYAxisMin(0.0);
                 add(c, out.resolve("throughput.png"), files, images);
             }

@@ -35,8 +35,8 @@ import java.util.TreeMap;
  *     rank of recent embeddings) and, optionally, alignment and uniformity (Wang and Isola 2020) at that
  *     step; any value may be {@code NaN} when it was not computed</td>
  *     <td>by the trainer, every progress interval (optional)</td></tr>
- * <tr><td>{@value #THROUGHPUT}</td><td>{@code time_s,train_images_per_s,embedded_images_per_s}: seconds
- *     since the trainer opened, source images trained per second and images embedded per second over
+ * <tr><td>{@value #THROUGHPUT}</td><td>{@code time_s,train_images_per_s,arriving_images_per_s}: seconds
+ *     since the trainer opened, source images trained per second and images arriving at the trainer per second over
  *     the interval ending then</td><td>by the trainer, every few seconds (optional)</td></tr>
  * <tr><td>{@value #EMBEDDINGS}</td><td>{@code label,v1,v2,...,vd}: a label (any text without a comma,
  *     e.g. the class index) then the embedding's d values; every line has the same d</td>

@@ -1,5 +1,6 @@
 package ai.oxbow.pipeline.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,9 +9,12 @@ import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MoCoV2Plus;
 import ai.oxbow.model.method.Nnclr;
+import ai.oxbow.model.replay.ReplayConfig;
+import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.BadEvents;
+import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
@@ -85,9 +89,12 @@ class PipelineIT {
         cfg.groupId = name;
         cfg.transactionalIdPrefix = name;
         cfg.bounded = true;
-        cfg.batchSize = BATCH;
+        // A buffer larger than the stream: nothing is evicted, so every image is admitted and kept.
+        cfg.replay = new ReplayConfig("fifo", 4_096, 1.0, ReplayConfig.DEFAULT_NEW_FRACTION, BATCH, 5);
         cfg.checkpointIntervalMs = 1_000;
         cfg.runDir = runDir.toString();
+        cfg.modelsDir = runDir.resolve("models").toString();
+        cfg.indexDir = runDir.resolve("index").toString();
         cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
         Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 2, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
         return cfg;
@@ -127,19 +134,43 @@ class PipelineIT {
         return ids;
     }
 
-    static void assertExactlyOneEmbeddingPerImage(JobConfig cfg, Set<String> ids) {
+    /**
+     * Kafka and the search index both hold exactly one vector per valid image, each made by a
+     * published version that is in the model registry; the index's vector is the event's.
+     */
+    static List<EmbeddingEvent> assertExactlyOneEmbeddingPerImage(JobConfig cfg, Set<String> ids) throws Exception {
         List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
                 EmbeddingEvent.class);
+        List<Long> registered = new ModelRegistry(Path.of(cfg.modelsDir)).versions();
         List<String> seen = new ArrayList<>();
         for (EmbeddingEvent e : out) {
             seen.add(e.getImageId());
             assertEquals(256, e.getVector().size());
+            assertEquals(256, e.getDim());
             assertTrue(e.getVector().stream().allMatch(Float::isFinite), "finite vector");
             assertEquals(cfg.trainer.method(), e.getMethod());
             assertEquals("small-cnn", e.getEncoderName());
+            assertTrue(registered.contains(e.getModelVersion()), "version " + e.getModelVersion() + " registered");
         }
         assertEquals(ids.size(), out.size(), "one embedding per valid image");
         assertEquals(ids, new HashSet<>(seen), "the embedded ids are the input ids");
+
+        try (VectorSearch index = new VectorSearch(Path.of(cfg.indexDir))) {
+            long docs = index.versions().values().stream().mapToLong(Long::longValue).sum();
+            assertEquals(ids.size(), docs, "one index document per valid image: none lost, none duplicated");
+            for (EmbeddingEvent e : out.subList(0, 50)) {
+                float[] expected = new float[e.getDim()];
+                for (int d = 0; d < expected.length; d++) {
+                    expected[d] = e.getVector().get(d);
+                }
+                assertArrayEquals(expected, index.vectorOf(e.getImageId(), e.getModelVersion()).orElseThrow());
+                // Its own vector is a top hit (score 1; generated images can have near twins).
+                List<VectorSearch.Hit> hits = index.search(expected, 5, e.getModelVersion());
+                assertTrue(hits.stream().anyMatch(h -> h.imageId().equals(e.getImageId())), hits.toString());
+                assertEquals(1.0, hits.get(0).score(), 1e-4);
+            }
+        }
+        return out;
     }
 
     static double mean(List<Double> xs) {
@@ -161,8 +192,11 @@ class PipelineIT {
         for (String line : Files.readAllLines(runDir.resolve("losses.csv"))) {
             losses.add(Double.parseDouble(line.split(",")[1]));
         }
-        assertTrue(losses.size() >= 2_000 / BATCH, "one step per batch: " + losses.size());
-        assertEquals("2000", TrainerSummary.read(runDir).get("images_trained"), "every image trained once");
+        // One update per event: floor(2000 / 32) steps of 32 once the stream has ended.
+        assertEquals(2_000 / BATCH, losses.size(), "steps earned by the stream");
+        Map<String, String> summary = TrainerSummary.read(runDir);
+        assertEquals(String.valueOf(2_000 / BATCH * BATCH), summary.get("images_trained"));
+        assertEquals("2000", summary.get("replay_admitted"), "every image entered the replay buffer");
         double early = mean(losses.subList(4, 14));
         double late = mean(losses.subList(losses.size() - 10, losses.size()));
         assertTrue(late < early, "loss falls: " + early + " -> " + late);
@@ -180,6 +214,7 @@ class PipelineIT {
         JobConfig cfg = config("failover", "mocov2", runDir);
         cfg.checkpointIntervalMs = 500;
         cfg.failAtStep = 25;
+        cfg.embedderParallelism = 2;
         Map<byte[], String> bad = BadEvents.all();
         Set<String> ids = produce(cfg, 1_500, new ArrayList<>(bad.keySet()));
         runJob(cfg);
@@ -202,9 +237,12 @@ class PipelineIT {
             assertTrue(originals.contains(new String(b)), "dead letter keeps the original bytes");
         }
 
-        // The micro-batcher's buffer and the source offsets are restored with the trainer: every
-        // valid image was trained exactly once across the failure (none lost, none twice).
-        assertEquals(String.valueOf(ids.size()), TrainerSummary.read(runDir).get("images_trained"));
+        // The trainer's inbox, replay buffer and credit are restored with the source offsets: every
+        // valid image entered the buffer exactly once across the failure (none lost, none twice),
+        // and the steps are those the stream earned.
+        Map<String, String> summary = TrainerSummary.read(runDir);
+        assertEquals(String.valueOf(ids.size()), summary.get("replay_admitted"));
+        assertEquals(String.valueOf(ids.size() / BATCH * BATCH), summary.get("images_trained"));
 
         String events = Files.readString(runDir.resolve("trainer-events.log"));
         assertTrue(events.contains("restored step="), "the trainer restarted from a checkpoint: " + events);

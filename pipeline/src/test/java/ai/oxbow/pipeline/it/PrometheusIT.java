@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.method.Methods;
+import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.BadEvents;
 import ai.oxbow.pipeline.io.Avro;
@@ -167,8 +168,7 @@ class PrometheusIT {
         cfg.groupId = "prom";
         cfg.transactionalIdPrefix = "prom";
         cfg.bounded = false;
-        cfg.batchSize = 32;
-        cfg.maxWaitMs = 500;
+        cfg.replay = ReplayConfig.defaults(32);
         cfg.checkpointIntervalMs = 1_000;
         cfg.progressIntervalMs = 500; // RankMe, alignment and uniformity are computed at each progress report
         cfg.runDir = runDir.resolve("run").toString();

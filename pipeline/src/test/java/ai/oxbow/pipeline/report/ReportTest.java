@@ -54,7 +54,7 @@ class ReportTest {
         }
         Files.writeString(dir.resolve(RunFiles.COLLAPSE), collapse);
         Files.writeString(dir.resolve(RunFiles.THROUGHPUT),
-                "time_s,train_images_per_s,embedded_images_per_s\n5,40.5,41\n10,52.1,52\n15,55.0,56.5\n20,54.2,54\n");
+                "time_s,train_images_per_s,arriving_images_per_s\n5,40.5,41\n10,52.1,52\n15,55.0,56.5\n20,54.2,54\n");
         Random r = new Random(3);
         StringBuilder emb = new StringBuilder();
         for (int i = 0; i < 150; i++) {

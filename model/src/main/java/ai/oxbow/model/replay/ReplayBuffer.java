@@ -1,0 +1,214 @@
+package ai.oxbow.model.replay;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A bounded buffer of stream images for replay, with three policies for what leaves it:
+ *
+ * <ul>
+ *   <li>{@code fifo}: the oldest image.
+ *   <li>{@code reservoir}: Vitter's algorithm R over every event offered: the t-th event enters
+ *       a full buffer with probability capacity / t and replaces a uniformly chosen image, so the
+ *       buffer is a uniform sample of the whole stream.
+ *   <li>{@code minred}: minimum redundancy (Purushwalkam, Morgado and Gupta, "The Challenges of
+ *       Continuous Self-Supervised Learning", ECCV 2022). Every event enters; while the buffer is
+ *       over capacity, the image whose feature is most similar (cosine) to its nearest neighbour
+ *       in the buffer leaves, one at a time, as the authors' code does. Where Oxbow differs: the
+ *       authors keep a Polyak average (0.5) of the training views' features, known only after an
+ *       image was trained on, and evict only trained images (the oldest while too few are);
+ *       here the feature is the current encoder's feature of the clean image, computed at
+ *       admission and replaced each time the image is trained on, so every image can be compared
+ *       from the start and a near-duplicate can leave before it costs a step.
+ * </ul>
+ *
+ * <p>Images are kept in admission order. Every random draw comes from a SplittableRandom seeded
+ * by the config's seed and a draw counter that is part of the state, so a restored buffer draws
+ * exactly what the original would have. Not thread-safe.
+ */
+public final class ReplayBuffer {
+    final ReplayConfig config;
+    final int channels;
+    final int size;
+    final boolean minred;
+    /** In admission order (oldest first). */
+    final List<ReplayEntry> entries = new ArrayList<>();
+    long offered;
+    long admitted;
+    long evicted;
+    long rejected;
+    long draws;
+
+    public ReplayBuffer(ReplayConfig config, int channels, int size) {
+        this.config = config;
+        this.channels = channels;
+        this.size = size;
+        this.minred = config.policy().equals("minred");
+    }
+
+    /** Whether the policy needs a feature vector with every image ({@link #add}). */
+    public boolean needsFeatures() {
+        return minred;
+    }
+
+    /**
+     * Offers the next event of the stream.
+     *
+     * @param feature the current encoder's feature of the clean image for {@code minred}; null otherwise
+     * @return whether the image entered the buffer (it may still be the one MinRed evicts)
+     */
+    public boolean add(ReplayItem item, float[] feature) {
+        checkShape(item);
+        if (minred != (feature != null)) {
+            throw new IllegalArgumentException(minred ? "minred needs a feature vector with every image"
+                    : config.policy() + " takes no feature vector");
+        }
+        if (minred && !entries.isEmpty() && entries.get(0).feature.length != feature.length) {
+            throw new IllegalArgumentException("feature of " + feature.length + " values, the buffer holds "
+                    + entries.get(0).feature.length);
+        }
+        ReplayEntry entry = new ReplayEntry(item, offered++);
+        switch (config.policy()) {
+            case "fifo" -> {
+                append(entry);
+                if (entries.size() > config.capacity()) {
+                    entries.remove(0);
+                    evicted++;
+                }
+            }
+            case "reservoir" -> {
+                if (entries.size() < config.capacity()) {
+                    append(entry);
+                } else {
+                    long slot = random().nextLong(offered);
+                    if (slot >= config.capacity()) {
+                        rejected++;
+                        return false;
+                    }
+                    // Removing the slot and appending keeps admission order; which image sits in
+                    // which slot does not matter to a uniform choice.
+                    entries.remove((int) slot);
+                    evicted++;
+                    append(entry);
+                }
+            }
+            default -> {
+                append(entry);
+                NearestNeighbours.added(entries, entry, feature);
+                while (entries.size() > config.capacity()) {
+                    ReplayEntry redundant = NearestNeighbours.mostRedundant(entries);
+                    entries.remove(redundant);
+                    NearestNeighbours.removed(entries, redundant);
+                    evicted++;
+                }
+            }
+        }
+        return true;
+    }
+
+    void checkShape(ReplayItem item) {
+        if (item.pixels().length != channels * size * size) {
+            throw new IllegalArgumentException("replay item " + item.id() + " has " + item.pixels().length
+                    + " bytes, expected " + channels + "x" + size + "x" + size + " (uint8 CHW)");
+        }
+    }
+
+    private void append(ReplayEntry entry) {
+        entries.add(entry);
+        admitted++;
+    }
+
+    /**
+     * The images of one training step: min(batch, size) distinct images, the newest untrained
+     * ones first (up to newFraction of them), the rest uniformly without replacement from the
+     * remaining buffer.
+     */
+    List<ReplayEntry> sample() {
+        int n = Math.min(config.batch(), entries.size());
+        int fresh = (int) Math.round(config.newFraction() * n);
+        List<ReplayEntry> batch = new ArrayList<>(n);
+        boolean[] taken = new boolean[entries.size()];
+        for (int i = entries.size() - 1; i >= 0 && batch.size() < fresh; i--) {
+            if (entries.get(i).uses == 0) {
+                batch.add(entries.get(i));
+                taken[i] = true;
+            }
+        }
+        int[] rest = new int[entries.size() - batch.size()];
+        int m = 0;
+        for (int i = 0; i < taken.length; i++) {
+            if (!taken[i]) {
+                rest[m++] = i;
+            }
+        }
+        SplittableRandom random = random();
+        for (int i = 0; batch.size() < n; i++) {
+            int j = i + random.nextInt(rest.length - i);
+            int pick = rest[j];
+            rest[j] = rest[i];
+            batch.add(entries.get(pick));
+        }
+        return batch;
+    }
+
+    /** Records that a step trained on {@code entry}; MinRed takes its new feature. */
+    void used(ReplayEntry entry, float[] feature) {
+        entry.uses++;
+        if (minred) {
+            NearestNeighbours.changed(entries, entry, feature);
+        }
+    }
+
+    /** A fresh generator for the next draw: a pure function of (seed, draw counter). */
+    private SplittableRandom random() {
+        long z = config.seed() * 0x9E3779B97F4A7C15L + draws++ * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
+        return new SplittableRandom(z ^ (z >>> 29));
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** Events offered to the buffer. */
+    public long offered() {
+        return offered;
+    }
+
+    /** Events that entered the buffer. */
+    public long admitted() {
+        return admitted;
+    }
+
+    /** Images that left the buffer to make room. */
+    public long evicted() {
+        return evicted;
+    }
+
+    /** Events the reservoir turned away. */
+    public long rejected() {
+        return rejected;
+    }
+
+    /** Mean number of training steps that used each image now in the buffer. */
+    public double meanUses() {
+        long sum = 0;
+        for (ReplayEntry e : entries) {
+            sum += e.uses;
+        }
+        return entries.isEmpty() ? 0 : (double) sum / entries.size();
+    }
+
+    /** The whole buffer as a versioned binary blob (see {@link ReplayCodec}). */
+    public byte[] encode() {
+        return ReplayCodec.encode(this);
+    }
+
+    /** A buffer from {@link #encode}'s blob, for this config and trainer input shape. */
+    public static ReplayBuffer decode(byte[] blob, ReplayConfig config, int channels, int size) {
+        ReplayBuffer buffer = new ReplayBuffer(config, channels, size);
+        ReplayCodec.decode(blob, buffer);
+        return buffer;
+    }
+}

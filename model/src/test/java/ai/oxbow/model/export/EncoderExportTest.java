@@ -1,0 +1,118 @@
+package ai.oxbow.model.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.oxbow.model.train.Embedder;
+import ai.oxbow.model.train.EncoderSnapshot;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TestData;
+import ai.oxbow.model.train.TrainerConfig;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * The export loaded by its own plain-PyTorch loader embeds as DJL does. Needs a python3 with
+ * PyTorch (scripts/test.sh installs Debian's python3-torch): without one these tests fail.
+ */
+class EncoderExportTest {
+
+    @Test
+    void smallCnnEmbedsInPyTorchAsInDjl(@TempDir Path dir) throws IOException {
+        try (SslTrainer trainer = new SslTrainer(TestData.config("simclr"))) {
+            TestData.trainOn(trainer, 0);
+            TestData.trainOn(trainer, 1);
+            trainer.publish();
+            EncoderSnapshot snapshot = trainer.publishedSnapshot();
+            assertTrainedBatchNorm(snapshot);
+            assertSameInPyTorch(snapshot, dir);
+
+            JsonObject header = safetensorsHeader(dir.resolve("export").resolve(EncoderExport.WEIGHTS));
+            JsonObject metadata = header.getAsJsonObject("__metadata__");
+            assertEquals("2", metadata.get("version").getAsString());
+            assertEquals("simclr", metadata.get("method").getAsString());
+            assertEquals("small-cnn", metadata.get("encoder").getAsString());
+            JsonObject runningVar = header.getAsJsonObject("stages.3.bn.running_var");
+            assertEquals("F32", runningVar.get("dtype").getAsString());
+            assertEquals("[256]", runningVar.get("shape").toString());
+        }
+    }
+
+    @Test
+    void resNet18WithPerChannelNormalisationEmbedsInPyTorchAsInDjl(@TempDir Path dir) throws IOException {
+        int batch = 8;
+        TrainerConfig config = TrainerConfig.defaults("simclr", "resnet18", 3, 32, batch)
+                .withNormalization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
+        try (SslTrainer trainer = new SslTrainer(config)) {
+            float[][] views = TestData.views(batch, 32, 3, 0);
+            trainer.train(views[0], views[1], batch);
+            trainer.publish();
+            assertTrainedBatchNorm(trainer.publishedSnapshot());
+            assertSameInPyTorch(trainer.publishedSnapshot(), dir);
+        }
+    }
+
+    @Test
+    void refusesASnapshotThatDoesNotFitItsArchitecture(@TempDir Path dir) {
+        try (SslTrainer trainer = new SslTrainer(TestData.config("simclr"))) {
+            EncoderSnapshot s = trainer.publishedSnapshot();
+            EncoderSnapshot mislabelled = new EncoderSnapshot(s.version(), s.method(), "resnet18", s.channels(), s.size(),
+                    s.mean(), s.std(), s.tensors());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> EncoderExport.write(mislabelled, dir));
+            assertTrue(e.getMessage().contains("export expects"), e.getMessage());
+        }
+    }
+
+    /** DJL's features of random images go to out.bin; the python side compares and exits 0 on a match. */
+    private static void assertSameInPyTorch(EncoderSnapshot snapshot, Path dir) throws IOException {
+        Path export = dir.resolve("export");
+        EncoderExport.write(snapshot, export);
+        int n = 5;
+        float[] images = new float[n * snapshot.pixelsPerImage()];
+        Random random = new Random(7);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextFloat();
+        }
+        try (Embedder embedder = new Embedder(snapshot)) {
+            writeFloats(dir.resolve("in.bin"), images);
+            writeFloats(dir.resolve("out.bin"), embedder.embed(images, n));
+        }
+        PyTorchLoader.Result r = PyTorchLoader.run(export, "--check", dir.resolve("in.bin").toString(),
+                dir.resolve("out.bin").toString());
+        System.out.println(snapshot.encoder() + " export vs DJL: " + r.output().strip());
+        assertEquals(0, r.exitCode(), "PyTorch features differ from DJL's: " + r.output());
+    }
+
+    /** Running means away from their initial zeros, so the test covers the statistics' mapping. */
+    private static void assertTrainedBatchNorm(EncoderSnapshot s) {
+        assertTrue(s.tensors().stream().filter(t -> t.name().endsWith("_runningMean"))
+                .allMatch(t -> Math.abs(t.data()[0]) > 0), "untrained BatchNorm statistics");
+    }
+
+    private static void writeFloats(Path file, float[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        Files.write(file, b.array());
+    }
+
+    private static JsonObject safetensorsHeader(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long length = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, (8 + length) % 8, "data is 8-byte aligned");
+        return JsonParser.parseString(new String(bytes, 8, (int) length, StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+}

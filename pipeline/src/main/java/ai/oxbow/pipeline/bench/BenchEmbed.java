@@ -1,0 +1,121 @@
+package ai.oxbow.pipeline.bench;
+
+import ai.oxbow.model.export.EncoderExport;
+import ai.oxbow.model.export.PyTorchLoader;
+import ai.oxbow.model.train.Embedder;
+import ai.oxbow.model.train.EncoderSnapshot;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Json;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.sun.management.OperatingSystemMXBean;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * `bench embed`: inference throughput of one encoder (initial weights) in DJL's {@link Embedder}
+ * and, exported, in PyTorch from python3 (oxbow_encoder.py --bench: no_grad,
+ * torch.set_num_threads(threads)). Both run one random batch ceil(images / batch) times after
+ * two warm-up batches; the Java figure includes copying pixels in and features out. DJL's thread
+ * count comes from --threads through Oxbow's main. ratio = java / pytorch. Besides images per
+ * second, images per CPU second of each process: the per-core cost, which other work sharing the
+ * cores does not distort.
+ */
+public final class BenchEmbed {
+    private BenchEmbed() {}
+
+    public static void run(Args a) {
+        String encoder = a.get("encoder", "small-cnn");
+        int size = a.getInt("size", 28);
+        int channels = a.getInt("channels", 1);
+        int batch = a.getInt("batch", 256);
+        int images = a.getInt("images", 20_000);
+        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+        a.checkAllUsed();
+        EncoderSnapshot snapshot;
+        try (SslTrainer trainer = new SslTrainer(TrainerConfig.defaults("simclr", encoder, channels, size, batch))) {
+            snapshot = trainer.publishedSnapshot();
+        }
+        int batches = (images + batch - 1) / batch;
+        Throughput java = javaThroughput(snapshot, batch, batches);
+        JsonObject pytorch = pytorch(snapshot, batch, batches * batch, threads);
+        double torch = pytorch.get("images_per_s").getAsDouble();
+        double torchCpu = pytorch.get("images_per_cpu_s").getAsDouble();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("bench", "embed");
+        out.put("encoder", encoder);
+        out.put("size", size);
+        out.put("channels", channels);
+        out.put("batch", batch);
+        out.put("threads", threads);
+        out.put("images", batches * batch);
+        out.put("java_images_per_s", java.perSecond());
+        out.put("pytorch_images_per_s", torch);
+        out.put("ratio", java.perSecond() / torch);
+        out.put("java_images_per_cpu_s", java.perCpuSecond());
+        out.put("pytorch_images_per_cpu_s", torchCpu);
+        out.put("ratio_cpu", java.perCpuSecond() / torchCpu);
+        out.put("pytorch_version", pytorch.get("torch").getAsString());
+        System.out.println(Json.line(out));
+    }
+
+    private record Throughput(double perSecond, double perCpuSecond) {}
+
+    private static Throughput javaThroughput(EncoderSnapshot snapshot, int batch, int batches) {
+        float[] pixels = new float[batch * snapshot.pixelsPerImage()];
+        Random random = new Random(0);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat();
+        }
+        try (Embedder embedder = new Embedder(snapshot)) {
+            for (int i = 0; i < 2; i++) {
+                embedder.embed(pixels, batch);
+            }
+            OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long start = System.nanoTime();
+            long cpuStart = os.getProcessCpuTime();
+            for (int i = 0; i < batches; i++) {
+                embedder.embed(pixels, batch);
+            }
+            double images = (double) batches * batch;
+            return new Throughput(images / ((System.nanoTime() - start) / 1e9),
+                    images / ((os.getProcessCpuTime() - cpuStart) / 1e9));
+        }
+    }
+
+    /** The loader's --bench JSON line, run on the snapshot exported to a temporary directory. */
+    private static JsonObject pytorch(EncoderSnapshot snapshot, int batch, int images, int threads) {
+        try {
+            Path dir = Files.createTempDirectory("oxbow-bench-embed");
+            try {
+                EncoderExport.write(snapshot, dir);
+                PyTorchLoader.Result r = PyTorchLoader.run(dir, "--bench", "--batch", String.valueOf(batch),
+                        "--threads", String.valueOf(threads), "--images", String.valueOf(images));
+                if (r.exitCode() != 0) {
+                    throw new IllegalStateException("oxbow_encoder.py --bench failed (exit " + r.exitCode() + "): "
+                            + r.output());
+                }
+                return JsonParser.parseString(r.output().strip()).getAsJsonObject();
+            } finally {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                }
+                Files.delete(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package ai.oxbow.pipeline.bench;
+
+import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.data.Idx;
+import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.eval.Features;
+import ai.oxbow.model.eval.Knn;
+import ai.oxbow.model.replay.ReplayConfig;
+import ai.oxbow.model.replay.ReplayItem;
+import ai.oxbow.model.replay.StreamLearner;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.JobOptions;
+import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.produce.ImageOrder;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * `bench replay`: a {@link StreamLearner} alone (no Flink, no Kafka) on N Fashion-MNIST training
+ * images streamed in the chosen order, in lock step: each batch-sized chunk of events is
+ * admitted, then every step that is due is taken, as a trainer that keeps up with the stream
+ * would. Then the kNN probe of `demo`: the final encoder embeds the streamed images (memory)
+ * and the 10,000 test images, against the untrained encoder and raw pixels.
+ *
+ * <p>The LR and EMA schedules are cosine over the steps the run will take (u × events / batch).
+ * {@code wall_s} is the stream loop (admission, MinRed features, augmentation, training);
+ * {@code train_images_per_s} is images trained (replays included) per second of it.
+ */
+public final class BenchReplay {
+    private static final int CLASSES = 10;
+
+    private BenchReplay() {}
+
+    public static void run(Args a) throws IOException {
+        int events = a.getInt("events", 10_000);
+        int batch = a.getInt("batch", 64);
+        String order = a.get("order", "iid");
+        int classesPerBlock = a.getInt("classes-per-block", 2);
+        ReplayConfig replay = JobOptions.replay(a);
+        long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
+        TrainerConfig config = JobOptions.trainer(a, horizon, true);
+        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.getLong("augment-seed", 1234));
+        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        a.get("threads", null);
+        a.checkAllUsed();
+        if (!Idx.available(data)) {
+            throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + data
+                    + " (apt-get install dataset-fashion-mnist)");
+        }
+        if (config.channels() != 1 || config.size() != 28) {
+            throw new IllegalArgumentException("bench replay streams Fashion-MNIST as it is: --channels 1 --size 28");
+        }
+        LabeledImages train = ImageOrder.order(Idx.fashionMnist(data, "train").first(events), order, classesPerBlock,
+                replay.seed());
+        LabeledImages test = Idx.fashionMnist(data, "t10k");
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("method", config.method());
+        out.put("policy", replay.policy());
+        out.put("capacity", replay.capacity());
+        out.put("updates_per_event", replay.updatesPerEvent());
+        out.put("new_fraction", replay.newFraction());
+        out.put("order", order);
+        out.put("events", train.count());
+        try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
+            StreamLearner learner = new StreamLearner(trainer, augmenter, replay);
+            long start = System.nanoTime();
+            for (int from = 0; from < train.count(); from += batch) {
+                learner.admit(chunk(train, from, Math.min(batch, train.count() - from)));
+                while (learner.due()) {
+                    float loss = learner.step();
+                    if (learner.steps() % 50 == 0) {
+                        System.err.printf("[oxbow] bench replay: %d/%d events, step %d, loss %.4f%n",
+                                learner.offered(), train.count(), learner.steps(), loss);
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            trainer.publish();
+            out.put("steps", learner.steps());
+            out.put("knn_top1", Knn.top1(Features.encode(trainer, train), train.labels(),
+                    Features.encode(trainer, test), test.labels(), trainer.embeddingDim(), CLASSES));
+            out.put("knn_top1_init", Knn.top1(Features.encode(initial, train), train.labels(),
+                    Features.encode(initial, test), test.labels(), initial.embeddingDim(), CLASSES));
+            out.put("knn_top1_pixels", Knn.top1(Features.pixels(train), train.labels(), Features.pixels(test),
+                    test.labels(), train.height() * train.width() * train.channels(), CLASSES));
+            out.put("wall_s", seconds);
+            out.put("train_images_per_s", learner.replayed() / seconds);
+            out.put("batch", batch);
+            out.put("evicted", learner.evicted());
+            out.put("rejected", learner.rejected());
+            out.put("mean_uses", learner.meanUses());
+            out.put("loss_last", trainer.stats().lossLast());
+        }
+        System.out.println(Json.line(out));
+    }
+
+    /** Events [from, from + n) as replay items; Fashion-MNIST is grey 28x28, so HWC bytes are CHW. */
+    private static List<ReplayItem> chunk(LabeledImages images, int from, int n) {
+        List<ReplayItem> items = new ArrayList<>(n);
+        for (int i = from; i < from + n; i++) {
+            items.add(new ReplayItem("fashion-mnist-train-" + i, i, images.labels()[i], images.image(i)));
+        }
+        return items;
+    }
+}

@@ -1,0 +1,49 @@
+package ai.oxbow.pipeline.index;
+
+import ai.oxbow.model.train.Embedder;
+import ai.oxbow.model.train.EncoderSnapshot;
+import ai.oxbow.pipeline.ops.DecodedImage;
+import ai.oxbow.pipeline.ops.ToModelInput;
+
+import java.util.List;
+
+/**
+ * Embeds decoded images with one encoder version outside the job (`search --image`, `reindex`,
+ * `bench index`), converting them exactly as the job does ({@link ToModelInput}), so a vector
+ * made here equals the job's for the same image and version.
+ */
+public final class ImageEmbedder implements AutoCloseable {
+    private final Embedder embedder;
+    private final ToModelInput toInput;
+
+    public ImageEmbedder(EncoderSnapshot snapshot) {
+        embedder = new Embedder(snapshot);
+        toInput = new ToModelInput(snapshot.channels(), snapshot.size());
+    }
+
+    public EncoderSnapshot snapshot() {
+        return embedder.snapshot();
+    }
+
+    /** One vector per image, in the given order; the caller chooses the batch. */
+    public float[][] embed(List<DecodedImage> images) {
+        int n = images.size();
+        int pixels = embedder.snapshot().pixelsPerImage();
+        float[] input = new float[n * pixels];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(toInput.map(images.get(i)).floats(), 0, input, i * pixels, pixels);
+        }
+        float[] flat = embedder.embed(input, n);
+        int dim = embedder.dim();
+        float[][] vectors = new float[n][dim];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(flat, i * dim, vectors[i], 0, dim);
+        }
+        return vectors;
+    }
+
+    @Override
+    public void close() {
+        embedder.close();
+    }
+}
