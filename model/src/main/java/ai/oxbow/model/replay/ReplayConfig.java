@@ -54,9 +54,11 @@ public record ReplayConfig(String policy, int capacity, double updatesPerEvent, 
 
     /**
      * A reservoir of 4096 images (a uniform sample of everything seen, at no extra encoder
-     * passes, unlike MinRed) and one update per event: the compute of training each event once.
+     * passes, unlike MinRed) and four updates per event: in the measured table (README, "Replay")
+     * u = 4 beat u = 1 by 2 to 4 kNN points for every method, policy and order, and reservoir was
+     * the best or within noise of the best policy on class-sequential streams.
      */
     public static ReplayConfig defaults(int batch) {
-        return new ReplayConfig("reservoir", 4096, 1, DEFAULT_NEW_FRACTION, batch, 42);
+        return new ReplayConfig("reservoir", 4096, 4, DEFAULT_NEW_FRACTION, batch, 42);
     }
 }
