@@ -7,6 +7,7 @@ import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.TrainerConfig;
 
 import org.apache.flink.api.common.operators.MailboxExecutor;
@@ -25,6 +26,7 @@ import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -126,7 +128,9 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         if (!stored.isEmpty()) {
             byte[] blob = stored.get(0);
             learner.restore(blob);
-            if (!Arrays.equals(blob, learner.snapshot())) {
+            // A checkpoint of an Oxbow before the replay buffer holds a bare trainer blob.
+            boolean bareTrainer = ByteBuffer.wrap(blob).getInt() == StateCodec.MAGIC;
+            if (!Arrays.equals(blob, bareTrainer ? trainer.snapshot() : learner.snapshot())) {
                 throw new IllegalStateException("restored trainer state differs from the checkpointed state");
             }
             report("restored step=" + trainer.step() + " bytes=" + blob.length + " verified=bitwise");
