@@ -153,9 +153,9 @@ final class TrainerMonitor implements AutoCloseable {
                 + "," + uniformity);
         write("throughput", (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + "," + arrivedRate);
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "progress steps=%d images_trained=%d images_arrived=%d%s loss=%.4f lr=%.4f collapse_std=%.4f"
+                "progress steps=%d images_trained=%d%s images_arrived=%d loss=%.4f lr=%.4f collapse_std=%.4f"
                         + " rankme=%.1f knn_top1=%.3f train_images_per_s=%.1f model_version=%d",
-                trainer.step(), trainer.stats().imagesTrained(), arrivedTotal, eta(), loss, trainer.learningRate(),
+                trainer.step(), trainer.stats().imagesTrained(), eta(), arrivedTotal, loss, trainer.learningRate(),
                 trainer.stats().collapseStd(), rankMe, knn.top1(), trainer.stats().imagesPerSecond(),
                 trainer.publishedVersion()));
         for (Map.Entry<String, Long> f : trainer.method().bufferFill().entrySet()) {
