@@ -58,11 +58,15 @@ public final class Reindex {
             throw new IllegalArgumentException("usage: reindex --bootstrap HOST:PORT --models DIR --index NEWDIR "
                     + "[--version V] [--topic oxbow.images] [--from-offset N] [--to-offset M] [--batch 64]");
         }
-        Path dir = Path.of(indexDir);
-        requireEmpty(dir);
         ModelRegistry registry = new ModelRegistry(Path.of(models));
         EncoderSnapshot snapshot = version == null ? registry.latest() : registry.load(version);
+        System.out.println(Json.line(reindex(bootstrap, topic, from, to, snapshot, Path.of(indexDir), batch, decoder)));
+    }
 
+    /** Images of the topic's offsets [from, to) embedded by one version into a fresh index; returns the summary. */
+    public static Map<String, Object> reindex(String bootstrap, String topic, long from, long to, EncoderSnapshot snapshot,
+                                              Path dir, int batch, ImageDecoder decoder) throws IOException {
+        requireEmpty(dir);
         long start = System.nanoTime();
         long reindexed = 0;
         long invalid = 0;
@@ -103,7 +107,7 @@ public final class Reindex {
         summary.put("model_version", snapshot.version());
         summary.put("index", dir.toString());
         summary.put("seconds", (System.nanoTime() - start) / 1e9);
-        System.out.println(Json.line(summary));
+        return summary;
     }
 
     private static void requireEmpty(Path dir) throws IOException {

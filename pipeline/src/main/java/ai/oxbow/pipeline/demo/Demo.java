@@ -6,12 +6,14 @@ import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.eval.Features;
 import ai.oxbow.model.eval.Knn;
 import ai.oxbow.model.replay.ReplayConfig;
+import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Reindex;
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
@@ -19,6 +21,7 @@ import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
+import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.pipeline.report.RunFiles;
@@ -122,6 +125,15 @@ public final class Demo {
             Set<Long> versions = new HashSet<>();
             embeddings.forEach(e -> versions.add(e.getModelVersion()));
             summary.put("model_versions_used", versions.size());
+            // The stream was embedded as it arrived, mostly by early versions; the final version
+            // gets an index of its own, as a user would rebuild one after training.
+            EncoderSnapshot last = new ModelRegistry(Path.of(cfg.modelsDir)).latest();
+            Path finalIndex = runDir.resolve("index-final");
+            Map<String, Object> reindexed = Reindex.reindex(cfg.bootstrapServers, cfg.imagesTopic, 0, Long.MAX_VALUE,
+                    last, finalIndex, 256, new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes));
+            log("reindexed the images topic with the final version " + last.version() + " into " + finalIndex);
+            summary.put("final_version", last.version());
+            summary.put("index_final_docs", reindexed.get("reindexed"));
         }
         summary.put("model_versions_published", new ModelRegistry(Path.of(cfg.modelsDir)).versions().size());
         try (VectorSearch index = new VectorSearch(Path.of(cfg.indexDir))) {
@@ -161,6 +173,7 @@ public final class Demo {
         summary.put("batch", batch);
         summary.put("run_dir", runDir.toString());
         summary.put("index", cfg.indexDir);
+        summary.put("index_final", runDir.resolve("index-final").toString());
         summary.put("models", cfg.modelsDir);
         System.out.println(Json.line(summary));
     }

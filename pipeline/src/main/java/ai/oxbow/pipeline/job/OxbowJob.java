@@ -124,7 +124,9 @@ public final class OxbowJob {
                 .setProperty("max.partition.fetch.bytes", String.valueOf(cfg.maxEncodedBytes * 2))
                 .setProperty("fetch.max.bytes", String.valueOf(cfg.maxEncodedBytes * 4));
         if (cfg.bounded) {
-            builder.setBounded(OffsetsInitializer.latest());
+            // The trainer may go on for minutes after the source has read its range, and a
+            // finished reader's offset commits only time out; the checkpoints hold the offsets.
+            builder.setBounded(OffsetsInitializer.latest()).setProperty("commit.offsets.on.checkpoint", "false");
         }
         return builder.build();
     }
