@@ -111,6 +111,7 @@ public final class Oxbow {
         cfg.bounded = a.has("bounded");
         cfg.checkpointDir = a.get("checkpoint-dir", "file:///tmp/oxbow/checkpoints");
         cfg.restorePath = a.get("restore", null);
+        cfg.allowNonRestoredState = a.has("allow-non-restored-state");
         cfg.runDir = a.get("run-dir", null);
         cfg.transactionalIdPrefix = a.get("transactional-id-prefix", cfg.transactionalIdPrefix);
         a.get("threads", null);

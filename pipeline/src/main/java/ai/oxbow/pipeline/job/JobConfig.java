@@ -31,6 +31,11 @@ public final class JobConfig implements Serializable {
     public String checkpointDir;
     /** A checkpoint or savepoint to restore from (run --restore). */
     public String restorePath;
+    /**
+     * Restore even if the checkpoint holds state of operators this graph lacks (a checkpoint of an
+     * Oxbow before the replay buffer: its micro-batcher's pending batch is dropped).
+     */
+    public boolean allowNonRestoredState = false;
     public String transactionalIdPrefix = "oxbow";
     public long maxPixels = 4096L * 4096L;
     public int maxEncodedBytes = 8 * 1024 * 1024;

@@ -61,6 +61,7 @@ public final class OxbowJob {
         }
         if (cfg.restorePath != null) {
             set(conf, "execution.state-recovery.path", cfg.restorePath);
+            set(conf, "execution.state-recovery.ignore-unclaimed-state", String.valueOf(cfg.allowNonRestoredState));
         }
         set(conf, "restart-strategy.type", "fixed-delay");
         set(conf, "restart-strategy.fixed-delay.attempts", String.valueOf(cfg.restartAttempts));
