@@ -188,14 +188,16 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private void trainLoop() {
         try {
             while (running) {
-                List<ReplayItem> items;
-                synchronized (inbox) {
-                    items = new ArrayList<>(inbox);
-                    inbox.clear();
-                }
                 boolean trained;
                 learnerLock.lock();
                 try {
+                    // Taken under the learner lock, so that a checkpoint finds every image either
+                    // still in the inbox or already in the buffer.
+                    List<ReplayItem> items;
+                    synchronized (inbox) {
+                        items = new ArrayList<>(inbox);
+                        inbox.clear();
+                    }
                     if (!items.isEmpty()) {
                         learner.admit(items);
                         monitor.admitted(items);
