@@ -45,6 +45,7 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     private transient ListState<ModelImage> waitingState;
     private transient ListState<byte[]> modelState;
     private transient long deadline;
+    private transient int inputsEnded;
     private transient Counter embedded;
     private transient volatile long lagMs;
 
@@ -171,14 +172,19 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
         modelState.update(embedder == null ? List.of() : List.of(embedder.snapshot().encode()));
     }
 
-    /** Images end before the trainer's last version: the waiting ones are embedded by it. */
+    /**
+     * Either input may end first: the two inputs are independent channels, so the trainer's last
+     * version can arrive while images are still in flight. Whatever waits is embedded as soon as
+     * there is an encoder; with no encoder once both inputs have ended, the images cannot be
+     * embedded, which is an error rather than a silent loss.
+     */
     @Override
     public void endInput(int inputId) {
-        if (inputId == 2) {
-            if (embedder == null && !waiting.isEmpty()) {
-                throw new IllegalStateException(waiting.size() + " images but the trainer published no encoder");
-            }
+        inputsEnded++;
+        if (embedder != null) {
             flush();
+        } else if (inputsEnded == 2 && !waiting.isEmpty()) {
+            throw new IllegalStateException(waiting.size() + " images but the trainer published no encoder");
         }
     }
 
