@@ -133,7 +133,9 @@ class PrometheusIT {
                         "oxbow_train_images_per_s", "oxbow_images_embedded", "images_valid", "_fill\"",
                         "dead_letter_reason_dead_letters", "lastCheckpointDuration", "lastCheckpointSize",
                         "numRestarts", "oxbow_collapse_std{", "oxbow_collapse_std_healthy", "oxbow_rankme",
-                        "oxbow_knn_top1", "oxbow_alignment", "oxbow_uniformity", "oxbow_collapse_alarm")) {
+                        "oxbow_knn_top1", "oxbow_alignment", "oxbow_uniformity", "oxbow_collapse_alarm",
+                        "oxbow_images_arrived", "oxbow_replay_size", "oxbow_replay_pending_steps",
+                        "oxbow_embedder_model_version", "oxbow_embedding_lag_ms")) {
                     List<String> matching = results.keySet().stream().filter(q -> q.contains(metric)).toList();
                     assertFalse(matching.isEmpty(), "the dashboard queries " + metric);
                     assertTrue(matching.stream().anyMatch(q -> !emptyResult(results.get(q))),
