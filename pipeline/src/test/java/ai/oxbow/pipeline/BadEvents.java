@@ -47,6 +47,7 @@ public final class BadEvents {
         out.put(Avro.encode(event("bad-channels", Encoding.RAW_U8, 4, 4, 2, new byte[32])), "BAD_CHANNELS");
         out.put(Avro.encode(event("bad-dims", Encoding.RAW_U8, 0, 4, 1, new byte[0])), "BAD_DIMENSIONS");
         out.put(Avro.encode(event("", Encoding.RAW_U8, 4, 4, 1, new byte[16])), "MISSING_ID");
+        out.put(Avro.encode(event("x".repeat(40_000), Encoding.RAW_U8, 4, 4, 1, new byte[16])), "ID_TOO_LONG");
         out.put(Avro.encode(event("bad-png", Encoding.PNG, 8, 8, 1,
                 Arrays.copyOf(validPng, validPng.length / 2))), "DECODE_FAILED");
         out.put(Avro.encode(event("bad-png-dims", Encoding.PNG, 9, 8, 1, validPng)), "DIMENSION_MISMATCH");

@@ -68,6 +68,14 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
         }
         restoredCheckpoint = context.getRestoredCheckpointId().orElse(-1);
         index = new VectorIndex(Path.of(indexDir));
+        if (restoredCheckpoint >= 0 && index.lastCommittedCheckpoint() > restoredCheckpoint) {
+            long held = index.lastCommittedCheckpoint();
+            index.close();
+            index = null;
+            // Its later commits hold vectors of a run that is being abandoned; versions would mix.
+            throw new IllegalStateException("index " + indexDir + " holds checkpoint " + held + ", newer than the restored "
+                    + restoredCheckpoint + ": restore the latest checkpoint, or reindex into a new directory");
+        }
         if (restoredCheckpoint < 0 && index.lastCommittedCheckpoint() >= 0) {
             long held = index.lastCommittedCheckpoint();
             index.close();

@@ -22,6 +22,8 @@ import javax.imageio.stream.ImageInputStream;
  */
 public final class ImageDecoder implements Serializable {
     private final long maxPixels;
+    /** Longest image id accepted, in UTF-8 bytes. */
+    public static final int MAX_ID_BYTES = 512;
     private final int maxEncodedBytes;
 
     public ImageDecoder(long maxPixels, int maxEncodedBytes) {
@@ -32,6 +34,12 @@ public final class ImageDecoder implements Serializable {
     public DecodedImage decode(ImageEvent e) throws Rejected {
         if (e.getId() == null || e.getId().isBlank()) {
             throw new Rejected(Reason.MISSING_ID, "image event without an id");
+        }
+        // Ids travel into state, Lucene terms and the embeddings' keys; an unbounded one would
+        // break each of them (Lucene refuses terms over 32 KB, state codecs strings over 64 KB).
+        int idBytes = e.getId().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (idBytes > MAX_ID_BYTES) {
+            throw new Rejected(Reason.ID_TOO_LONG, "image id of " + idBytes + " bytes; at most " + MAX_ID_BYTES);
         }
         int w = e.getWidth();
         int h = e.getHeight();

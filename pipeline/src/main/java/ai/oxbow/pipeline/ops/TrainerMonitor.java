@@ -63,6 +63,8 @@ final class TrainerMonitor implements AutoCloseable {
     private volatile double alignment = Double.NaN;
     private volatile double uniformity = Double.NaN;
     private volatile boolean alarm;
+    private final Map<String, Supplier<Number>> replayFigures;
+    private volatile Map<String, Number> replay = Map.of();
     private final Consumer<String> events;
 
     /** @param events receives alarm transitions for the run's trainer-events.log */
@@ -87,8 +89,10 @@ final class TrainerMonitor implements AutoCloseable {
         m.gauge("uniformity", () -> uniformity);
         m.gauge("knn_top1", knn::top1);
         m.gauge("images_arrived", () -> arrivedTotal);
-        for (Map.Entry<String, Supplier<Number>> g : ReplayFigures.of(learner).entrySet()) {
-            m.gauge(g.getKey(), () -> g.getValue().get());
+        // The buffer changes on the training thread; the reporters read a copy taken there.
+        this.replayFigures = ReplayFigures.of(learner);
+        for (String name : replayFigures.keySet()) {
+            m.gauge(name, () -> replay.getOrDefault(name, 0));
         }
         for (String buffer : trainer.method().bufferFill().keySet()) {
             m.gauge(buffer + "_fill", () -> trainer.method().bufferFill().get(buffer));
@@ -96,10 +100,26 @@ final class TrainerMonitor implements AutoCloseable {
         if (options.runDir() != null) {
             Path dir = Files.createDirectories(Path.of(options.runDir()));
             for (String name : new String[] {"losses", "knn", "collapse", "throughput"}) {
-                csv.put(name, Files.newBufferedWriter(dir.resolve(name + ".csv"), StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND));
+                Path file = dir.resolve(name + ".csv");
+                if (!name.equals("throughput")) {
+                    dropRowsAfter(file, trainer.step());
+                }
+                csv.put(name, Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
             }
         }
+    }
+
+    /**
+     * After a restore, rows of steps beyond the restored one were written by the failed attempt;
+     * the steps are retrained, so their rows go (the first column is the step).
+     */
+    private static void dropRowsAfter(Path file, long step) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<String> kept = Files.readAllLines(file).stream()
+                .filter(line -> Long.parseLong(line.substring(0, line.indexOf(','))) <= step).toList();
+        Files.write(file, kept);
     }
 
     /** Images that just entered the replay buffer's admission. */
@@ -112,11 +132,19 @@ final class TrainerMonitor implements AutoCloseable {
         }
         arrivedTotal += items.size();
         unprobed = Math.min(RANK_WINDOW, unprobed + items.size());
+        copyReplayFigures();
+    }
+
+    private void copyReplayFigures() {
+        Map<String, Number> copy = new HashMap<>();
+        replayFigures.forEach((name, value) -> copy.put(name, value.get()));
+        replay = copy;
     }
 
     /** After a training step; checks the collapse alarm. */
     void trained(float stepLoss) {
         loss = stepLoss;
+        copyReplayFigures();
         write("losses", trainer.step() + "," + stepLoss + "," + trainer.learningRate());
         double std = trainer.stats().collapseStd();
         boolean collapsed = std < options.collapseThreshold() * trainer.stats().healthyCollapseStd();

@@ -166,8 +166,12 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                 inbox.removeFirst();
                 inboxOverflow.inc();
             }
-            inbox.notifyAll();
-            if (options.lockstep() && inbox.size() >= replay.batch()) {
+            if (!options.lockstep()) {
+                inbox.notifyAll();
+            } else if (inbox.size() >= replay.batch()) {
+                // Lock step admits exactly one batch of events at a time, then takes the steps they
+                // earned, so the schedule depends on the event sequence only, not on thread timing.
+                inbox.notifyAll();
                 awaitIdle();
             }
         }
@@ -220,6 +224,9 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                         if (inbox.isEmpty() && running) {
                             workerIdle = true;
                             inbox.notifyAll();
+                            if (wake != null) {
+                                wake.run();
+                            }
                             inbox.wait();
                             workerIdle = false;
                         }
