@@ -2,8 +2,6 @@ package ai.oxbow.model.eval;
 
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.LabeledImages;
-import ai.oxbow.model.train.Embedder;
-import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 
 /** Frozen-encoder features of a labelled image set, for the kNN probe. */
@@ -14,22 +12,9 @@ public final class Features {
 
     /** Backbone features (inference mode) of every image, row after row. */
     public static float[] encode(SslTrainer trainer, LabeledImages images) {
-        return encode(trainer::embed, trainer.config().channels(), trainer.config().size(), trainer.embeddingDim(),
-                images);
-    }
-
-    /** The same with one published encoder version. */
-    public static float[] encode(Embedder embedder, LabeledImages images) {
-        EncoderSnapshot s = embedder.snapshot();
-        return encode(embedder::embed, s.channels(), s.size(), embedder.dim(), images);
-    }
-
-    /** Encodes n images given as CHW floats in [0, 1]. */
-    private interface Encoder {
-        float[] embed(float[] images, int n);
-    }
-
-    private static float[] encode(Encoder encoder, int c, int s, int dim, LabeledImages images) {
+        int c = trainer.config().channels();
+        int s = trainer.config().size();
+        int dim = trainer.embeddingDim();
         float[] out = new float[images.count() * dim];
         for (int start = 0; start < images.count(); start += CHUNK) {
             int n = Math.min(CHUNK, images.count() - start);
@@ -37,7 +22,7 @@ public final class Features {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(cleanInput(images, start + i, c, s), 0, batch, i * c * s * s, c * s * s);
             }
-            System.arraycopy(encoder.embed(batch, n), 0, out, start * dim, n * dim);
+            System.arraycopy(trainer.embed(batch, n), 0, out, start * dim, n * dim);
         }
         return out;
     }

@@ -22,10 +22,6 @@ public final class ModelRegistry {
         this.dir = dir;
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     public Path file(long version) {
         return dir.resolve(String.format("v%012d.oxm", version));
     }
