@@ -29,7 +29,6 @@ public final class Byol extends SslMethod {
     private final Params params;
     private final Network projector;
     private final Network predictor;
-    private final List<MomentumPair> momentum;
 
     public Byol(MethodSetup setup) {
         super("byol", setup);
@@ -41,7 +40,8 @@ public final class Byol extends SslMethod {
         Network targetBackbone = setup.backbone("momentum_backbone");
         Network targetProjector = setup.head("momentum_projector",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
-        momentum = List.of(MomentumPair.of(backbone, targetBackbone), MomentumPair.of(projector, targetProjector));
+        momentum(params.emaBase, params.emaFinal,
+                MomentumPair.of(backbone, targetBackbone), MomentumPair.of(projector, targetProjector));
     }
 
     @Override
@@ -49,15 +49,7 @@ public final class Byol extends SslMethod {
         return List.of(backbone, projector, predictor);
     }
 
-    @Override
-    public List<MomentumPair> momentumPairs() {
-        return momentum;
-    }
 
-    @Override
-    public float[] emaRange() {
-        return new float[] {params.emaBase, params.emaFinal};
-    }
 
     @Override
     public NDArray loss(NDArray view1, NDArray view2, long step) {
@@ -70,8 +62,8 @@ public final class Byol extends SslMethod {
     }
 
     private NDArray target(NDArray view) {
-        Network targetBackbone = momentum.get(0).target();
-        Network targetProjector = momentum.get(1).target();
+        Network targetBackbone = momentumPairs().get(0).target();
+        Network targetProjector = momentumPairs().get(1).target();
         return targetProjector.forward(targetBackbone.forward(view, true), true).stopGradient();
     }
 

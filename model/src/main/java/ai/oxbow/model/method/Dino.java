@@ -57,7 +57,6 @@ public final class Dino extends SslMethod {
     private final Params params;
     private final Network head;
     private final Network lastLayer;
-    private final List<MomentumPair> momentum;
     private final GradientFreeze lastLayerFreeze;
     private final NDArray center;
     private NDArray pendingTeacherOutputs;
@@ -68,7 +67,7 @@ public final class Dino extends SslMethod {
         int dim = setup.featureDim();
         head = setup.head("head", DinoHead.mlp(params.hidden, params.bottleneck), dim);
         lastLayer = setup.head("last_layer", new WeightNormLinear(params.outputDim), params.bottleneck);
-        momentum = List.of(
+        momentum(params.emaBase, params.emaFinal,
                 MomentumPair.of(backbone, setup.backbone("teacher_backbone")),
                 MomentumPair.of(head, setup.head("teacher_head", DinoHead.mlp(params.hidden, params.bottleneck), dim)),
                 MomentumPair.of(lastLayer, setup.head("teacher_last_layer",
@@ -82,15 +81,7 @@ public final class Dino extends SslMethod {
         return List.of(backbone, head, lastLayer);
     }
 
-    @Override
-    public List<MomentumPair> momentumPairs() {
-        return momentum;
-    }
 
-    @Override
-    public float[] emaRange() {
-        return new float[] {params.emaBase, params.emaFinal};
-    }
 
     /** The running centre c (1, K) of the teacher's outputs. */
     public NDArray center() {
@@ -111,9 +102,9 @@ public final class Dino extends SslMethod {
     }
 
     private NDArray teacher(NDArray view) {
-        Network teacherBackbone = momentum.get(0).target();
-        Network teacherHead = momentum.get(1).target();
-        Network teacherLast = momentum.get(2).target();
+        Network teacherBackbone = momentumPairs().get(0).target();
+        Network teacherHead = momentumPairs().get(1).target();
+        Network teacherLast = momentumPairs().get(2).target();
         NDArray h = teacherHead.forward(teacherBackbone.forward(view, true), true);
         return teacherLast.forward(Tensors.l2Normalize(h), true).stopGradient();
     }

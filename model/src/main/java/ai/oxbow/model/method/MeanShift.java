@@ -42,7 +42,6 @@ public final class MeanShift extends SslMethod {
     private final Params params;
     private final Network projector;
     private final Network predictor;
-    private final List<MomentumPair> momentum;
     private final FeatureQueue memory;
     private NDArray pendingTargets;
 
@@ -53,7 +52,7 @@ public final class MeanShift extends SslMethod {
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
         predictor = setup.head("predictor",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), params.projectorOut);
-        momentum = List.of(
+        momentum(params.emaBase, params.emaFinal,
                 MomentumPair.of(backbone, setup.backbone("target_backbone")),
                 MomentumPair.of(projector, setup.head("target_projector",
                         Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim)));
@@ -70,15 +69,7 @@ public final class MeanShift extends SslMethod {
         return List.of(backbone, projector, predictor);
     }
 
-    @Override
-    public List<MomentumPair> momentumPairs() {
-        return momentum;
-    }
 
-    @Override
-    public float[] emaRange() {
-        return new float[] {params.emaBase, params.emaFinal};
-    }
 
     public FeatureQueue memoryBank() {
         return memory;
@@ -89,8 +80,8 @@ public final class MeanShift extends SslMethod {
         NDArray z1 = project(projector, view1);
         keepProjection(z1);
         NDArray prediction = Tensors.l2Normalize(predictor.forward(z1, true));
-        Network targetBackbone = momentum.get(0).target();
-        Network targetProjector = momentum.get(1).target();
+        Network targetBackbone = momentumPairs().get(0).target();
+        Network targetProjector = momentumPairs().get(1).target();
         NDArray target = Tensors.l2Normalize(targetProjector.forward(targetBackbone.forward(view2, true), true))
                 .stopGradient();
         pendingTargets = target;

@@ -31,7 +31,6 @@ public final class MoCoV2Plus extends SslMethod {
 
     private final Params params;
     private final Network projector;
-    private final List<MomentumPair> momentum;
     private final FeatureQueue[] queues = new FeatureQueue[2];
     private NDArray[] pendingKeys;
 
@@ -43,7 +42,8 @@ public final class MoCoV2Plus extends SslMethod {
         Network keyBackbone = setup.backbone("momentum_backbone");
         Network keyProjector = setup.head("momentum_projector",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
-        momentum = List.of(MomentumPair.of(backbone, keyBackbone), MomentumPair.of(projector, keyProjector));
+        momentum(params.emaBase, params.emaFinal,
+                MomentumPair.of(backbone, keyBackbone), MomentumPair.of(projector, keyProjector));
         for (int v = 0; v < 2; v++) {
             queues[v] = new FeatureQueue(setup.manager(), params.queueSize, params.projectorOut)
                     .fillRandomUnit(setup.manager());
@@ -55,15 +55,7 @@ public final class MoCoV2Plus extends SslMethod {
         return List.of(backbone, projector);
     }
 
-    @Override
-    public List<MomentumPair> momentumPairs() {
-        return momentum;
-    }
 
-    @Override
-    public float[] emaRange() {
-        return new float[] {params.emaBase, params.emaFinal};
-    }
 
     /** Queue holding keys of the given view (0 or 1). */
     public FeatureQueue queue(int view) {
@@ -85,8 +77,8 @@ public final class MoCoV2Plus extends SslMethod {
     }
 
     private NDArray key(NDArray view) {
-        Network keyBackbone = momentum.get(0).target();
-        Network keyProjector = momentum.get(1).target();
+        Network keyBackbone = momentumPairs().get(0).target();
+        Network keyProjector = momentumPairs().get(1).target();
         return Tensors.l2Normalize(keyProjector.forward(keyBackbone.forward(view, true), true)).stopGradient();
     }
 

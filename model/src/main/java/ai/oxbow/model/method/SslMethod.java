@@ -16,6 +16,9 @@ public abstract class SslMethod {
     private final String name;
     /** The online encoder, built first so that every method initialises it from the same seed state. */
     protected final Network backbone;
+    private List<MomentumPair> momentum = List.of();
+    private float emaBase = 1f;
+    private float emaFinal = 1f;
     private NDArray projection;
 
     protected SslMethod(String name, MethodSetup setup) {
@@ -36,13 +39,20 @@ public abstract class SslMethod {
     public abstract List<Network> online();
 
     /** Online/target pairs updated by EMA after each optimiser step. */
-    public List<MomentumPair> momentumPairs() {
-        return List.of();
+    public final List<MomentumPair> momentumPairs() {
+        return momentum;
     }
 
     /** EMA momentum tau at step 0 and at the schedule horizon (cosine in between). */
-    public float[] emaRange() {
-        return new float[] {1f, 1f};
+    public final float[] emaRange() {
+        return new float[] {emaBase, emaFinal};
+    }
+
+    /** For methods with EMA targets: the pairs, and tau at step 0 and at the horizon. */
+    protected final void momentum(float base, float fin, MomentumPair... pairs) {
+        momentum = List.of(pairs);
+        emaBase = base;
+        emaFinal = fin;
     }
 
     /** Before the forward pass, outside autograd (e.g. re-normalise SwAV's prototypes). */

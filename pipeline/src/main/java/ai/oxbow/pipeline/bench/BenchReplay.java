@@ -3,8 +3,7 @@ package ai.oxbow.pipeline.bench;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
-import ai.oxbow.model.eval.Features;
-import ai.oxbow.model.eval.Knn;
+import ai.oxbow.model.eval.KnnProbe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
@@ -85,12 +84,9 @@ public final class BenchReplay {
             double seconds = (System.nanoTime() - start) / 1e9;
             trainer.publish();
             out.put("steps", learner.steps());
-            out.put("knn_top1", Knn.top1(Features.encode(trainer, train), train.labels(),
-                    Features.encode(trainer, test), test.labels(), trainer.embeddingDim(), CLASSES));
-            out.put("knn_top1_init", Knn.top1(Features.encode(initial, train), train.labels(),
-                    Features.encode(initial, test), test.labels(), initial.embeddingDim(), CLASSES));
-            out.put("knn_top1_pixels", Knn.top1(Features.pixels(train), train.labels(), Features.pixels(test),
-                    test.labels(), train.height() * train.width() * train.channels(), CLASSES));
+            out.put("knn_top1", KnnProbe.encoder(trainer, train, test, CLASSES).top1());
+            out.put("knn_top1_init", KnnProbe.encoder(initial, train, test, CLASSES).top1());
+            out.put("knn_top1_pixels", KnnProbe.pixels(train, test, CLASSES));
             out.put("wall_s", seconds);
             out.put("train_images_per_s", learner.replayed() / seconds);
             out.put("batch", batch);

@@ -3,7 +3,7 @@ package ai.oxbow.pipeline.demo;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
-import ai.oxbow.model.eval.Features;
+import ai.oxbow.model.eval.KnnProbe;
 import ai.oxbow.model.eval.Knn;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.EncoderSnapshot;
@@ -152,14 +152,11 @@ public final class Demo {
             log("evaluating: kNN (k=" + Knn.K + ", cosine, t=" + Knn.TEMPERATURE + ") of " + test.count()
                     + " test images against the " + train.count() + " streamed images");
             int classes = 10;
-            float[] testFeatures = Features.encode(trained, test);
-            summary.put("knn_top1", knn(Features.encode(trained, train), testFeatures,
-                    train, test, trained.embeddingDim(), classes));
-            RunFiles.writeEmbeddings(runDir, test.labels(), testFeatures, trained.embeddingDim(), 2000);
-            summary.put("knn_top1_init", knn(Features.encode(initial, train), Features.encode(initial, test),
-                    train, test, initial.embeddingDim(), classes));
-            summary.put("knn_top1_pixels", knn(Features.pixels(train), Features.pixels(test), train, test,
-                    train.height() * train.width() * train.channels(), classes));
+            KnnProbe.Score score = KnnProbe.encoder(trained, train, test, classes);
+            summary.put("knn_top1", score.top1());
+            RunFiles.writeEmbeddings(runDir, test.labels(), score.queryFeatures(), trained.embeddingDim(), 2000);
+            summary.put("knn_top1_init", KnnProbe.encoder(initial, train, test, classes).top1());
+            summary.put("knn_top1_pixels", KnnProbe.pixels(train, test, classes));
         }
         Report.Result report = Report.render(runDir, runDir.resolve("report"), Report.Options.defaults());
         log("charts of the run in " + report.out());
@@ -176,11 +173,6 @@ public final class Demo {
         summary.put("index_final", runDir.resolve("index-final").toString());
         summary.put("models", cfg.modelsDir);
         System.out.println(Json.line(summary));
-    }
-
-    private static double knn(float[] memory, float[] test, LabeledImages train, LabeledImages testSet, int dim,
-                              int classes) {
-        return Knn.top1(memory, train.labels(), test, testSet.labels(), dim, classes);
     }
 
     static void log(String line) {

@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.index;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.pipeline.ops.DecodedImage;
+import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ToModelInput;
 
 import java.util.List;
@@ -28,12 +29,7 @@ public final class ImageEmbedder implements AutoCloseable {
     /** One vector per image, in the given order; the caller chooses the batch. */
     public float[][] embed(List<DecodedImage> images) {
         int n = images.size();
-        int pixels = embedder.snapshot().pixelsPerImage();
-        float[] input = new float[n * pixels];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(toInput.map(images.get(i)).floats(), 0, input, i * pixels, pixels);
-        }
-        float[] flat = embedder.embed(input, n);
+        float[] flat = embedder.embed(ModelImage.batch(images.stream().map(toInput::map).toList()), n);
         int dim = embedder.dim();
         float[][] vectors = new float[n][dim];
         for (int i = 0; i < n; i++) {

@@ -134,12 +134,7 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
         }
         EncoderSnapshot model = embedder.snapshot();
         int n = waiting.size();
-        int pixels = model.pixelsPerImage();
-        float[] input = new float[n * pixels];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(waiting.get(i).floats(), 0, input, i * pixels, pixels);
-        }
-        float[] vectors = embedder.embed(input, n);
+        float[] vectors = embedder.embed(ModelImage.batch(waiting), n);
         int dim = embedder.dim();
         long now = System.currentTimeMillis();
         for (int i = 0; i < n; i++) {

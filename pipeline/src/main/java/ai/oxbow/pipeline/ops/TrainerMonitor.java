@@ -99,27 +99,13 @@ final class TrainerMonitor implements AutoCloseable {
         }
         if (options.runDir() != null) {
             Path dir = Files.createDirectories(Path.of(options.runDir()));
+            // Appended across restarts: rows of retrained steps come again, and `report` keeps the
+            // last row of each step.
             for (String name : new String[] {"losses", "knn", "collapse", "throughput"}) {
-                Path file = dir.resolve(name + ".csv");
-                if (!name.equals("throughput")) {
-                    dropRowsAfter(file, trainer.step());
-                }
-                csv.put(name, Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+                csv.put(name, Files.newBufferedWriter(dir.resolve(name + ".csv"), StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND));
             }
         }
-    }
-
-    /**
-     * After a restore, rows of steps beyond the restored one were written by the failed attempt;
-     * the steps are retrained, so their rows go (the first column is the step).
-     */
-    private static void dropRowsAfter(Path file, long step) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        List<String> kept = Files.readAllLines(file).stream()
-                .filter(line -> Long.parseLong(line.substring(0, line.indexOf(','))) <= step).toList();
-        Files.write(file, kept);
     }
 
     /** Images that just entered the replay buffer's admission. */
