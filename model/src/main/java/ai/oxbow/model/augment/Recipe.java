@@ -33,6 +33,11 @@ import java.util.Map;
  * {@code get_color_distortion(s=1)}: ColorJitter(0.8, 0.8, 0.8, 0.2) with p 0.8, grayscale
  * 0.2, blur 0.5; flip 0.5. DINO's defaults differ (global 0.4 to 1, eight locals at 0.05 to
  * 0.4): {@code global.scale=0.4:1,local.scale=0.05:0.4,local_crops=8}.</li>
+ * <li>{@code emp}: EMP-SSL's fixed-scale patches (Tong et al. 2023, official
+ * dataset/aug.py {@code ContrastiveLearningViewGenerator}): {@code views} (20, the README's
+ * one-epoch setting) crops of a quarter of the image area (scale 0.25 to 0.25, ratio 1) resized to
+ * {@code S}, flip 0.5, ColorJitter(0.4, 0.4, 0.4, 0.2) with p 0.8, grayscale 0.2, blur 0.1,
+ * solarize 0.1; every patch is a global view.</li>
  * </ul>
  *
  * <h2>Options</h2>
@@ -56,22 +61,34 @@ import java.util.Map;
  * <tr><td>solarize</td><td>solarization probability</td></tr>
  * <tr><td>solarize_threshold</td><td>pixels at or above it are inverted (0.5)</td></tr>
  * </table>
- * A key applies to every view; {@code viewN.key} to view N only, {@code global.key} to views 0
- * and 1, {@code local.key} to views 2 and on; the more specific prefix wins whatever the order.
- * One recipe-level key: {@code local_crops}, the number of local views of {@code multicrop}.
+ * A key applies to every view; {@code viewN.key} to view N only, {@code global.key} to the global
+ * views, {@code local.key} to the local ones; the more specific prefix wins whatever the order.
+ * Two recipe-level keys: {@code views}, the number of global views (2; {@code emp}: 20), and
+ * {@code local_crops}, the number of local views (0; {@code multicrop}: 6). Local views are the
+ * first global view at {@code round(S * 96 / 224)} pixels with crop scale 0.05 to 0.14 (SwAV's).
+ * Extra global views repeat the recipe's (BYOL's asymmetric pair alternates: even views as view 0,
+ * odd views as view 1).
  * On the command line, options are one string {@code key=value,key=value} ({@link #parseOptions}).
  */
-public record Recipe(String name, List<Recipe.View> views) implements Serializable {
-    public static final List<String> NAMES = List.of("simclr", "mocov2", "byol", "multicrop");
+public record Recipe(String name, List<Recipe.View> views, int globals) implements Serializable {
+    public static final List<String> NAMES = List.of("simclr", "mocov2", "byol", "multicrop", "emp");
 
     /** SwAV's local crops per image. */
     private static final int LOCAL_CROPS = 6;
+    /** EMP-SSL's patches per image (README: {@code --num_patches 20}). */
+    private static final int EMP_PATCHES = 20;
 
     public Recipe {
-        if (views.isEmpty()) {
-            throw new IllegalArgumentException("a recipe needs at least one view");
+        if (views.isEmpty() || globals < 1 || globals > views.size()) {
+            throw new IllegalArgumentException("a recipe needs at least one view, global ones first; got "
+                    + views.size() + " views, " + globals + " global");
         }
         views = List.copyOf(views);
+    }
+
+    /** Local views (multi-crop), after the global ones. */
+    public int locals() {
+        return views.size() - globals;
     }
 
     /**
@@ -88,37 +105,44 @@ public record Recipe(String name, List<Recipe.View> views) implements Serializab
             throw new IllegalArgumentException("augmentation takes 1 or 3 channels, not " + channels);
         }
         Map<String, String> rest = new LinkedHashMap<>(options);
+        String globalViews = rest.remove("views");
         String localCrops = rest.remove("local_crops");
-        if (localCrops != null && !name.equals("multicrop")) {
-            throw new IllegalArgumentException("local_crops is an option of the multicrop recipe only");
-        }
         View base = new View(size, 0.08, 1, 3.0 / 4, 4.0 / 3, 0.5, 0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1),
                 0.2, 0.5, 0, 0.1, 2.0, 0, 0.5);
-        List<View> views = switch (name) {
-            case "simclr" -> List.of(base, base);
-            case "mocov2" -> Collections.nCopies(2, base.with(Map.of("scale", "0.2:1")));
+        // The recipe's distinct global views; more global views repeat them in turn.
+        List<View> kinds = switch (name) {
+            case "simclr" -> List.of(base);
+            case "mocov2" -> List.of(base.with(Map.of("scale", "0.2:1")));
             case "byol" -> {
                 View both = base.with(Map.of("saturation", "0.2"));
                 yield List.of(both.with(Map.of("blur", "1")), both.with(Map.of("blur", "0.1", "solarize", "0.2")));
             }
-            case "multicrop" -> {
-                View global = base.with(Map.of("scale", "0.14:1", "brightness", "0.8", "contrast", "0.8",
-                        "saturation", "0.8", "hue", "0.2"));
-                View local = global.with(Map.of("size", String.valueOf(Math.max(1, Math.round(size * 96f / 224))),
-                        "scale", "0.05:0.14"));
-                List<View> all = new ArrayList<>(List.of(global, global));
-                all.addAll(Collections.nCopies(localCrops == null ? LOCAL_CROPS : parseInt("local_crops", localCrops),
-                        local));
-                yield all;
-            }
+            case "multicrop" -> List.of(base.with(Map.of("scale", "0.14:1", "brightness", "0.8", "contrast", "0.8",
+                    "saturation", "0.8", "hue", "0.2")));
+            case "emp" -> List.of(base.with(Map.of("scale", "0.25:0.25", "ratio", "1:1", "hue", "0.2", "blur", "0.1",
+                    "solarize", "0.1")));
             default -> throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (one of "
                     + String.join(", ", NAMES) + ")");
         };
-        views = override(views, Preset.parse(preset).options());
-        if (channels == 1) {
-            views = override(views, Map.of("saturation", "0", "hue", "0", "grayscale", "0"));
+        int globals = globalViews == null ? (name.equals("emp") ? EMP_PATCHES : 2) : parseInt("views", globalViews);
+        int locals = localCrops == null ? (name.equals("multicrop") ? LOCAL_CROPS : 0)
+                : parseInt("local_crops", localCrops);
+        if (globals < 1 || locals < 0 || globals + locals < 2) {
+            throw new IllegalArgumentException("augmentation needs views >= 1, local_crops >= 0 and two views in all;"
+                    + " got views=" + globals + ", local_crops=" + locals);
         }
-        return new Recipe(name, override(views, rest));
+        List<View> views = new ArrayList<>();
+        for (int v = 0; v < globals; v++) {
+            views.add(kinds.get(v % kinds.size()));
+        }
+        View local = kinds.get(0).with(Map.of("size", String.valueOf(Math.max(1, Math.round(size * 96f / 224))),
+                "scale", "0.05:0.14"));
+        views.addAll(Collections.nCopies(locals, local));
+        views = override(views, globals, Preset.parse(preset).options());
+        if (channels == 1) {
+            views = override(views, globals, Map.of("saturation", "0", "hue", "0", "grayscale", "0"));
+        }
+        return new Recipe(name, override(views, globals, rest), globals);
     }
 
     /** {@code key=value,key=value} (blank for none) as an ordered map. */
@@ -138,7 +162,7 @@ public record Recipe(String name, List<Recipe.View> views) implements Serializab
     }
 
     /** Applies options with prefixes in order of specificity: none, then global/local, then viewN. */
-    private static List<View> override(List<View> views, Map<String, String> options) {
+    private static List<View> override(List<View> views, int globals, Map<String, String> options) {
         List<View> out = new ArrayList<>(views);
         for (int level = 0; level < 3; level++) {
             for (Map.Entry<String, String> e : options.entrySet()) {
@@ -150,7 +174,7 @@ public record Recipe(String name, List<Recipe.View> views) implements Serializab
                 String key = e.getKey().substring(dot + 1);
                 boolean any = false;
                 for (int i = 0; i < out.size(); i++) {
-                    if (selects(selector, i)) {
+                    if (selects(selector, i, globals)) {
                         out.set(i, out.get(i).with(Map.of(key, e.getValue())));
                         any = true;
                     }
@@ -178,11 +202,11 @@ public record Recipe(String name, List<Recipe.View> views) implements Serializab
                 + ".' (viewN., global. or local.)");
     }
 
-    private static boolean selects(String selector, int view) {
+    private static boolean selects(String selector, int view, int globals) {
         return switch (selector) {
             case "" -> true;
-            case "global" -> view < 2;
-            case "local" -> view >= 2;
+            case "global" -> view < globals;
+            case "local" -> view >= globals;
             default -> view == Integer.parseInt(selector.substring(4));
         };
     }

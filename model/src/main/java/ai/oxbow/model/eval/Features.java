@@ -2,7 +2,10 @@ package ai.oxbow.model.eval;
 
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.SslTrainer;
+
+import java.util.function.BiFunction;
 
 /** Frozen-encoder features of a labelled image set, for the kNN probe. */
 public final class Features {
@@ -10,11 +13,20 @@ public final class Features {
 
     private Features() {}
 
-    /** Backbone features (inference mode) of every image, row after row. */
+    /** The published encoder's features (inference mode) of every image, row after row. */
     public static float[] encode(SslTrainer trainer, LabeledImages images) {
-        int c = trainer.config().channels();
-        int s = trainer.config().size();
-        int dim = trainer.embeddingDim();
+        return encode(images, trainer.config().channels(), trainer.config().size(), trainer.embeddingDim(),
+                trainer::embed);
+    }
+
+    /** The same with an encoder version from the model registry. */
+    public static float[] encode(Embedder embedder, LabeledImages images) {
+        return encode(images, embedder.snapshot().channels(), embedder.snapshot().size(), embedder.dim(),
+                embedder::embed);
+    }
+
+    private static float[] encode(LabeledImages images, int c, int s, int dim,
+                                  BiFunction<float[], Integer, float[]> embed) {
         float[] out = new float[images.count() * dim];
         for (int start = 0; start < images.count(); start += CHUNK) {
             int n = Math.min(CHUNK, images.count() - start);
@@ -22,7 +34,7 @@ public final class Features {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(cleanInput(images, start + i, c, s), 0, batch, i * c * s * s, c * s * s);
             }
-            System.arraycopy(trainer.embed(batch, n), 0, out, start * dim, n * dim);
+            System.arraycopy(embed.apply(batch, n), 0, out, start * dim, n * dim);
         }
         return out;
     }

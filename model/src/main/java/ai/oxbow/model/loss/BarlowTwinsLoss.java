@@ -3,6 +3,8 @@ package ai.oxbow.model.loss;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.nd.Scalars;
 
+import java.util.List;
+
 /**
  * Barlow Twins (Zbontar et al., 2021, "Barlow Twins: Self-Supervised Learning via Redundancy
  * Reduction", eq. 1-2): C = bn(z1)^T bn(z2) / N is the cross-correlation of the projections
@@ -18,13 +20,24 @@ public final class BarlowTwinsLoss {
 
     private BarlowTwinsLoss() {}
 
-    public static NDArray of(NDArray z1, NDArray z2, float lambda, float scale) {
-        long n = z1.getShape().get(0);
-        int d = (int) z1.getShape().get(1);
-        NDArray c = Scalars.div(standardise(z1).transpose().matMul(standardise(z2)), n);
-        NDArray eye = z1.getManager().eye(d);
+    /**
+     * Barlow Twins over several views: the mean of the pair loss over the
+     * {@link ViewPairs#unordered} pairs (C(b, a) = C(a, b)^T has the same loss, so each pair
+     * counts once); each view is standardised once.
+     */
+    public static NDArray of(List<NDArray> z, int globals, float lambda, float scale) {
+        long n = z.get(0).getShape().get(0);
+        int d = (int) z.get(0).getShape().get(1);
+        NDArray eye = z.get(0).getManager().eye(d);
         NDArray weights = eye.add(eye.neg().add(1).mul(lambda));
-        return Scalars.mul(c.sub(eye).square().mul(weights).sum(), scale);
+        NDArray[] standardised = new NDArray[z.size()];
+        for (int v = 0; v < z.size(); v++) {
+            standardised[v] = standardise(z.get(v));
+        }
+        return ViewPairs.mean(ViewPairs.unordered(globals, z.size()), (a, b) -> {
+            NDArray c = Scalars.div(standardised[a].transpose().matMul(standardised[b]), n);
+            return Scalars.mul(c.sub(eye).square().mul(weights).sum(), scale);
+        });
     }
 
     /** Each column to mean 0 and (biased) variance 1 over the batch, as BatchNorm1d(affine=False). */

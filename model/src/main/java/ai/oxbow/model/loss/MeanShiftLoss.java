@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.List;
+
 /**
  * Mean Shift (Koohpayegani et al., 2021, "Mean Shift for Self-Supervised Learning", Sec. 3):
  * the k nearest neighbours NN_k(t_i) of each target t_i in the memory bank are found by cosine
@@ -19,17 +21,23 @@ public final class MeanShiftLoss {
     private MeanShiftLoss() {}
 
     /**
-     * @param prediction online predictions (N, D)
-     * @param target     target embeddings (N, D), used only to choose neighbours
-     * @param bank       memory bank rows (M, D), M >= k
-     * @param k          neighbours per target (paper: 5)
+     * @param predictions online predictions (N, D) of each query view; the loss is their mean
+     *                    (one query view in the official code), all pulled to the same neighbours
+     * @param target      target embeddings (N, D), used only to choose neighbours
+     * @param bank        memory bank rows (M, D), M >= k
+     * @param k           neighbours per target (paper: 5)
      */
-    public static NDArray loss(NDArray prediction, NDArray target, NDArray bank, int k) {
-        long n = prediction.getShape().get(0);
-        long d = prediction.getShape().get(1);
+    public static NDArray loss(List<NDArray> predictions, NDArray target, NDArray bank, int k) {
+        long n = target.getShape().get(0);
+        long d = target.getShape().get(1);
         NDArray index = target.matMul(bank.transpose()).topK(k, 1, true, true).get(1).flatten();
         NDArray neighbours = bank.get(new NDIndex("{}", index)).stopGradient().reshape(new Shape(n, k, d));
-        NDArray cosine = prediction.expandDims(1).mul(neighbours).sum(new int[] {2});
-        return Scalars.mul(cosine, -2).add(2).mean();
+        NDArray sum = null;
+        for (NDArray prediction : predictions) {
+            NDArray cosine = prediction.expandDims(1).mul(neighbours).sum(new int[] {2});
+            NDArray term = Scalars.mul(cosine, -2).add(2).mean();
+            sum = sum == null ? term : sum.add(term);
+        }
+        return Scalars.div(sum, predictions.size());
     }
 }

@@ -3,6 +3,8 @@ package ai.oxbow.model.loss;
 import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 
+import java.util.List;
+
 /**
  * BYOL's loss (Grill et al., 2020, "Bootstrap Your Own Latent", eq. 2): the mean squared error
  * between the l2-normalised prediction and the l2-normalised target projection,
@@ -18,5 +20,15 @@ public final class NormalizedMse {
      */
     public static NDArray loss(NDArray p, NDArray z) {
         return Scalars.mul(NegativeCosine.loss(p, z), 2).add(2);
+    }
+
+    /**
+     * BYOL over several views: twice the mean of {@link #loss}(p_v, z_g) over the
+     * {@link ViewPairs#ordered} pairs, targets z_g of the global views, so that two views give
+     * the paper's symmetrised L + L~ (Sec. 3.1; solo-learn sums the pairs), in [0, 8].
+     */
+    public static NDArray loss(List<NDArray> predictions, List<NDArray> targets) {
+        return Scalars.mul(ViewPairs.mean(ViewPairs.ordered(targets.size(), predictions.size()),
+                (g, v) -> loss(predictions.get(v), targets.get(g))), 2);
     }
 }

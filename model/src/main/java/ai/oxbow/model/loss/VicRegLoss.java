@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import ai.oxbow.model.nd.Scalars;
 
+import java.util.List;
+
 /**
  * VICReg (Bardes et al., 2022, "VICReg: Variance-Invariance-Covariance Regularization for
  * Self-Supervised Learning", Sec. 3.2 and Alg. 1):
@@ -17,11 +19,28 @@ public final class VicRegLoss {
 
     private VicRegLoss() {}
 
-    public static NDArray of(NDArray z1, NDArray z2, float invarianceWeight, float varianceWeight,
+    /**
+     * VICReg over several views: the mean of the pair loss L(Z_a, Z_b) above over the
+     * {@link ViewPairs#unordered} pairs (every pair of views when all are global). Each view's
+     * variance and covariance terms are computed once and enter every pair it belongs to.
+     */
+    public static NDArray of(List<NDArray> z, int globals, float invarianceWeight, float varianceWeight,
                              float covarianceWeight) {
-        return Scalars.mul(invariance(z1, z2), invarianceWeight)
-                .add(Scalars.mul(variance(z1).add(variance(z2)), varianceWeight))
-                .add(Scalars.mul(covariance(z1).add(covariance(z2)), covarianceWeight));
+        NDArray[] regularisers = new NDArray[z.size()];
+        return ViewPairs.mean(ViewPairs.unordered(globals, z.size()), (a, b) ->
+                Scalars.mul(invariance(z.get(a), z.get(b)), invarianceWeight)
+                        .add(regulariser(z, a, regularisers, varianceWeight, covarianceWeight))
+                        .add(regulariser(z, b, regularisers, varianceWeight, covarianceWeight)));
+    }
+
+    /** mu v(Z) + nu c(Z) of one view, computed on first use. */
+    private static NDArray regulariser(List<NDArray> z, int view, NDArray[] cache, float varianceWeight,
+                                       float covarianceWeight) {
+        if (cache[view] == null) {
+            cache[view] = Scalars.mul(variance(z.get(view)), varianceWeight)
+                    .add(Scalars.mul(covariance(z.get(view)), covarianceWeight));
+        }
+        return cache[view];
     }
 
     /**

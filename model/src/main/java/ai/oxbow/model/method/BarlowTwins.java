@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * Barlow Twins (Zbontar et al., 2021, "Barlow Twins: Self-Supervised Learning via Redundancy
  * Reduction"): one network, no target, no buffer; the cross-correlation of the two views'
- * projections is driven to the identity by {@link BarlowTwinsLoss}.
+ * projections is driven to the identity by {@link BarlowTwinsLoss}, averaged over the pairs of
+ * views when there are more ({@link ai.oxbow.model.loss.ViewPairs#unordered}); each view is its
+ * own BatchNorm batch, as the reference's two separate forwards.
  */
 public final class BarlowTwins extends SslMethod {
 
@@ -30,7 +32,7 @@ public final class BarlowTwins extends SslMethod {
     private final Network projector;
 
     public BarlowTwins(MethodSetup setup) {
-        super("barlow", setup);
+        super("barlow", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
@@ -43,11 +45,10 @@ public final class BarlowTwins extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        NDArray z2 = project(projector, view2);
-        keepProjection(z1);
-        return BarlowTwinsLoss.of(z1, z2, params.lambda, params.scaleLoss);
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        return BarlowTwinsLoss.of(z, views.globals(), params.lambda, params.scaleLoss);
     }
 
 }

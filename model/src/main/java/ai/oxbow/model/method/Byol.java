@@ -13,7 +13,8 @@ import java.util.List;
  * the other view. The loss is symmetrised as in the paper (Sec. 3.1, L + L~): the sum of
  * {@link NormalizedMse} for (p1, z'2) and (p2, z'1), so it lies in [0, 8] (solo-learn sums the
  * same two terms). Targets are stop-gradient; the target momentum rises from 0.99 to 1 on a
- * cosine (Sec. 3.2), applied by the trainer.
+ * cosine (Sec. 3.2), applied by the trainer. With more views, targets come from the global views
+ * and predictions from every view, the pair terms averaged (twice their mean: L + L~ for two).
  */
 public final class Byol extends SslMethod {
 
@@ -29,9 +30,10 @@ public final class Byol extends SslMethod {
     private final Params params;
     private final Network projector;
     private final Network predictor;
+    private List<NDArray> targets;
 
     public Byol(MethodSetup setup) {
-        super("byol", setup);
+        super("byol", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
@@ -49,22 +51,18 @@ public final class Byol extends SslMethod {
         return List.of(backbone, projector, predictor);
     }
 
-
-
+    /** The target projections of the global views, with grad mode off. */
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        NDArray z2 = project(projector, view2);
-        keepProjection(z1);
-        NDArray p1 = predictor.forward(z1, true);
-        NDArray p2 = predictor.forward(z2, true);
-        return NormalizedMse.loss(p1, target(view2)).add(NormalizedMse.loss(p2, target(view1)));
+    public void beforeStep(Views views, long step) {
+        targets = target(views.global());
     }
 
-    private NDArray target(NDArray view) {
-        Network targetBackbone = momentumPairs().get(0).target();
-        Network targetProjector = momentumPairs().get(1).target();
-        return targetProjector.forward(targetBackbone.forward(view, true), true).stopGradient();
+    @Override
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        List<NDArray> p = z.stream().map(zv -> predictor.forward(zv, true)).toList();
+        return NormalizedMse.loss(p, targets);
     }
 
 }

@@ -1,12 +1,13 @@
 package ai.oxbow.model.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.head.DinoHead;
 import ai.oxbow.model.head.WeightNormLinear;
 import ai.oxbow.model.loss.DinoLoss;
 import ai.oxbow.model.nd.Network;
-import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
 import java.util.List;
@@ -20,10 +21,13 @@ import java.util.List;
  * updated after each step. The teacher temperature warms up linearly from 0.04 to 0.07 and the
  * last layer's gradients are dropped at the start (official {@code freeze_last_layer}).
  *
- * <p>Deviations, documented: two global views only (the paper's multi-crop adds small local
- * crops seen by the student only; not available yet); K defaults to 4096 (solo-learn's CIFAR
- * setting, affordable on CPU) instead of the paper's 65536; no gradient clipping (solo-learn's
- * CIFAR default; the official ViT recipe clips at 3.0).
+ * <p>Multi-crop as published: the teacher sees the global views only, the student every view,
+ * and each teacher output is the target of every other view ({@link DinoLoss}); the views of one
+ * size go through each network together, as the official MultiCropWrapper.
+ *
+ * <p>Deviations, documented: K defaults to 4096 (solo-learn's CIFAR setting, affordable on CPU)
+ * instead of the paper's 65536; no gradient clipping (solo-learn's CIFAR default; the official
+ * ViT recipe clips at 3.0).
  */
 public final class Dino extends SslMethod {
 
@@ -47,10 +51,21 @@ public final class Dino extends SslMethod {
                     o.getFloat("ema_final", 1f));
         }
 
-        /** Linear warm-up of the teacher temperature, then constant (paper, Sec. 4.1). */
+        /**
+         * Linear warm-up of the teacher temperature, then constant (paper, Sec. 4.1), as the
+         * official schedule {@code linspace(warmup_teacher_temp, teacher_temp, W)} followed by
+         * {@code teacher_temp}: step s < W gets the s-th of W evenly spaced values, so the final
+         * temperature is reached at step W - 1.
+         */
         public float teacherTemperature(long step) {
-            float progress = Math.min(1f, (float) step / Math.max(1, teacherTemperatureWarmupSteps));
-            return warmupTeacherTemperature + (teacherTemperature - warmupTeacherTemperature) * progress;
+            if (step >= teacherTemperatureWarmupSteps) {
+                return teacherTemperature;
+            }
+            if (teacherTemperatureWarmupSteps == 1) {
+                return warmupTeacherTemperature;
+            }
+            return warmupTeacherTemperature + (teacherTemperature - warmupTeacherTemperature) * step
+                    / (teacherTemperatureWarmupSteps - 1);
         }
     }
 
@@ -59,10 +74,10 @@ public final class Dino extends SslMethod {
     private final Network lastLayer;
     private final GradientFreeze lastLayerFreeze;
     private final NDArray center;
-    private NDArray pendingTeacherOutputs;
+    private List<NDArray> pendingTeacherOutputs;
 
     public Dino(MethodSetup setup) {
-        super("dino", setup);
+        super("dino", setup, ViewForward.JOINT);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
         head = setup.head("head", DinoHead.mlp(params.hidden, params.bottleneck), dim);
@@ -88,25 +103,19 @@ public final class Dino extends SslMethod {
         return center;
     }
 
+    /** The teacher on the global views, with grad mode off. */
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray h1 = project(head, view1);
-        keepProjection(h1);
-        NDArray student1 = lastLayer.forward(Tensors.l2Normalize(h1), true);
-        NDArray student2 = lastLayer.forward(Tensors.l2Normalize(project(head, view2)), true);
-        NDArray teacher1 = teacher(view1);
-        NDArray teacher2 = teacher(view2);
-        pendingTeacherOutputs = teacher1.concat(teacher2, 0);
-        return DinoLoss.loss(student1, student2, teacher1, teacher2, center,
-                params.studentTemperature, params.teacherTemperature(step));
+    public void beforeStep(Views views, long step) {
+        pendingTeacherOutputs = target(views.global());
     }
 
-    private NDArray teacher(NDArray view) {
-        Network teacherBackbone = momentumPairs().get(0).target();
-        Network teacherHead = momentumPairs().get(1).target();
-        Network teacherLast = momentumPairs().get(2).target();
-        NDArray h = teacherHead.forward(teacherBackbone.forward(view, true), true);
-        return teacherLast.forward(Tensors.l2Normalize(h), true).stopGradient();
+    @Override
+    public NDArray loss(Views views, long step) {
+        List<NDArray> h = project(head, views.all());
+        keepProjection(h.get(0));
+        List<NDArray> student = h.stream().map(hv -> lastLayer.forward(hv, true)).toList();
+        return DinoLoss.loss(student, pendingTeacherOutputs, center, params.studentTemperature,
+                params.teacherTemperature(step));
     }
 
     @Override
@@ -114,11 +123,12 @@ public final class Dino extends SslMethod {
         lastLayerFreeze.apply(step);
     }
 
-    /** c = m c + (1 - m) mean of the teacher outputs of both views (paper eq. 4, official update_center). */
+    /** c = m c + (1 - m) mean of the teacher outputs of the global views (paper eq. 4, official update_center). */
     @Override
     public void afterStep() {
         float m = params.centerMomentum;
-        center.muli(m).addi(pendingTeacherOutputs.mean(new int[] {0}, true).mul(1 - m));
+        NDArray outputs = NDArrays.concat(new NDList(pendingTeacherOutputs), 0);
+        center.muli(m).addi(outputs.mean(new int[] {0}, true).mul(1 - m));
         pendingTeacherOutputs = null;
     }
 

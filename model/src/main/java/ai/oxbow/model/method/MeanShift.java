@@ -8,6 +8,7 @@ import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,8 @@ import java.util.Map;
  * among its own neighbours. The bank itself is written after the step (so a skipped step leaves
  * it intact); the look-up uses the rows it will hold then: the batch's targets plus every row but
  * the oldest {@code B}. Shuffled BatchNorm of the official multi-GPU target is moot on one device.
+ * With more views, the target view stays the second global one (the first when there is only
+ * one) and every other view is a query, the loss averaged over the queries.
  */
 public final class MeanShift extends SslMethod {
 
@@ -46,7 +49,7 @@ public final class MeanShift extends SslMethod {
     private NDArray pendingTargets;
 
     public MeanShift(MethodSetup setup) {
-        super("meanshift", setup);
+        super("meanshift", setup, ViewForward.EACH);
         int dim = setup.featureDim();
         params = Params.from(setup.options(), dim);
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
@@ -75,17 +78,25 @@ public final class MeanShift extends SslMethod {
         return memory;
     }
 
+    /** The target view: the second global one, or the only one. */
+    private static int targetView(Views views) {
+        return Math.min(1, views.globals() - 1);
+    }
+
+    /** The target embedding of the target view, with grad mode off. */
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        keepProjection(z1);
-        NDArray prediction = Tensors.l2Normalize(predictor.forward(z1, true));
-        Network targetBackbone = momentumPairs().get(0).target();
-        Network targetProjector = momentumPairs().get(1).target();
-        NDArray target = Tensors.l2Normalize(targetProjector.forward(targetBackbone.forward(view2, true), true))
-                .stopGradient();
-        pendingTargets = target;
-        return MeanShiftLoss.loss(prediction, target, bankAfterEnqueue(target), params.neighbours);
+    public void beforeStep(Views views, long step) {
+        pendingTargets = Tensors.l2Normalize(target(List.of(views.get(targetView(views)))).get(0));
+    }
+
+    @Override
+    public NDArray loss(Views views, long step) {
+        List<NDArray> queries = new ArrayList<>(views.all());
+        queries.remove(targetView(views));
+        List<NDArray> z = project(projector, queries);
+        keepProjection(z.get(0));
+        List<NDArray> predictions = z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList();
+        return MeanShiftLoss.loss(predictions, pendingTargets, bankAfterEnqueue(pendingTargets), params.neighbours);
     }
 
     /** The rows the memory bank holds once the targets are enqueued: the targets, then the survivors. */

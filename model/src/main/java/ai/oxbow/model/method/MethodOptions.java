@@ -14,6 +14,10 @@ public record MethodOptions(Map<String, String> values) {
         return v == null ? fallback : Float.parseFloat(v);
     }
 
+    public String getString(String key, String fallback) {
+        return values.getOrDefault(key, fallback);
+    }
+
     public int getInt(String key, int fallback) {
         String v = values.get(key);
         return v == null ? fallback : Integer.parseInt(v);

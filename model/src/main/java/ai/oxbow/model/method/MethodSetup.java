@@ -6,8 +6,12 @@ import ai.djl.nn.Block;
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.nd.Network;
 
-/** What a method needs to build its networks: where, which encoder, and the input shape. */
-public record MethodSetup(NDManager manager, String encoder, int channels, int size, MethodOptions options) {
+/**
+ * What a method needs to build its networks and buffers: where, which encoder, the input shape,
+ * and how many global views each batch brings.
+ */
+public record MethodSetup(NDManager manager, String encoder, int channels, int size, int globalViews,
+                          MethodOptions options) {
 
     public Network backbone(String name) {
         return new Network(name, Encoders.build(encoder), manager, new Shape(2, channels, size, size));

@@ -5,7 +5,11 @@ import java.util.List;
 /** The methods selectable by name (`--method`). */
 public final class Methods {
     public static final List<String> NAMES = List.of(
-            "simclr", "mocov2", "byol", "simsiam", "barlow", "vicreg", "swav", "nnclr", "wmse", "dino", "meanshift");
+            "simclr", "mocov2", "byol", "simsiam", "barlow", "vicreg", "swav", "nnclr", "wmse", "dino", "meanshift",
+            "emp");
+
+    /** The method of `demo` and `run` when none is named: the best measured one-pass method (README, "Quality"). */
+    public static final String DEFAULT = "mocov2";
 
     private Methods() {}
 
@@ -22,17 +26,24 @@ public final class Methods {
             case "swav" -> new SwAV(setup);
             case "dino" -> new Dino(setup);
             case "meanshift" -> new MeanShift(setup);
+            case "emp" -> new Emp(setup);
             default -> throw unknown(name);
         };
     }
 
     /**
-     * A method's published optimiser: base learning rate for a batch of 256 (scaled linearly
-     * to the actual batch), weight decay, and the optimiser's momentum (AdamW: beta1). Sources:
-     * solo-learn's CIFAR configs (scripts/pretrain/cifar/*.yaml) unless noted.
+     * A method's defaults. The published optimiser: base learning rate for a batch of 256 (scaled
+     * linearly to the actual batch), weight decay, and the optimiser's momentum (AdamW: beta1);
+     * sources: solo-learn's CIFAR configs (scripts/pretrain/cifar/*.yaml) unless noted. Then the
+     * views (augmentation recipe and its options, e.g. {@code views=8,local_crops=6}) and the
+     * updates per event of a one-pass stream, set from the measurements in README ("Quality").
      */
     public record Defaults(String optimizer, float baseLearningRate, float weightDecay, float momentum,
-                           String recipe) {}
+                           String recipe, String recipeOptions, double updatesPerEvent) {
+        Defaults(String optimizer, float baseLearningRate, float weightDecay, float momentum, String recipe) {
+            this(optimizer, baseLearningRate, weightDecay, momentum, recipe, "", 4);
+        }
+    }
 
     public static Defaults defaults(String name) {
         return switch (name) {
@@ -50,6 +61,8 @@ public final class Methods {
             case "dino" -> new Defaults("lars", 0.3f, 1e-6f, 0.9f, "multicrop");
             // Official Mean Shift code (train_msf.py): SGD 0.05 per 256, wd 1e-4.
             case "meanshift" -> new Defaults("sgd", 0.05f, 1e-4f, 0.9f, "byol");
+            // EMP-SSL README: LARS-wrapped SGD, lr 0.3 at batch 100 (0.768 per 256), wd 1e-4.
+            case "emp" -> new Defaults("lars", 0.768f, 1e-4f, 0.9f, "emp");
             default -> throw unknown(name);
         };
     }

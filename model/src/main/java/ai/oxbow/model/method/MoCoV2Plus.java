@@ -1,6 +1,5 @@
 package ai.oxbow.model.method;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.InfoNce;
@@ -8,6 +7,7 @@ import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +15,10 @@ import java.util.Map;
  * MoCo v2+ (Chen et al., 2020, "Improved Baselines with Momentum Contrastive Learning", made
  * symmetric as in solo-learn): a query encoder and an EMA key encoder, each with an MLP
  * projector, InfoNCE against a FIFO queue of past keys. Keys are stop-gradient. One queue per
- * view: the query of view 1 is scored against keys of view 2 and the queue of view-2 keys.
+ * global view: the query of view 1 is scored against the key of view 2 and the queue of view-2
+ * keys. With more views, every view's query is scored against the key and queue of every other
+ * global view, averaged over those pairs ({@link InfoNce#withQueues}); keys come from the global
+ * views only, as the targets of multi-crop (SwAV, DINO).
  */
 public final class MoCoV2Plus extends SslMethod {
 
@@ -31,11 +34,11 @@ public final class MoCoV2Plus extends SslMethod {
 
     private final Params params;
     private final Network projector;
-    private final FeatureQueue[] queues = new FeatureQueue[2];
-    private NDArray[] pendingKeys;
+    private final List<FeatureQueue> queues = new ArrayList<>();
+    private List<NDArray> pendingKeys;
 
     public MoCoV2Plus(MethodSetup setup) {
-        super("mocov2", setup);
+        super("mocov2", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
         projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
@@ -44,9 +47,9 @@ public final class MoCoV2Plus extends SslMethod {
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
         momentum(params.emaBase, params.emaFinal,
                 MomentumPair.of(backbone, keyBackbone), MomentumPair.of(projector, keyProjector));
-        for (int v = 0; v < 2; v++) {
-            queues[v] = new FeatureQueue(setup.manager(), params.queueSize, params.projectorOut)
-                    .fillRandomUnit(setup.manager());
+        for (int v = 0; v < setup.globalViews(); v++) {
+            queues.add(new FeatureQueue(setup.manager(), params.queueSize, params.projectorOut)
+                    .fillRandomUnit(setup.manager()));
         }
     }
 
@@ -55,48 +58,46 @@ public final class MoCoV2Plus extends SslMethod {
         return List.of(backbone, projector);
     }
 
-
-
-    /** Queue holding keys of the given view (0 or 1). */
+    /** Queue holding keys of the given global view. */
     public FeatureQueue queue(int view) {
-        return queues[view];
+        return queues.get(view);
+    }
+
+    /** The keys: the key encoder on the global views, with grad mode off. */
+    @Override
+    public void beforeStep(Views views, long step) {
+        pendingKeys = target(views.global()).stream().map(Tensors::l2Normalize).toList();
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        keepProjection(z1);
-        NDArray q1 = Tensors.l2Normalize(z1);
-        NDArray q2 = Tensors.l2Normalize(project(projector, view2));
-        NDArray k1 = key(view1);
-        NDArray k2 = key(view2);
-        pendingKeys = new NDArray[] {k1, k2};
-        float t = params.temperature;
-        return Scalars.div(InfoNce.withQueue(q1, k2, queues[1].all(), t)
-                .add(InfoNce.withQueue(q2, k1, queues[0].all(), t)), 2);
-    }
-
-    private NDArray key(NDArray view) {
-        Network keyBackbone = momentumPairs().get(0).target();
-        Network keyProjector = momentumPairs().get(1).target();
-        return Tensors.l2Normalize(keyProjector.forward(keyBackbone.forward(view, true), true)).stopGradient();
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        List<NDArray> keys = pendingKeys;
+        List<NDArray> negatives = new ArrayList<>();
+        for (FeatureQueue queue : queues) {
+            negatives.add(queue.all());
+        }
+        return InfoNce.withQueues(z.stream().map(Tensors::l2Normalize).toList(), keys, negatives, params.temperature);
     }
 
     @Override
     public void afterStep() {
-        queues[0].enqueue(pendingKeys[0]);
-        queues[1].enqueue(pendingKeys[1]);
+        for (int v = 0; v < queues.size(); v++) {
+            queues.get(v).enqueue(pendingKeys.get(v));
+        }
         pendingKeys = null;
     }
 
     @Override
     public Map<String, Long> bufferFill() {
-        return Map.of("queue", queues[0].filled());
+        return Map.of("queue", queues.get(0).filled());
     }
 
     @Override
     public void visitBuffers(StateVisitor state) {
-        queues[0].visit("queue0", state);
-        queues[1].visit("queue1", state);
+        for (int v = 0; v < queues.size(); v++) {
+            queues.get(v).visit("queue" + v, state);
+        }
     }
 }

@@ -1,6 +1,5 @@
 package ai.oxbow.model.method;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.head.Mlp;
@@ -9,6 +8,7 @@ import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +18,9 @@ import java.util.Map;
  * loss is in-batch InfoNCE between that neighbour (no gradient) and the other view's predictor
  * output, symmetric. Until the support set holds a row, a view's own projection stands in for
  * its neighbour, which makes the first step SimCLR-like instead of contrasting against noise.
+ * With more views, the neighbour of each global view's projection is the anchor of every other
+ * view's prediction, averaged over those pairs ({@link InfoNce#inBatch(List, List, float)}); the
+ * support set takes the first view's projections, as with two.
  */
 public final class Nnclr extends SslMethod {
 
@@ -38,7 +41,7 @@ public final class Nnclr extends SslMethod {
     private NDArray pendingProjections;
 
     public Nnclr(MethodSetup setup) {
-        super("nnclr", setup);
+        super("nnclr", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, true),
@@ -58,18 +61,16 @@ public final class Nnclr extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        NDArray z2 = project(projector, view2);
-        keepProjection(z1);
-        NDArray p1 = Tensors.l2Normalize(predictor.forward(z1, true));
-        NDArray p2 = Tensors.l2Normalize(predictor.forward(z2, true));
-        NDArray n1 = Tensors.l2Normalize(z1).stopGradient();
-        NDArray n2 = Tensors.l2Normalize(z2).stopGradient();
-        pendingProjections = n1;
-        float t = params.temperature;
-        return Scalars.div(InfoNce.inBatch(nearestNeighbour(n1), p2, t)
-                .add(InfoNce.inBatch(nearestNeighbour(n2), p1, t)), 2);
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        List<NDArray> p = z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList();
+        List<NDArray> neighbours = new ArrayList<>();
+        for (int g = 0; g < views.globals(); g++) {
+            neighbours.add(nearestNeighbour(Tensors.l2Normalize(z.get(g)).stopGradient()));
+        }
+        pendingProjections = Tensors.l2Normalize(z.get(0)).stopGradient();
+        return InfoNce.inBatch(neighbours, p, params.temperature);
     }
 
     /** The support-set row with the highest cosine similarity to each (normalised) row of z. */

@@ -14,7 +14,9 @@ import java.util.List;
  * SimCLR (Chen et al., 2020, "A Simple Framework for Contrastive Learning of Visual
  * Representations"): one encoder and an MLP projector g on both views, NT-Xent over the 2N
  * views of the batch (each view's positive is the other view of its image, the other 2N - 2
- * views are negatives). No target network, no buffer.
+ * views are negatives). No target network, no buffer. With V views every other view of an image
+ * is a positive ({@link NtXent}, SupCon's L_out). The views of one size go through the network
+ * together, as the reference concatenates its two views into one batch (BatchNorm sees all).
  */
 public final class SimClr extends SslMethod {
 
@@ -33,7 +35,7 @@ public final class SimClr extends SslMethod {
     private final Network projector;
 
     public SimClr(MethodSetup setup) {
-        super("simclr", setup);
+        super("simclr", setup, ViewForward.JOINT);
         params = Params.from(setup.options());
         projector = setup.head("projector", projector(params), setup.featureDim());
     }
@@ -56,11 +58,10 @@ public final class SimClr extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        NDArray z2 = project(projector, view2);
-        keepProjection(z1);
-        return NtXent.loss(z1, z2, params.temperature);
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        return NtXent.loss(z, params.temperature);
     }
 
 }

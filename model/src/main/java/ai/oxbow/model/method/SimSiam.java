@@ -1,6 +1,5 @@
 package ai.oxbow.model.method;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
@@ -16,7 +15,8 @@ import java.util.List;
  * SimSiam (Chen and He, 2021, "Exploring Simple Siamese Representation Learning"): one encoder
  * (backbone + projector) on both views and a predictor h; the loss is
  * D(p1, sg(z2)) / 2 + D(p2, sg(z1)) / 2 (eq. 4) with {@link NegativeCosine}. No negatives, no
- * momentum encoder, no buffer: the stop-gradient alone prevents collapse.
+ * momentum encoder, no buffer: the stop-gradient alone prevents collapse. With more views, the
+ * mean of D(p_v, sg(z_g)) over every view v and every other global view g.
  */
 public final class SimSiam extends SslMethod {
 
@@ -38,7 +38,7 @@ public final class SimSiam extends SslMethod {
     private final Network predictor;
 
     public SimSiam(MethodSetup setup) {
-        super("simsiam", setup);
+        super("simsiam", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         projector = setup.head("projector", projector(params), setup.featureDim());
         predictor = setup.head("predictor",
@@ -63,13 +63,11 @@ public final class SimSiam extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        NDArray z2 = project(projector, view2);
-        keepProjection(z1);
-        NDArray p1 = predictor.forward(z1, true);
-        NDArray p2 = predictor.forward(z2, true);
-        return Scalars.div(NegativeCosine.loss(p1, z2).add(NegativeCosine.loss(p2, z1)), 2);
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        List<NDArray> p = z.stream().map(zv -> predictor.forward(zv, true)).toList();
+        return NegativeCosine.loss(p, z.subList(0, views.globals()));
     }
 
 }

@@ -1,6 +1,9 @@
 package ai.oxbow.model.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.train.StateVisitor;
 
@@ -20,10 +23,28 @@ public abstract class SslMethod {
     private float emaBase = 1f;
     private float emaFinal = 1f;
     private NDArray projection;
+    private final boolean joint;
 
-    protected SslMethod(String name, MethodSetup setup) {
+    /**
+     * How the views of a batch go through the networks. {@code EACH}: one forward per view, so
+     * BatchNorm normalises each view over its own batch, the semantics of the methods whose
+     * reference code runs the network once per view (MoCo, BYOL, SimSiam, Barlow Twins, VICReg,
+     * Mean Shift, and NNCLR as solo-learn). {@code JOINT}: the views of one size concatenated into
+     * one forward pass, so BatchNorm normalises over all of them, as the references of SimCLR,
+     * SwAV and DINO (per resolution) and EMP-SSL concatenate theirs, and one pass instead of V.
+     * A method declares its paper's; the method option {@code view_forward=each|joint} overrides
+     * it (which changes the BatchNorm statistics the loss sees).
+     */
+    public enum ViewForward { EACH, JOINT }
+
+    protected SslMethod(String name, MethodSetup setup, ViewForward paperForward) {
         this.name = name;
         this.backbone = setup.backbone("backbone");
+        String forward = setup.options().getString("view_forward", paperForward.name());
+        if (!forward.equalsIgnoreCase("each") && !forward.equalsIgnoreCase("joint")) {
+            throw new IllegalArgumentException("method option view_forward must be each or joint, not '" + forward + "'");
+        }
+        this.joint = forward.equalsIgnoreCase("joint");
     }
 
     public final String name() {
@@ -55,29 +76,89 @@ public abstract class SslMethod {
         emaFinal = fin;
     }
 
-    /** Before the forward pass, outside autograd (e.g. re-normalise SwAV's prototypes). */
-    public void beforeStep(long step) {}
-
     /**
-     * The loss of optimiser step {@code step} on two views (N, C, H, W), computed inside a
-     * gradient collector.
+     * Before the loss, outside autograd (grad mode off): what needs no gradient, such as the EMA
+     * targets' forward passes (kept for {@link #loss}) or re-normalising SwAV's prototypes.
      */
-    public abstract NDArray loss(NDArray view1, NDArray view2, long step);
+    public void beforeStep(Views views, long step) {}
 
     /**
-     * The online projections (N, D) of view 1 computed by the last {@link #loss}, detached; read
+     * The loss of optimiser step {@code step} on the views of a batch (each (N, C, H, W)),
+     * computed inside a gradient collector.
+     */
+    public abstract NDArray loss(Views views, long step);
+
+    /**
+     * The online projections (N, D) of the first view computed by the last {@link #loss}, detached; read
      * by the trainer inside the same step for the collapse indicator.
      */
     public final NDArray lastProjection() {
         return projection;
     }
 
-    /** The online backbone then a head, in training mode: the first line of most losses. */
-    protected final NDArray project(Network head, NDArray view) {
-        return head.forward(backbone.forward(view, true), true);
+    /** The online backbone alone on the views, in training mode, as {@link ViewForward} says. */
+    protected final List<NDArray> features(List<NDArray> views) {
+        return joint ? forwardJoint(List.of(backbone), views) : forwardEach(List.of(backbone), views);
     }
 
-    /** Called by {@link #loss} with the online projections of view 1. */
+    /**
+     * The online backbone then a head on the views, in training mode, as {@link ViewForward}
+     * says: one (N, D) projection per view, in order.
+     */
+    protected final List<NDArray> project(Network head, List<NDArray> views) {
+        List<Network> chain = List.of(backbone, head);
+        return joint ? forwardJoint(chain, views) : forwardEach(chain, views);
+    }
+
+    /**
+     * The EMA targets declared with {@link #momentum}, applied in order (target backbone, then
+     * target heads), on the views as {@link ViewForward} says, in training mode (BatchNorm on the
+     * batch, as the online side), detached. Called from {@link #beforeStep}, where grad mode is
+     * off; the frozen targets would record no graph anyway.
+     */
+    protected final List<NDArray> target(List<NDArray> views) {
+        List<Network> chain = momentum.stream().map(MomentumPair::target).toList();
+        return (joint ? forwardJoint(chain, views) : forwardEach(chain, views)).stream()
+                .map(NDArray::stopGradient).toList();
+    }
+
+    /** The networks in order, in training mode. */
+    private static NDArray forward(List<Network> chain, NDArray view) {
+        NDArray x = view;
+        for (Network net : chain) {
+            x = net.forward(x, true);
+        }
+        return x;
+    }
+
+    private static List<NDArray> forwardEach(List<Network> chain, List<NDArray> views) {
+        return views.stream().map(v -> forward(chain, v)).toList();
+    }
+
+    /** One pass per run of consecutive same-shaped views, split back into one output per view. */
+    private static List<NDArray> forwardJoint(List<Network> chain, List<NDArray> views) {
+        List<NDArray> out = new ArrayList<>(views.size());
+        int from = 0;
+        while (from < views.size()) {
+            int to = from + 1;
+            while (to < views.size() && views.get(to).getShape().equals(views.get(from).getShape())) {
+                to++;
+            }
+            if (to - from == 1) {
+                out.add(forward(chain, views.get(from)));
+            } else {
+                long n = views.get(from).getShape().get(0);
+                NDArray joint = forward(chain, NDArrays.concat(new NDList(views.subList(from, to)), 0));
+                for (int v = 0; v < to - from; v++) {
+                    out.add(joint.get(new NDIndex("{}:{}", v * n, (v + 1) * n)));
+                }
+            }
+            from = to;
+        }
+        return out;
+    }
+
+    /** Called by {@link #loss} with the online projections of the first view. */
     protected final void keepProjection(NDArray projections) {
         projection = projections.stopGradient();
     }

@@ -10,6 +10,7 @@ import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.train.StateVisitor;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +27,12 @@ import java.util.Map;
  * Sinkhorn input (more samples to balance small batches) and only the batch's codes are kept;
  * the batch enters the queue after the step. The official code starts the queue at an epoch
  * ({@code epoch_queue_starts}); here it fills from the first step and is used as soon as it is
- * full, the official "use once the last row is written" rule. Two views only: multi-crop is not
- * available yet.
+ * full, the official "use once the last row is written" rule.
+ *
+ * <p>Multi-crop as published: codes come from the global views only ({@code crops_for_assign}),
+ * each predicted from every other view, local crops included, the sub-losses averaged
+ * ({@link SwappedPrediction}); the views of one size go through the network together, as the
+ * reference's multi-resolution forward. One queue per global view.
  */
 public final class SwAV extends SslMethod {
 
@@ -51,17 +56,17 @@ public final class SwAV extends SslMethod {
     private final Network prototypes;
     private final GradientFreeze prototypeFreeze;
     private final FeatureQueue[] queues;
-    private NDArray[] pendingEmbeddings;
+    private List<NDArray> pendingEmbeddings;
 
     public SwAV(MethodSetup setup) {
-        super("swav", setup);
+        super("swav", setup, ViewForward.JOINT);
         params = Params.from(setup.options());
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
         prototypes = setup.head("prototypes",
                 Linear.builder().setUnits(params.prototypes).optBias(false).build(), params.projectorOut);
         prototypeFreeze = new GradientFreeze(prototypes, params.freezePrototypesSteps);
-        queues = new FeatureQueue[params.queueSize > 0 ? 2 : 0];
+        queues = new FeatureQueue[params.queueSize > 0 ? setup.globalViews() : 0];
         for (int v = 0; v < queues.length; v++) {
             queues[v] = new FeatureQueue(setup.manager(), params.queueSize, params.projectorOut);
         }
@@ -79,21 +84,23 @@ public final class SwAV extends SslMethod {
 
     /** Projects every prototype back onto the unit sphere (main_swav.py, before each forward). */
     @Override
-    public void beforeStep(long step) {
+    public void beforeStep(Views views, long step) {
         NDArray c = prototypeMatrix();
         Tensors.l2Normalize(c).copyTo(c);
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray h1 = project(projector, view1);
-        keepProjection(h1);
-        NDArray z1 = Tensors.l2Normalize(h1);
-        NDArray z2 = Tensors.l2Normalize(project(projector, view2));
-        pendingEmbeddings = new NDArray[] {z1.stopGradient(), z2.stopGradient()};
-        NDArray scores1 = prototypes.forward(z1, true);
-        NDArray scores2 = prototypes.forward(z2, true);
-        return SwappedPrediction.loss(scores1, scores2, codes(scores1, 0), codes(scores2, 1), params.temperature);
+    public NDArray loss(Views views, long step) {
+        List<NDArray> h = project(projector, views.all());
+        keepProjection(h.get(0));
+        List<NDArray> z = h.stream().map(Tensors::l2Normalize).toList();
+        pendingEmbeddings = z.subList(0, views.globals()).stream().map(NDArray::stopGradient).toList();
+        List<NDArray> scores = z.stream().map(zv -> prototypes.forward(zv, true)).toList();
+        List<NDArray> codes = new ArrayList<>();
+        for (int g = 0; g < views.globals(); g++) {
+            codes.add(codes(scores.get(g), g));
+        }
+        return SwappedPrediction.loss(scores, codes, params.temperature);
     }
 
     /** Sinkhorn codes of one view's batch, balanced together with that view's queue once it is full. */
@@ -114,7 +121,7 @@ public final class SwAV extends SslMethod {
     @Override
     public void afterStep() {
         for (int v = 0; v < queues.length; v++) {
-            queues[v].enqueue(pendingEmbeddings[v]);
+            queues[v].enqueue(pendingEmbeddings.get(v));
         }
         pendingEmbeddings = null;
     }

@@ -11,7 +11,9 @@ import java.util.List;
  * VICReg (Bardes et al., 2022, "VICReg: Variance-Invariance-Covariance Regularization for
  * Self-Supervised Learning"): one network, no target, no buffer; the two views' projections
  * are pulled together while each branch keeps per-dimension variance and decorrelated
- * dimensions ({@link VicRegLoss}).
+ * dimensions ({@link VicRegLoss}). With more views, the pair loss is averaged over the pairs of
+ * views ({@link ai.oxbow.model.loss.ViewPairs#unordered}); each view is its own BatchNorm batch,
+ * as the reference's two separate forwards.
  */
 public final class VicReg extends SslMethod {
 
@@ -33,7 +35,7 @@ public final class VicReg extends SslMethod {
     private final Network projector;
 
     public VicReg(MethodSetup setup) {
-        super("vicreg", setup);
+        super("vicreg", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
@@ -46,11 +48,11 @@ public final class VicReg extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        NDArray z1 = project(projector, view1);
-        NDArray z2 = project(projector, view2);
-        keepProjection(z1);
-        return VicRegLoss.of(z1, z2, params.invarianceWeight, params.varianceWeight, params.covarianceWeight);
+    public NDArray loss(Views views, long step) {
+        List<NDArray> z = project(projector, views.all());
+        keepProjection(z.get(0));
+        return VicRegLoss.of(z, views.globals(), params.invarianceWeight, params.varianceWeight,
+                params.covarianceWeight);
     }
 
 }

@@ -1,6 +1,8 @@
 package ai.oxbow.model.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.WMseLoss;
 import ai.oxbow.model.nd.Network;
@@ -12,9 +14,10 @@ import java.util.Random;
 /**
  * W-MSE (Ermolov et al., 2021, "Whitening for Self-Supervised Representation Learning"), as
  * the authors' code (htdt/self-supervised, methods/w_mse.py): one network, no target, no
- * buffer. The backbone runs on each view, the projector on both views together (its
- * BatchNorm sees 2N rows, as in the reference), and {@link WMseLoss} whitens each view per
- * random slice of the batch before comparing them.
+ * buffer. The backbone runs on each view, the projector on all views together (its
+ * BatchNorm sees VN rows, as in the reference), and {@link WMseLoss} whitens each view per
+ * random slice of the batch before comparing every pair of views (the reference's multi-view
+ * form, the paper's W-MSE 4 with four views).
  */
 public final class WMse extends SslMethod {
 
@@ -49,7 +52,7 @@ public final class WMse extends SslMethod {
     private final Network projector;
 
     public WMse(MethodSetup setup) {
-        super("wmse", setup);
+        super("wmse", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         projector = setup.head("projector",
                 Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
@@ -61,14 +64,16 @@ public final class WMse extends SslMethod {
     }
 
     @Override
-    public NDArray loss(NDArray view1, NDArray view2, long step) {
-        int n = (int) view1.getShape().get(0);
-        NDArray h = backbone.forward(view1, true).concat(backbone.forward(view2, true), 0);
-        NDArray z = projector.forward(h, true);
-        NDArray z1 = z.get("0:{}", n);
-        NDArray z2 = z.get("{}:", n);
-        keepProjection(z1);
-        return WMseLoss.of(z1, z2, permutations(n, step), params.whiteningSize, params.shrinkage(n));
+    public NDArray loss(Views views, long step) {
+        int n = (int) views.images();
+        NDArray z = projector.forward(NDArrays.concat(new NDList(features(views.all())), 0), true);
+        List<NDArray> perView = new ArrayList<>();
+        for (int v = 0; v < views.count(); v++) {
+            perView.add(z.get("{}:{}", v * n, (v + 1) * n));
+        }
+        keepProjection(perView.get(0));
+        return WMseLoss.of(perView, views.globals(), permutations(n, step), params.whiteningSize,
+                params.shrinkage(n));
     }
 
     /**

@@ -73,7 +73,7 @@ public final class ReplayBuffer {
             case "fifo" -> {
                 append(entry);
                 if (entries.size() > config.capacity()) {
-                    entries.remove(0);
+                    entries.remove(0).evicted = true;
                     evicted++;
                 }
             }
@@ -88,7 +88,7 @@ public final class ReplayBuffer {
                     }
                     // Removing the slot and appending keeps admission order; which image sits in
                     // which slot does not matter to a uniform choice.
-                    entries.remove((int) slot);
+                    entries.remove((int) slot).evicted = true;
                     evicted++;
                     append(entry);
                 }
@@ -99,6 +99,7 @@ public final class ReplayBuffer {
                 while (entries.size() > config.capacity()) {
                     ReplayEntry redundant = NearestNeighbours.mostRedundant(entries);
                     entries.remove(redundant);
+                    redundant.evicted = true;
                     NearestNeighbours.removed(entries, redundant);
                     evicted++;
                 }
@@ -119,12 +120,16 @@ public final class ReplayBuffer {
         admitted++;
     }
 
+    /** An image of a sampled batch and the draw its views use: its use count when it was sampled. */
+    record Sample(ReplayEntry entry, int draw) {}
+
     /**
-     * The images of one training step: min(batch, size) distinct images, the newest untrained
+     * The images of one training step: min(batch, size) distinct images, the newest unsampled
      * ones first (up to newFraction of them), the rest uniformly without replacement from the
-     * remaining buffer.
+     * remaining buffer. Sampling counts as a use, so a batch sampled ahead of the step it is
+     * for is already excluded from the next batch's new images.
      */
-    List<ReplayEntry> sample() {
+    List<Sample> sample() {
         int n = Math.min(config.batch(), entries.size());
         int fresh = (int) Math.round(config.newFraction() * n);
         List<ReplayEntry> batch = new ArrayList<>(n);
@@ -149,15 +154,36 @@ public final class ReplayBuffer {
             rest[j] = rest[i];
             batch.add(entries.get(pick));
         }
-        return batch;
+        List<Sample> samples = new ArrayList<>(n);
+        for (ReplayEntry e : batch) {
+            samples.add(new Sample(e, e.uses++));
+        }
+        return samples;
     }
 
-    /** Records that a step trained on {@code entry}; MinRed takes its new feature. */
-    void used(ReplayEntry entry, float[] feature) {
-        entry.uses++;
-        if (minred) {
+    /** MinRed: a step trained on {@code entry}, which takes its new feature if it is still here. */
+    void trained(ReplayEntry entry, float[] feature) {
+        if (!entry.evicted) {
             NearestNeighbours.changed(entries, entry, feature);
         }
+    }
+
+    /** The entry admitted as the {@code seq}-th event, or null if it has left the buffer. */
+    ReplayEntry find(long seq) {
+        int lo = 0;
+        int hi = entries.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long s = entries.get(mid).seq;
+            if (s == seq) {
+                return entries.get(mid);
+            } else if (s < seq) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return null;
     }
 
     /** A fresh generator for the next draw: a pure function of (seed, draw counter). */

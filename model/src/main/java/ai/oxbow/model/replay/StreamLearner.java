@@ -1,10 +1,10 @@
 package ai.oxbow.model.replay;
 
 import ai.oxbow.model.augment.Augmenter;
-import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.StateCodec;
+import ai.oxbow.model.train.ViewBatch;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -12,43 +12,59 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Trains an {@link SslTrainer} from a {@link ReplayBuffer} instead of from the stream itself:
  * events enter the buffer ({@link #admit}), each earning {@code updatesPerEvent} sample-uses of
- * credit, and every {@link #step} draws a batch from the buffer, re-augments it and spends the
- * credit it uses. Each use of an image draws new views (draw number = its use count), so replay
- * never repeats a pair of views.
+ * credit, and every {@link #step} trains on a batch from the buffer, re-augmented, and spends the
+ * credit it uses. Each use of an image draws new views of every view of the recipe (draw number
+ * = its use count), so replay never repeats a view.
+ *
+ * <p>Views are drawn ahead: each step samples the batch of the next one and hands it to a
+ * {@link ViewPool}, whose threads draw its views while this step trains. The sampled batch is part
+ * of the state, so a restored learner trains on exactly the batch the original would have.
  *
  * <p>Not thread-safe: the caller serialises every call (the Flink trainer operator does). The
- * trainer stays the caller's to close.
+ * trainer stays the caller's to close; {@link #close} stops the view threads.
  */
-public final class StreamLearner {
+public final class StreamLearner implements AutoCloseable {
     /** "OXBL": a learner blob; a bare trainer blob starts with {@link StateCodec#MAGIC} ("OXBO"). */
     public static final int MAGIC = 0x4F58424C;
-    public static final int FORMAT_VERSION = 1;
+    /** 2: the batch sampled for the next step follows the counters (1: no such batch). */
+    public static final int FORMAT_VERSION = 2;
 
     private final SslTrainer trainer;
-    private final Augmenter augmenter;
     private final ReplayConfig config;
     private final int channels;
     private final int size;
+    private final ViewPool pool;
     private ReplayBuffer buffer;
     private double credit;
     private long steps;
     private long replayed;
+    /** The next step's batch, sampled, its views being drawn; null until a step samples one. */
+    private Prepared next;
+    /** Time steps spent waiting for their views (drawing them, with no view threads): not state. */
+    private long viewWaitNanos;
+    private long viewWaitSteps;
 
-    public StreamLearner(SslTrainer trainer, Augmenter augmenter, ReplayConfig config) {
-        if (augmenter.views() < 2) {
-            throw new IllegalArgumentException("the learner trains on two views; the recipe draws " + augmenter.views());
+    private record Prepared(List<ReplayBuffer.Sample> samples, CompletableFuture<ViewBatch> views) {}
+
+    /** @param viewThreads threads drawing views ahead of the step (0: on the caller's thread, not ahead) */
+    public StreamLearner(SslTrainer trainer, Augmenter augmenter, ReplayConfig config, int viewThreads) {
+        if (augmenter.recipe().globals() != trainer.config().globalViews()) {
+            throw new IllegalArgumentException("the recipe has " + augmenter.recipe().globals()
+                    + " global views, the trainer expects " + trainer.config().globalViews());
         }
         this.trainer = trainer;
-        this.augmenter = augmenter;
         this.config = config;
         this.channels = trainer.config().channels();
         this.size = trainer.config().size();
         this.buffer = new ReplayBuffer(config, channels, size);
+        this.pool = new ViewPool(augmenter, channels, size, viewThreads);
     }
 
     /**
@@ -75,14 +91,15 @@ public final class StreamLearner {
         credit += config.updatesPerEvent() * items.size();
     }
 
-    /** Whether a step is owed: a batch worth of credit and at least two images to train on. */
+    /** Whether a step is owed: a batch worth of credit and a batch to train on. */
     public boolean due() {
-        return credit >= config.batch() && buffer.size() >= 2;
+        return credit >= config.batch() && (next != null || buffer.size() >= 2);
     }
 
     /**
      * One training step on min(batch, buffer size) images (see {@link ReplayBuffer} for which),
-     * two fresh views each; spends one credit per image.
+     * fresh views of each; spends one credit per image. The batch is the one the previous step
+     * sampled (or, for the first step, sampled now); before training, this step samples the next.
      *
      * @return the loss (NaN or infinite when the trainer skipped the step)
      */
@@ -90,28 +107,35 @@ public final class StreamLearner {
         if (!due()) {
             throw new IllegalStateException("no step is due: credit " + credit + ", " + buffer.size() + " images");
         }
-        List<ReplayEntry> batch = buffer.sample();
-        int n = batch.size();
-        int pixels = channels * size * size;
-        float[] clean = new float[n * pixels];
-        float[] views1 = new float[n * pixels];
-        float[] views2 = new float[n * pixels];
-        for (int i = 0; i < n; i++) {
-            ReplayEntry e = batch.get(i);
-            Chw image = new Chw(Pixels.unit(e.item.pixels()), channels, size, size);
-            System.arraycopy(image.data(), 0, clean, i * pixels, pixels);
-            System.arraycopy(augmenter.view(image, e.item.id(), 0, e.uses).data(), 0, views1, i * pixels, pixels);
-            System.arraycopy(augmenter.view(image, e.item.id(), 1, e.uses).data(), 0, views2, i * pixels, pixels);
-        }
-        float loss = trainer.train(views1, views2, n);
-        float[] features = buffer.needsFeatures() ? trainer.embedWithCurrent(clean, n) : null;
-        for (int i = 0; i < n; i++) {
-            buffer.used(batch.get(i), features == null ? null : slice(features, i, trainer.embeddingDim()));
+        long waitStart = System.nanoTime();
+        Prepared current = next != null ? next : prepare();
+        next = prepare();
+        ViewBatch views = current.views().join();
+        viewWaitNanos += System.nanoTime() - waitStart;
+        viewWaitSteps++;
+        int n = current.samples().size();
+        float loss = trainer.train(views);
+        if (buffer.needsFeatures()) {
+            int pixels = channels * size * size;
+            float[] clean = new float[n * pixels];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(Pixels.unit(current.samples().get(i).entry().item.pixels()), 0, clean, i * pixels,
+                        pixels);
+            }
+            float[] features = trainer.embedWithCurrent(clean, n);
+            for (int i = 0; i < n; i++) {
+                buffer.trained(current.samples().get(i).entry(), slice(features, i, trainer.embeddingDim()));
+            }
         }
         credit -= n;
         steps++;
         replayed += n;
         return loss;
+    }
+
+    private Prepared prepare() {
+        List<ReplayBuffer.Sample> samples = buffer.sample();
+        return new Prepared(samples, pool.draw(samples));
     }
 
     private static float[] slice(float[] rows, int i, int dim) {
@@ -146,6 +170,11 @@ public final class StreamLearner {
         return steps;
     }
 
+    /** Mean milliseconds a step of this process waited for its views (sampling included). */
+    public double viewWaitMs() {
+        return viewWaitSteps == 0 ? 0 : viewWaitNanos / 1e6 / viewWaitSteps;
+    }
+
     /** Sample-uses earned and not spent yet. */
     public double credit() {
         return credit;
@@ -167,11 +196,14 @@ public final class StreamLearner {
     /**
      * Everything the learner knows as one versioned blob:
      * <pre>
-     * int  magic 0x4F58424C ("OXBL"), int format version (1)
+     * int  magic 0x4F58424C ("OXBL"), int format version (2)
      * int  length, trainer blob ({@link StateCodec})
      * int  length, buffer blob ({@link ReplayBuffer#encode})
      * long credit (raw IEEE-754 bits), long steps, long replayed images
+     * int  images in the next step's batch (0: none sampled yet), then per image: long admission
+     *      number, int draw, UTF id, long event time, int label, channels*size*size bytes (uint8 CHW)
      * </pre>
+     * Format 1 (no next batch) is read too.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -185,6 +217,17 @@ public final class StreamLearner {
             out.writeLong(Double.doubleToRawLongBits(credit));
             out.writeLong(steps);
             out.writeLong(replayed);
+            List<ReplayBuffer.Sample> samples = next == null ? List.of() : next.samples();
+            out.writeInt(samples.size());
+            for (ReplayBuffer.Sample s : samples) {
+                ReplayItem item = s.entry().item;
+                out.writeLong(s.entry().seq);
+                out.writeInt(s.draw());
+                out.writeUTF(item.id());
+                out.writeLong(item.eventTime());
+                out.writeInt(item.label());
+                out.write(item.pixels());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -202,7 +245,7 @@ public final class StreamLearner {
                 | (state[2] & 0xFF) << 8 | (state[3] & 0xFF);
         if (magic == StateCodec.MAGIC) {
             trainer.restore(state);
-            restored(new ReplayBuffer(config, channels, size), 0, 0, 0);
+            restored(new ReplayBuffer(config, channels, size), 0, 0, 0, List.of());
             return;
         }
         if (magic != MAGIC) {
@@ -221,11 +264,12 @@ public final class StreamLearner {
             double restoredCredit = Double.longBitsToDouble(in.readLong());
             long restoredSteps = in.readLong();
             long restoredReplayed = in.readLong();
+            List<ReplayBuffer.Sample> restoredNext = version >= 2 ? readSamples(in, restoredBuffer) : List.of();
             if (in.available() > 0) {
                 throw new IllegalArgumentException("corrupt learner state: " + in.available() + " trailing bytes");
             }
             trainer.restore(trainerState);
-            restored(restoredBuffer, restoredCredit, restoredSteps, restoredReplayed);
+            restored(restoredBuffer, restoredCredit, restoredSteps, restoredReplayed, restoredNext);
         } catch (IOException e) {
             throw new IllegalArgumentException("corrupt learner state: " + e.getMessage(), e);
         }
@@ -241,11 +285,45 @@ public final class StreamLearner {
         return part;
     }
 
+    /** The next step's batch: buffer entries where still present, else the stored image (evicted since). */
+    private List<ReplayBuffer.Sample> readSamples(DataInputStream in, ReplayBuffer restoredBuffer) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > config.batch()) {
+            throw new IllegalArgumentException("corrupt learner state: a next batch of " + count + " images");
+        }
+        List<ReplayBuffer.Sample> samples = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long seq = in.readLong();
+            int draw = in.readInt();
+            String id = in.readUTF();
+            long eventTime = in.readLong();
+            int label = in.readInt();
+            byte[] pixels = new byte[channels * size * size];
+            in.readFully(pixels);
+            ReplayEntry entry = restoredBuffer.find(seq);
+            if (entry == null) {
+                entry = new ReplayEntry(new ReplayItem(id, eventTime, label, pixels), seq);
+                entry.evicted = true;
+            } else if (!entry.item.id().equals(id)) {
+                throw new IllegalArgumentException("corrupt learner state: next batch image " + seq + " is " + id
+                        + " but the buffer holds " + entry.item.id());
+            }
+            samples.add(new ReplayBuffer.Sample(entry, draw));
+        }
+        return samples;
+    }
+
     private void restored(ReplayBuffer restoredBuffer, double restoredCredit, long restoredSteps,
-                          long restoredReplayed) {
+                          long restoredReplayed, List<ReplayBuffer.Sample> restoredNext) {
         buffer = restoredBuffer;
         credit = restoredCredit;
         steps = restoredSteps;
         replayed = restoredReplayed;
+        next = restoredNext.isEmpty() ? null : new Prepared(restoredNext, pool.draw(restoredNext));
+    }
+
+    @Override
+    public void close() {
+        pool.close();
     }
 }

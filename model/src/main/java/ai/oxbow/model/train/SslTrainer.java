@@ -13,6 +13,7 @@ import ai.oxbow.model.method.MethodSetup;
 import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MomentumPair;
 import ai.oxbow.model.method.SslMethod;
+import ai.oxbow.model.method.Views;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.optim.Schedules;
 import ai.oxbow.model.optim.Optimizer;
@@ -43,15 +44,15 @@ public final class SslTrainer implements AutoCloseable {
         this.config = config;
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         this.manager = Engines.newManager();
-        this.method = Methods.create(config.method(),
-                new MethodSetup(manager, config.encoder(), config.channels(), config.size(), config.options()));
+        this.method = Methods.create(config.method(), new MethodSetup(manager, config.encoder(), config.channels(),
+                config.size(), config.globalViews(), config.options()));
         List<Pair<String, Parameter>> trainable = new ArrayList<>();
         for (Network net : method.online()) {
             trainable.addAll(net.trainable());
         }
         this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), config.weightDecay());
-        this.published = new MethodSetup(manager, config.encoder(), config.channels(), config.size(), config.options())
-                .backbone("published");
+        this.published = new MethodSetup(manager, config.encoder(), config.channels(), config.size(),
+                config.globalViews(), config.options()).backbone("published");
         published.freeze();
         publish();
         for (Network net : method.networks()) {
@@ -91,23 +92,31 @@ public final class SslTrainer implements AutoCloseable {
     }
 
     /**
-     * One optimisation step on two views of n images. A non-finite loss skips the update and
+     * One optimisation step on the views of n images. A non-finite loss skips the update and
      * restores the BatchNorm statistics that its forward pass changed, so state stays intact.
      *
      * @return the loss (NaN or infinite when the step was skipped)
      */
-    public float train(float[] views1, float[] views2, int n) {
+    public float train(ViewBatch views) {
+        if (views.globals() != config.globalViews()) {
+            throw new IllegalArgumentException("the trainer was built for " + config.globalViews()
+                    + " global views per image, the batch has " + views.globals());
+        }
         Engines.noGradOutsideCollector();
         long start = System.nanoTime();
+        int n = views.images();
         float loss;
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
-            NDArray x1 = input(batch, views1, n);
-            NDArray x2 = input(batch, views2, n);
+            List<NDArray> inputs = new ArrayList<>();
+            for (ViewBatch.View v : views.views()) {
+                inputs.add(input(batch, v.pixels(), n, v.size()));
+            }
             List<NDArray> statsBefore = runningStats.stream().map(NDArray::duplicate).toList();
-            method.beforeStep(stats.steps);
+            Views batchViews = new Views(inputs, views.globals());
+            method.beforeStep(batchViews, stats.steps);
             try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray lossArray = method.loss(x1, x2, stats.steps);
+                NDArray lossArray = method.loss(batchViews, stats.steps);
                 loss = lossArray.getFloat();
                 if (Float.isFinite(loss)) {
                     collector.backward(lossArray);
@@ -153,19 +162,24 @@ public final class SslTrainer implements AutoCloseable {
 
     /** Features of n clean images by the published encoder (inference mode: BatchNorm running statistics). */
     public float[] embed(float[] images, int n) {
-        return features(published, images, n);
+        return features(published, images, n, config.size());
     }
 
-    /** Features by the backbone as it is now (for quality indicators on the training views). */
+    /** Features by the backbone as it is now of n clean images at the input size (MinRed, probes). */
     public float[] embedWithCurrent(float[] images, int n) {
-        return features(method.backbone(), images, n);
+        return embedWithCurrent(images, n, config.size());
     }
 
-    private float[] features(Network encoder, float[] images, int n) {
+    /** The same for images of another side, e.g. augmented views (quality indicators). */
+    public float[] embedWithCurrent(float[] images, int n, int size) {
+        return features(method.backbone(), images, n, size);
+    }
+
+    private float[] features(Network encoder, float[] images, int n, int size) {
         Engines.noGradOutsideCollector();
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
-            return encoder.forward(input(batch, images, n), false).toFloatArray();
+            return encoder.forward(input(batch, images, n, size), false).toFloatArray();
         }
     }
 
@@ -173,8 +187,8 @@ public final class SslTrainer implements AutoCloseable {
         return Encoders.dim(config.encoder());
     }
 
-    private NDArray input(NDManager batch, float[] pixels, int n) {
-        return Engines.normalized(batch, pixels, n, config.channels(), config.size(), config.mean(), config.std());
+    private NDArray input(NDManager batch, float[] pixels, int n, int size) {
+        return Engines.normalized(batch, pixels, n, config.channels(), size, config.mean(), config.std());
     }
 
     /** Walks every piece of state in a fixed order (see {@link StateCodec}). */

@@ -102,8 +102,45 @@ class RecipeTest {
                 () -> Recipe.parse("simclr", null, 32, 3, Map.of("blur_kernel", "4")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("view2.flip", "0")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("local.flip", "0")));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("views", "0")));
         assertThrows(IllegalArgumentException.class,
-                () -> Recipe.parse("simclr", null, 32, 3, Map.of("local_crops", "2")));
+                () -> Recipe.parse("simclr", null, 32, 3, Map.of("views", "1", "local_crops", "0")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Recipe.parse("multicrop", null, 32, 3, Map.of("local_crops", "-1")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parseOptions("flip"));
+    }
+
+    @Test
+    void everyRecipeTakesMoreGlobalViewsAndLocalCrops() {
+        Recipe simclr = Recipe.parse("simclr", "fashion-mnist", 28, 1, Map.of("views", "4", "local_crops", "3"));
+        assertEquals(4, simclr.globals());
+        assertEquals(3, simclr.locals());
+        assertEquals(28, simclr.views().get(3).size());
+        assertEquals(12, simclr.views().get(4).size(), "local crops at 96/224 of the size");
+        assertEquals(0.05, simclr.views().get(6).minScale());
+        assertEquals(0.14, simclr.views().get(6).maxScale());
+        Recipe byol = Recipe.parse("byol", null, 32, 3, Map.of("views", "3"));
+        assertEquals(byol.views().get(0), byol.views().get(2), "BYOL's asymmetric pair alternates");
+        assertEquals(0.2, byol.views().get(1).solarize());
+        Recipe local = Recipe.parse("mocov2", null, 32, 3, Map.of("local_crops", "2", "local.size", "10"));
+        assertEquals(10, local.views().get(3).size());
+        assertEquals(32, local.views().get(1).size());
+    }
+
+    @Test
+    void empDrawsTwentyFixedScalePatchesByDefault() {
+        Recipe emp = Recipe.parse("emp", null, 32, 3, Map.of());
+        assertEquals(20, emp.globals());
+        assertEquals(0, emp.locals());
+        Recipe.View patch = emp.views().get(19);
+        assertEquals(0.25, patch.minScale());
+        assertEquals(0.25, patch.maxScale());
+        assertEquals(1.0, patch.minRatio());
+        assertEquals(1.0, patch.maxRatio());
+        assertEquals(32, patch.size(), "patches are resized to the input size, as the reference");
+        assertEquals(new ColorJitter(0.4, 0.4, 0.4, 0.2), patch.colorJitter());
+        assertEquals(0.1, patch.blur());
+        assertEquals(0.1, patch.solarize());
+        assertEquals(8, Recipe.parse("emp", null, 32, 3, Map.of("views", "8")).views().size());
     }
 }

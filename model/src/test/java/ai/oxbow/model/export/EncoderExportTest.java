@@ -9,6 +9,7 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.model.train.ViewBatch;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -58,7 +59,7 @@ class EncoderExportTest {
                 .withNormalization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
         try (SslTrainer trainer = new SslTrainer(config)) {
             float[][] views = TestData.views(batch, 32, 3, 0);
-            trainer.train(views[0], views[1], batch);
+            trainer.train(ViewBatch.pair(views[0], views[1], batch, 32));
             trainer.publish();
             assertTrainedBatchNorm(trainer.publishedSnapshot());
             assertSameInPyTorch(trainer.publishedSnapshot(), dir);

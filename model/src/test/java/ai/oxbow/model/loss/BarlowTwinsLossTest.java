@@ -10,6 +10,9 @@ import ai.oxbow.model.nd.Numeric;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 /** Barlow Twins against its formula in plain doubles, gradients by central differences. */
 class BarlowTwinsLossTest {
     static final int N = 6;
@@ -67,7 +70,7 @@ class BarlowTwinsLossTest {
             a.setRequiresGradient(true);
             b.setRequiresGradient(true);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = BarlowTwinsLoss.of(a, b, (float) LAMBDA, (float) SCALE);
+                NDArray loss = BarlowTwinsLoss.of(List.of(a, b), 2, (float) LAMBDA, (float) SCALE);
                 assertEquals(expected(z1, z2), loss.getFloat(), 1e-5 * Math.max(1, expected(z1, z2)));
                 Numeric.collectGarbage(m);
                 gc.backward(loss);
@@ -77,12 +80,32 @@ class BarlowTwinsLossTest {
         }
     }
 
+    /** Mean of the pair loss over pairs {g, v}: g one of the first {@code globals} views, v > g. */
+    static double pairs(double[][][] z, int globals) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < globals; g++) {
+            for (int v = g + 1; v < z.length; v++) {
+                sum += expected(z[g], z[v]);
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void overViewsThePairLossIsAveragedOverEveryPairWithAGlobalView() {
+        double[][][] z = MultiView.views(13, 4, N, D);
+        MultiView.check(z, v -> pairs(v, 2), v -> BarlowTwinsLoss.of(v, 2, (float) LAMBDA, (float) SCALE),
+                Set.of(), 1e-4);
+    }
+
     @Test
     void identicalDecorrelatedViewsCostNothing() {
         // Columns of +-1 that are orthogonal over the batch: C = I exactly (up to BatchNorm's eps).
         double[][] z = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            NDArray loss = BarlowTwinsLoss.of(Numeric.create(m, z), Numeric.create(m, z), 0.0051f, 1f);
+            NDArray loss = BarlowTwinsLoss.of(List.of(Numeric.create(m, z), Numeric.create(m, z)), 2, 0.0051f, 1f);
             assertEquals(0, loss.getFloat(), 1e-4);
         }
     }

@@ -9,6 +9,9 @@ import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 /** DINO's loss against the formula in doubles; the teacher and the centre get no gradient. */
 class DinoLossTest {
     static final double[][] STUDENT1 = {{0.5, -0.2, 0.1, 0.3}, {-0.6, 0.4, 0.2, 0.0}, {0.1, 0.1, -0.9, 0.7}};
@@ -50,7 +53,7 @@ class DinoLossTest {
             NDArray t2 = Rows.create(m, TEACHER2);
             NDArray c = Rows.create(m, CENTER);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = DinoLoss.loss(s1, s2, t1, t2, c, STUDENT_T, TEACHER_T);
+                NDArray loss = DinoLoss.loss(List.of(s1, s2), List.of(t1, t2), c, STUDENT_T, TEACHER_T);
                 assertEquals(want, loss.getFloat(), 1e-5);
                 gc.backward(loss);
             }
@@ -60,6 +63,38 @@ class DinoLossTest {
             Rows.assertGradient(SoftCrossEntropyTest.crossEntropyGradient(p1, STUDENT2, STUDENT_T, scale), s2, "dL/ds2");
             assertArrayEquals(new float[n * 4], t1.getGradient().toFloatArray(), "teacher view 1 is stop-gradient");
             assertArrayEquals(new float[n * 4], t2.getGradient().toFloatArray(), "teacher view 2 is stop-gradient");
+            assertArrayEquals(new float[4], c.getGradient().toFloatArray(), "the centre is stop-gradient");
+        }
+    }
+
+    /** Multi-crop: mean over teacher views g and every other student view v of mean_i H(P_t(x_g)_i, s_v_i). */
+    static double multiCrop(double[][][] student, double[][][] teacher) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < teacher.length; g++) {
+            double[][] p = teacherTargets(teacher[g]);
+            for (int v = 0; v < student.length; v++) {
+                if (v == g) {
+                    continue;
+                }
+                for (int i = 0; i < p.length; i++) {
+                    sum += SoftCrossEntropyTest.crossEntropy(p[i], student[v][i], STUDENT_T) / p.length;
+                }
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void multiCropTeachesEveryOtherViewFromEachGlobalTeacherOutput() {
+        // Student views 0-3 (2 and 3 local crops), teacher outputs 4-5 of the global views: no gradient there.
+        double[][][] views = MultiView.views(81, 6, 3, 4);
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray c = Rows.create(m, CENTER);
+            MultiView.check(views,
+                    v -> multiCrop(new double[][][] {v[0], v[1], v[2], v[3]}, new double[][][] {v[4], v[5]}),
+                    v -> DinoLoss.loss(v.subList(0, 4), v.subList(4, 6), c, STUDENT_T, TEACHER_T), Set.of(4, 5), 1e-4);
             assertArrayEquals(new float[4], c.getGradient().toFloatArray(), "the centre is stop-gradient");
         }
     }

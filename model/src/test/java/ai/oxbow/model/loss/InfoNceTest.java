@@ -8,7 +8,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
+import ai.oxbow.model.nd.Numeric;
+
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
 
 /** InfoNCE against the formula written out in plain doubles, gradients included. */
 class InfoNceTest {
@@ -122,6 +127,89 @@ class InfoNceTest {
             for (int i = 0; i < 4; i++) {
                 assertEquals(gb[i], got[i], 1e-5, "dL/db[" + i + "]");
             }
+        }
+    }
+
+    /** mean_i -log(exp(q_i.c_i0 / t) / sum_j exp(q_i.c_ij / t)) with candidates c_i = [k_i, Q] or [b_i, B]. */
+    static double pairLoss(double[][] q, double[][][] candidates) {
+        double loss = 0;
+        for (int i = 0; i < q.length; i++) {
+            double sum = 0;
+            for (double[] c : candidates[i]) {
+                sum += Math.exp(Rows.dot(q[i], c) / T);
+            }
+            loss -= Math.log(Math.exp(Rows.dot(q[i], candidates[i][0]) / T) / sum) / q.length;
+        }
+        return loss;
+    }
+
+    /** MoCo over views: mean over global g and every other view v of l(q_v, k_g, Q_g). */
+    static double withQueues(double[][][] q, double[][][] k, double[][][] queues) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < k.length; g++) {
+            for (int v = 0; v < q.length; v++) {
+                if (v == g) {
+                    continue;
+                }
+                double[][][] candidates = new double[q[v].length][][];
+                for (int i = 0; i < q[v].length; i++) {
+                    candidates[i] = new double[queues[g].length + 1][];
+                    candidates[i][0] = k[g][i];
+                    System.arraycopy(queues[g], 0, candidates[i], 1, queues[g].length);
+                }
+                sum += pairLoss(q[v], candidates);
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    /** NNCLR over views: mean over global g and every other view v of the in-batch loss of (a_g, b_v). */
+    static double inBatchPairs(double[][][] anchors, double[][][] b) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < anchors.length; g++) {
+            for (int v = 0; v < b.length; v++) {
+                if (v == g) {
+                    continue;
+                }
+                int n = b[v].length;
+                double[][][] candidates = new double[n][n][];
+                for (int i = 0; i < n; i++) {
+                    candidates[i][0] = b[v][i];
+                    for (int j = 0, c = 1; j < n; j++) {
+                        if (j != i) {
+                            candidates[i][c++] = b[v][j];
+                        }
+                    }
+                }
+                sum += pairLoss(anchors[g], candidates);
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void withQueuesAveragesEveryQueryAgainstTheKeysOfTheOtherGlobalViews() {
+        double[][][] keys = MultiView.views(61, 2, 3, 4);
+        double[][][] queues = {MultiView.views(62, 1, 5, 4)[0], MultiView.views(63, 1, 5, 4)[0]};
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            List<NDArray> k = List.of(Numeric.create(m, keys[0]), Numeric.create(m, keys[1]));
+            List<NDArray> queue = List.of(Numeric.create(m, queues[0]), Numeric.create(m, queues[1]));
+            MultiView.check(MultiView.views(64, 4, 3, 4), q -> withQueues(q, keys, queues),
+                    q -> InfoNce.withQueues(q, k, queue, T), Set.of(), 1e-4);
+        }
+    }
+
+    @Test
+    void inBatchOverViewsAveragesTheNeighbourAnchorsOfTheGlobalViews() {
+        double[][][] anchors = MultiView.views(65, 2, 3, 4);
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            List<NDArray> a = List.of(Numeric.create(m, anchors[0]), Numeric.create(m, anchors[1]));
+            MultiView.check(MultiView.views(66, 3, 3, 4), b -> inBatchPairs(anchors, b),
+                    b -> InfoNce.inBatch(a, b, T), Set.of(), 1e-4);
         }
     }
 

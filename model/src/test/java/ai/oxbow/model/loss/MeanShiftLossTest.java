@@ -9,6 +9,9 @@ import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 /** Mean Shift's loss against the formula in doubles: neighbours are the target's, not the prediction's. */
 class MeanShiftLossTest {
     static final double S = Math.sqrt(0.5);
@@ -56,13 +59,38 @@ class MeanShiftLossTest {
             NDArray t = Rows.create(m, TARGET);
             NDArray bank = Rows.create(m, BANK);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = MeanShiftLoss.loss(p, t, bank, K);
+                NDArray loss = MeanShiftLoss.loss(List.of(p), t, bank, K);
                 assertEquals(want, loss.getFloat(), 1e-5);
                 gc.backward(loss);
             }
             Rows.assertGradient(grad, p, "dL/dp");
             assertArrayEquals(new float[n * 2], t.getGradient().toFloatArray(), "the target is stop-gradient");
             assertArrayEquals(new float[BANK.length * 2], bank.getGradient().toFloatArray(), "the bank is stop-gradient");
+        }
+    }
+
+    /**
+     * One query view's loss: mean_i (1/K) sum_{m in NN_K(t_i)} (2 - 2 p_i . m), the squared
+     * distance ||p_i - m||^2 of unit vectors as the official code writes it.
+     */
+    static double queryLoss(double[][] p) {
+        double loss = 0;
+        for (int i = 0; i < p.length; i++) {
+            for (int j : nearest(TARGET[i])) {
+                loss += (2 - 2 * Rows.dot(p[i], BANK[j])) / (p.length * K);
+            }
+        }
+        return loss;
+    }
+
+    @Test
+    void severalQueryViewsArePulledToTheSameNeighboursAndAveraged() {
+        double[][][] queries = {PREDICTION, {{0.6, 0.8}, {0, -1}}, {{-S, S}, {S, -S}}};
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray t = Rows.create(m, TARGET);
+            NDArray bank = Rows.create(m, BANK);
+            MultiView.check(queries, q -> (queryLoss(q[0]) + queryLoss(q[1]) + queryLoss(q[2])) / 3,
+                    q -> MeanShiftLoss.loss(q, t, bank, K), Set.of(), 1e-5);
         }
     }
 }

@@ -9,6 +9,8 @@ import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Set;
+
 /** SimSiam's D(p, sg(z)) against the formula in plain doubles, with its analytic gradient. */
 class NegativeCosineTest {
     static final double[][] P = {{1, 2, 0}, {0.5, -1, 1}, {-2, 0.3, 0.7}};
@@ -51,6 +53,29 @@ class NegativeCosineTest {
             Rows.assertGradient(gradient(P, Z), p, "dD/dp");
             assertArrayEquals(new float[9], z.getGradient().toFloatArray(), "the target is stop-gradient");
         }
+    }
+
+    /** SimSiam over views: mean over global g and every other view v of D(p_v, z_g). */
+    static double pairs(double[][][] p, double[][][] z) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < z.length; g++) {
+            for (int v = 0; v < p.length; v++) {
+                if (v != g) {
+                    sum += expected(p[v], z[g]);
+                    pairs++;
+                }
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void overViewsPredictionsOfEveryViewMeetTheTargetsOfTheOtherGlobalViews() {
+        // Views 0-2 are predictions, 3-4 the targets of global views 0 and 1: the targets get no gradient.
+        MultiView.check(MultiView.views(71, 5, 3, 4),
+                v -> pairs(new double[][][] {v[0], v[1], v[2]}, new double[][][] {v[3], v[4]}),
+                v -> NegativeCosine.loss(v.subList(0, 3), v.subList(3, 5)), Set.of(3, 4), 1e-4);
     }
 
     @Test

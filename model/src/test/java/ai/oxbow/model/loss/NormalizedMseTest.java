@@ -9,6 +9,8 @@ import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Set;
+
 /** BYOL's loss as the mean squared distance of normalised vectors in plain doubles, gradients included. */
 class NormalizedMseTest {
     static final double[][] P = {{1, 2, 0}, {0.5, -1, 1}, {-2, 0.3, 0.7}};
@@ -42,5 +44,33 @@ class NormalizedMseTest {
             Rows.assertGradient(want, p, "dL/dp");
             assertArrayEquals(new float[9], z.getGradient().toFloatArray(), "the target is stop-gradient");
         }
+    }
+
+    /** BYOL over views: twice the mean over global g and every other view v of L(p_v, z_g). */
+    static double pairs(double[][][] p, double[][][] z) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < z.length; g++) {
+            for (int v = 0; v < p.length; v++) {
+                if (v != g) {
+                    sum += expected(p[v], z[g]);
+                    pairs++;
+                }
+            }
+        }
+        return 2 * sum / pairs;
+    }
+
+    @Test
+    void overViewsTwiceTheMeanOfThePairTermsWithoutGradientToTargets() {
+        MultiView.check(MultiView.views(72, 5, 3, 4),
+                v -> pairs(new double[][][] {v[0], v[1], v[2]}, new double[][][] {v[3], v[4]}),
+                v -> NormalizedMse.loss(v.subList(0, 3), v.subList(3, 5)), Set.of(3, 4), 1e-4);
+    }
+
+    @Test
+    void twoViewsGiveThePapersSymmetrisedSum() {
+        // Predictions p_0 = P, p_1 = Z and targets z_0 = P, z_1 = Z: L(p_1, z_0) + L(p_0, z_1).
+        assertEquals(expected(Z, P) + expected(P, Z), pairs(new double[][][] {P, Z}, new double[][][] {P, Z}), 1e-12);
     }
 }

@@ -8,6 +8,9 @@ import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 /** NT-Xent against SimCLR's eq. 1 written out in plain doubles; gradients by central differences. */
 class NtXentTest {
     static final double[][] Z1 = {{1, 2, 0}, {0.5, -1, 1}, {-2, 0.3, 0.7}};
@@ -47,7 +50,7 @@ class NtXentTest {
             NDArray z1 = Rows.create(m, Z1);
             NDArray z2 = Rows.create(m, Z2);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = NtXent.loss(z1, z2, T);
+                NDArray loss = NtXent.loss(List.of(z1, z2), T);
                 assertEquals(expected(Z1, Z2), loss.getFloat(), 1e-5);
                 gc.backward(loss);
             }
@@ -59,10 +62,48 @@ class NtXentTest {
     @Test
     void isSymmetricInTheTwoViews() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            float forward = NtXent.loss(Rows.create(m, Z1), Rows.create(m, Z2), T).getFloat();
-            float swapped = NtXent.loss(Rows.create(m, Z2), Rows.create(m, Z1), T).getFloat();
+            float forward = NtXent.loss(List.of(Rows.create(m, Z1), Rows.create(m, Z2)), T).getFloat();
+            float swapped = NtXent.loss(List.of(Rows.create(m, Z2), Rows.create(m, Z1)), T).getFloat();
             assertEquals(forward, swapped, 1e-6);
             assertEquals(expected(Z2, Z1), swapped, 1e-5);
         }
+    }
+
+    /**
+     * V views: anchors are all VN views, P(i) the other V - 1 views of i's image,
+     * l_i = -1/(V - 1) sum_{p in P(i)} log(exp(s_ip) / sum_{k != i} exp(s_ik)), L = mean_i l_i.
+     */
+    static double expected(double[][][] views) {
+        int v = views.length;
+        int n = views[0].length;
+        double loss = 0;
+        for (int a = 0; a < v; a++) {
+            for (int i = 0; i < n; i++) {
+                double denominator = 0;
+                for (int b = 0; b < v; b++) {
+                    for (int j = 0; j < n; j++) {
+                        if (b != a || j != i) {
+                            denominator += Math.exp(Rows.cos(views[a][i], views[b][j]) / T);
+                        }
+                    }
+                }
+                for (int b = 0; b < v; b++) {
+                    if (b != a) {
+                        loss -= Math.log(Math.exp(Rows.cos(views[a][i], views[b][i]) / T) / denominator) / (v - 1);
+                    }
+                }
+            }
+        }
+        return loss / (v * n);
+    }
+
+    @Test
+    void everyOtherViewOfAnImageIsAPositive() {
+        MultiView.check(MultiView.views(5, 4, 3, 3), NtXentTest::expected, z -> NtXent.loss(z, T), Set.of(), 1e-4);
+    }
+
+    @Test
+    void twoViewsAreSimClrsNtXent() {
+        assertEquals(expected(Z1, Z2), expected(new double[][][] {Z1, Z2}), 1e-12);
     }
 }

@@ -9,6 +9,9 @@ import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 /** SwAV's swapped prediction against the formula in doubles, with Sinkhorn codes as constants. */
 class SwappedPredictionTest {
     static final double[][] SCORES1 = SinkhornKnoppTest.SCORES;
@@ -39,8 +42,8 @@ class SwappedPredictionTest {
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
                 // Codes computed from the very scores that receive gradients: had they kept a
                 // graph, the gradient would differ from the constant-code formula.
-                NDArray loss = SwappedPrediction.loss(s1, s2, SinkhornKnopp.codes(s1, EPS, ITERATIONS),
-                        SinkhornKnopp.codes(s2, EPS, ITERATIONS), T);
+                NDArray loss = SwappedPrediction.loss(List.of(s1, s2), List.of(SinkhornKnopp.codes(s1, EPS, ITERATIONS),
+                        SinkhornKnopp.codes(s2, EPS, ITERATIONS)), T);
                 assertEquals(expectedLoss(), loss.getFloat(), 1e-4);
                 gc.backward(loss);
             }
@@ -50,13 +53,42 @@ class SwappedPredictionTest {
         }
     }
 
+    /** Multi-crop: mean over global g and every other view v of mean_i H(q_g_i, s_v_i). */
+    static double multiCrop(double[][][] scores, double[][][] codes) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < codes.length; g++) {
+            for (int v = 0; v < scores.length; v++) {
+                if (v == g) {
+                    continue;
+                }
+                for (int i = 0; i < scores[v].length; i++) {
+                    sum += SoftCrossEntropyTest.crossEntropy(codes[g][i], scores[v][i], T) / scores[v].length;
+                }
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void multiCropPredictsTheGlobalCodesFromEveryOtherViewIncludingLocalCrops() {
+        double[][][] scores = {SCORES1, SCORES2, {{0.5, 0.1, -0.3}, {0.2, 0.2, 0.9}, {-0.6, 0.4, 0.1}, {0.3, -0.2, 0.0}}};
+        double[][][] codes = {CODES1, CODES2};
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            List<NDArray> q = List.of(Rows.create(m, CODES1), Rows.create(m, CODES2));
+            MultiView.check(scores, s -> multiCrop(s, codes), s -> SwappedPrediction.loss(s, q, T), Set.of(), 1e-4);
+        }
+    }
+
     @Test
     void theCodesReceiveNoGradient() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray c1 = Rows.create(m, CODES1);
             NDArray c2 = Rows.create(m, CODES2);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = SwappedPrediction.loss(Rows.create(m, SCORES1), Rows.create(m, SCORES2), c1, c2, T);
+                NDArray loss = SwappedPrediction.loss(List.of(Rows.create(m, SCORES1), Rows.create(m, SCORES2)),
+                        List.of(c1, c2), T);
                 assertEquals(expectedLoss(), loss.getFloat(), 1e-4);
                 gc.backward(loss);
             }

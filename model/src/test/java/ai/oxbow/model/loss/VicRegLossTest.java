@@ -10,6 +10,9 @@ import ai.oxbow.model.nd.Numeric;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 /** VICReg term by term against the paper's formulas in plain doubles, gradients by central differences. */
 class VicRegLossTest {
     static final int N = 5;
@@ -91,7 +94,7 @@ class VicRegLossTest {
             a.setRequiresGradient(true);
             b.setRequiresGradient(true);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = VicRegLoss.of(a, b, 25f, 25f, 1f);
+                NDArray loss = VicRegLoss.of(List.of(a, b), 2, 25f, 25f, 1f);
                 assertEquals(expected(z1, z2), loss.getFloat(), 1e-5 * expected(z1, z2));
                 Numeric.collectGarbage(m);
                 gc.backward(loss);
@@ -99,6 +102,27 @@ class VicRegLossTest {
             assertClose(g1, a.getGradient(), 1e-3, "dL/dz1");
             assertClose(g2, b.getGradient(), 1e-3, "dL/dz2");
         }
+    }
+
+    /** Mean of the pair loss over pairs {g, v}: g one of the first {@code globals} views, v > g. */
+    static double pairs(double[][][] z, int globals) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < globals; g++) {
+            for (int v = g + 1; v < z.length; v++) {
+                sum += expected(z[g], z[v]);
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void overViewsThePairLossIsAveragedOverEveryPairWithAGlobalView() {
+        double[][][] z = MultiView.views(24, 3, N, D);
+        MultiView.check(z, v -> pairs(v, 2), v -> VicRegLoss.of(v, 2, 25f, 25f, 1f), Set.of(), 1e-4);
+        // One global view: the local views are compared with it, not with each other.
+        MultiView.check(z, v -> pairs(v, 1), v -> VicRegLoss.of(v, 1, 25f, 25f, 1f), Set.of(), 1e-4);
     }
 
     @Test

@@ -11,6 +11,7 @@ import ai.oxbow.model.nd.Numeric;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
 
 /** W-MSE against its formula in plain doubles (slices, iterations, shrinkage), gradients by central differences. */
 class WMseLossTest {
@@ -76,7 +77,7 @@ class WMseLossTest {
             a.setRequiresGradient(true);
             b.setRequiresGradient(true);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = WMseLoss.of(a, b, perms, whiteningSize, eps);
+                NDArray loss = WMseLoss.of(List.of(a, b), 2, perms, whiteningSize, eps);
                 assertEquals(want, loss.getFloat(), 1e-4);
                 Numeric.collectGarbage(m);
                 gc.backward(loss);
@@ -105,6 +106,16 @@ class WMseLossTest {
     }
 
     @Test
+    void overViewsEveryPairOfWhitenedViewsIsCompared() {
+        // Three views, all global: the three pairs averaged, as the reference's num_pairs.
+        List<int[]> perms = List.of(new int[] {3, 7, 0, 9, 1, 5, 8, 2, 6, 4});
+        double[][][] z = {views(51, 10)[0], views(51, 10)[1], views(53, 10)[1]};
+        MultiView.check(z, v -> (expected(v[0], v[1], perms, 2, 0) + expected(v[0], v[2], perms, 2, 0)
+                        + expected(v[1], v[2], perms, 2, 0)) / 3,
+                v -> WMseLoss.of(v, 3, perms, 5, 0f), Set.of(), 2e-4);
+    }
+
+    @Test
     void alignedWhitenedViewsCostNothing() {
         // z2 = z1 A + b for an upper-triangular A with positive diagonal: Cholesky whitening
         // maps both views to the same rows, so every cosine is 1.
@@ -112,7 +123,8 @@ class WMseLossTest {
         double[][] affine = {{2, 0.5, -1}, {0, 0.7, 0.3}, {0, 0, 1.5}};
         double[][] z2 = Numeric.multiply(z1, affine);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            NDArray loss = WMseLoss.of(Numeric.create(m, z1), Numeric.create(m, z2).add(3), List.of(), 128, 0f);
+            NDArray loss = WMseLoss.of(List.of(Numeric.create(m, z1), Numeric.create(m, z2).add(3)), 2, List.of(), 128,
+                    0f);
             assertEquals(0, loss.getFloat(), 1e-5);
         }
     }

@@ -56,9 +56,10 @@ class MethodContractTest {
             float[][] v = TestData.views(TestData.BATCH, TestData.SIZE, 1, 1);
             Shape shape = new Shape(TestData.BATCH, 1, TestData.SIZE, TestData.SIZE);
             try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
-                m.beforeStep(0);
+                Views views = Views.pair(nd.create(v[0], shape), nd.create(v[1], shape));
+                m.beforeStep(views, 0);
                 try (GradientCollector gc = nd.getEngine().newGradientCollector()) {
-                    gc.backward(m.loss(nd.create(v[0], shape), nd.create(v[1], shape), 0));
+                    gc.backward(m.loss(views, 0));
                 }
             }
             for (MomentumPair pair : m.momentumPairs()) {
@@ -72,6 +73,25 @@ class MethodContractTest {
                     total += p.getValue().getArray().getGradient().abs().sum().getFloat();
                 }
                 assertTrue(total > 0, net.name() + " received no gradient");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("METHODS")
+    void multiCropBatchesTrainAndRestoreBitForBit(String method) {
+        try (SslTrainer a = new SslTrainer(TestData.config(method))) {
+            for (int s = 0; s < 3; s++) {
+                assertTrue(Float.isFinite(TestData.trainMultiCropOn(a, s)), method + " loss at step " + s);
+            }
+            try (SslTrainer b = new SslTrainer(TestData.config(method).withSeed(7))) {
+                b.restore(a.snapshot());
+                for (int s = 3; s < 5; s++) {
+                    float la = TestData.trainMultiCropOn(a, s);
+                    float lb = TestData.trainMultiCropOn(b, s);
+                    assertEquals(Float.floatToRawIntBits(la), Float.floatToRawIntBits(lb), "loss bits at step " + s);
+                }
+                assertArrayEquals(a.snapshot(), b.snapshot(), "state after multi-crop steps");
             }
         }
     }

@@ -129,7 +129,7 @@ class ReplayBufferTest {
                 // As a training step does: new features for some images.
                 for (int k = 0; k < 4; k++) {
                     ReplayEntry e = buffer.entries.get(random.nextInt(buffer.size()));
-                    buffer.used(e, randomFeature(random, dim));
+                    buffer.trained(e, randomFeature(random, dim));
                 }
             }
             assertMatchesBruteForce(buffer);
@@ -154,23 +154,43 @@ class ReplayBufferTest {
     }
 
     @Test
-    void batchesTakeTheNewestUntrainedImagesThenDistinctOthers() {
+    void batchesTakeTheNewestUnsampledImagesThenDistinctOthers() {
         ReplayBuffer buffer = new ReplayBuffer(config("fifo", 100, 16, 5), 1, SIZE);
         for (int i = 0; i < 50; i++) {
             buffer.add(item(i), null);
         }
         for (ReplayEntry e : buffer.entries) {
-            buffer.used(e, null);
+            e.uses = 1;
         }
         for (int i = 50; i < 60; i++) {
             buffer.add(item(i), null);
         }
-        List<ReplayEntry> batch = buffer.sample();
+        List<ReplayBuffer.Sample> batch = buffer.sample();
         assertEquals(16, batch.size());
         for (int k = 0; k < 8; k++) {
-            assertEquals("img-" + (59 - k), batch.get(k).item.id());
+            assertEquals("img-" + (59 - k), batch.get(k).entry().item.id());
+            assertEquals(0, batch.get(k).draw(), "a new image's first views");
         }
-        assertEquals(16, new HashSet<>(batch).size(), "no image twice in a batch");
+        assertEquals(16, new HashSet<>(ids(batch)).size(), "no image twice in a batch");
+        // Sampling is a use: the draws move on, and the next batch's new images are ones not sampled yet.
+        for (ReplayBuffer.Sample s : batch) {
+            assertEquals(s.draw() + 1, s.entry().uses);
+        }
+        for (ReplayBuffer.Sample s : buffer.sample()) {
+            assertEquals(s.draw() == 0, !ids(batch).contains(s.entry().item.id()) && s.entry().seq >= 50,
+                    s.entry().item.id());
+        }
+    }
+
+    @Test
+    void findsAnImageByAdmissionNumberUntilItIsEvicted() {
+        ReplayBuffer buffer = new ReplayBuffer(config("fifo", 10, 4, 5), 1, SIZE);
+        for (int i = 0; i < 25; i++) {
+            buffer.add(item(i), null);
+        }
+        assertEquals("img-20", buffer.find(20).item.id());
+        assertEquals("img-15", buffer.find(15).item.id());
+        assertEquals(null, buffer.find(14));
     }
 
     @ParameterizedTest
@@ -189,8 +209,8 @@ class ReplayBufferTest {
         assertArrayEquals(original.encode(), decoded.encode());
     }
 
-    private static List<String> ids(List<ReplayEntry> entries) {
-        return entries.stream().map(e -> e.item.id()).toList();
+    private static List<String> ids(List<ReplayBuffer.Sample> samples) {
+        return samples.stream().map(s -> s.entry().item.id()).toList();
     }
 
     private static ReplayBuffer filled(ReplayConfig config, int events) {
@@ -199,8 +219,10 @@ class ReplayBufferTest {
         for (int i = 0; i < events; i++) {
             buffer.add(item(i), buffer.needsFeatures() ? randomFeature(random, 8) : null);
             if (i % 7 == 6) {
-                for (ReplayEntry e : buffer.sample()) {
-                    buffer.used(e, buffer.needsFeatures() ? randomFeature(random, 8) : null);
+                for (ReplayBuffer.Sample s : buffer.sample()) {
+                    if (buffer.needsFeatures()) {
+                        buffer.trained(s.entry(), randomFeature(random, 8));
+                    }
                 }
             }
         }

@@ -51,7 +51,7 @@ class StreamLearnerTest {
     @ValueSource(strings = {"fifo", "reservoir", "minred"})
     void aRestoredLearnerHasTheSameStateAndTakesTheSameNextStep(String policy) {
         try (SslTrainer first = new SslTrainer(TRAINER); SslTrainer second = new SslTrainer(TRAINER)) {
-            StreamLearner a = new StreamLearner(first, AUGMENTER, replay(policy, 1.5));
+            StreamLearner a = new StreamLearner(first, AUGMENTER, replay(policy, 1.5), 2);
             for (int chunk = 0; chunk < 3; chunk++) {
                 a.admit(items(chunk * TestData.BATCH, TestData.BATCH));
                 trainWhileDue(a);
@@ -60,7 +60,7 @@ class StreamLearnerTest {
             assertTrue(a.evicted() > 0 && a.due());
             byte[] state = a.snapshot();
 
-            StreamLearner b = new StreamLearner(second, AUGMENTER, replay(policy, 1.5));
+            StreamLearner b = new StreamLearner(second, AUGMENTER, replay(policy, 1.5), 0);
             b.restore(state);
             assertArrayEquals(state, b.snapshot());
             assertEquals(Float.floatToRawIntBits(a.step()), Float.floatToRawIntBits(b.step()));
@@ -71,14 +71,15 @@ class StreamLearnerTest {
     @Test
     void creditPaysForUpdatesPerEventAndEveryUseDrawsNewViews() {
         try (SslTrainer trainer = new SslTrainer(TRAINER)) {
-            StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 2));
+            StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 2), 1);
             learner.admit(items(0, TestData.BATCH));
             assertEquals(2 * TestData.BATCH, learner.credit());
             assertEquals(2, learner.pendingSteps());
             trainWhileDue(learner);
             assertEquals(2, learner.steps());
             assertEquals(2 * TestData.BATCH, learner.replayed());
-            assertEquals(2.0, learner.meanUses());
+            // Each step samples the next step's batch before it trains: three batches of all 16 images.
+            assertEquals(3.0, learner.meanUses());
             assertEquals(0, learner.credit());
             assertFalse(learner.due());
             assertEquals(2, trainer.step());
@@ -90,7 +91,7 @@ class StreamLearnerTest {
     void restoresABareTrainerStateWithAnEmptyBuffer() {
         try (SslTrainer old = new SslTrainer(TRAINER); SslTrainer fresh = new SslTrainer(TRAINER)) {
             TestData.trainOn(old, 1);
-            StreamLearner learner = new StreamLearner(fresh, AUGMENTER, replay("reservoir", 1));
+            StreamLearner learner = new StreamLearner(fresh, AUGMENTER, replay("reservoir", 1), 1);
             learner.admit(items(0, 8));
             learner.restore(old.snapshot());
             assertEquals(0, learner.bufferSize());
@@ -103,19 +104,64 @@ class StreamLearnerTest {
     @Test
     void refusesANewerFormatOrAnotherPolicyWithoutChangingAnything() {
         try (SslTrainer trainer = new SslTrainer(TRAINER)) {
-            StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 1));
+            StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 1), 1);
             learner.admit(items(0, 4));
             byte[] state = learner.snapshot();
             byte[] newer = state.clone();
-            newer[7] = 2;
+            newer[7] = (byte) (StreamLearner.FORMAT_VERSION + 1);
             IllegalArgumentException future = assertThrows(IllegalArgumentException.class,
                     () -> learner.restore(newer));
             assertTrue(future.getMessage().contains("newer"), future.getMessage());
-            StreamLearner minred = new StreamLearner(trainer, AUGMENTER, replay("minred", 1));
+            StreamLearner minred = new StreamLearner(trainer, AUGMENTER, replay("minred", 1), 1);
             IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> minred.restore(state));
             assertTrue(other.getMessage().contains("fifo"), other.getMessage());
             assertEquals(0, minred.bufferSize());
             assertArrayEquals(state, learner.snapshot());
+        }
+    }
+
+    @Test
+    void theNumberOfViewThreadsChangesNoBit() {
+        try (SslTrainer first = new SslTrainer(TRAINER); SslTrainer second = new SslTrainer(TRAINER);
+             StreamLearner inline = new StreamLearner(first, AUGMENTER, replay("reservoir", 2), 0);
+             StreamLearner pooled = new StreamLearner(second, AUGMENTER, replay("reservoir", 2), 3)) {
+            for (int chunk = 0; chunk < 3; chunk++) {
+                inline.admit(items(chunk * TestData.BATCH, TestData.BATCH));
+                pooled.admit(items(chunk * TestData.BATCH, TestData.BATCH));
+                while (inline.due()) {
+                    assertEquals(Float.floatToRawIntBits(inline.step()), Float.floatToRawIntBits(pooled.step()));
+                }
+                assertFalse(pooled.due());
+            }
+            assertArrayEquals(inline.snapshot(), pooled.snapshot());
+        }
+    }
+
+    @Test
+    void restoresFormatOneWhichHadNoBatchSampledAhead() {
+        try (SslTrainer trainer = new SslTrainer(TRAINER); SslTrainer other = new SslTrainer(TRAINER)) {
+            StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 1), 1);
+            learner.admit(items(0, 8));
+            byte[] current = learner.snapshot();
+            // Format 1 is format 2 without the trailing next-batch count (0 here: no step taken yet).
+            byte[] formatOne = java.util.Arrays.copyOf(current, current.length - 4);
+            formatOne[7] = 1;
+            StreamLearner restored = new StreamLearner(other, AUGMENTER, replay("fifo", 1), 1);
+            restored.restore(formatOne);
+            assertArrayEquals(current, restored.snapshot());
+            assertEquals(8, restored.bufferSize());
+        }
+    }
+
+    @Test
+    void trainsOnEveryViewOfAMultiCropRecipe() {
+        Augmenter multiCrop = new Augmenter(Recipe.parse("multicrop", "none", TestData.SIZE, 1,
+                Map.of("local_crops", "3", "blur", "0")), 3);
+        try (SslTrainer trainer = new SslTrainer(TestData.config("swav"));
+             StreamLearner learner = new StreamLearner(trainer, multiCrop, replay("fifo", 1), 1)) {
+            learner.admit(items(0, TestData.BATCH));
+            assertTrue(Float.isFinite(learner.step()));
+            assertEquals(1, trainer.step());
         }
     }
 }

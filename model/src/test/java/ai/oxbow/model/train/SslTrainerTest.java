@@ -83,7 +83,7 @@ class SslTrainerTest {
             byte[] before = t.snapshot();
             float[][] v = TestData.views(BATCH, SIZE, 1, 5);
             v[0][3] = Float.NaN;
-            assertTrue(Float.isNaN(t.train(v[0], v[1], BATCH)));
+            assertTrue(Float.isNaN(t.train(ViewBatch.pair(v[0], v[1], BATCH, SIZE))));
             assertEquals(1, t.stats().skippedSteps());
             byte[] after = t.snapshot();
             // Identical but for the skipped-step counter.

@@ -6,9 +6,12 @@ import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Small trainers and two augmented views of generated images, for method and trainer tests. */
+/** Small trainers and augmented views of generated images, for method and trainer tests. */
 public final class TestData {
     public static final int SIZE = 16;
     public static final int BATCH = 16;
@@ -27,29 +30,48 @@ public final class TestData {
         options.put("prototypes", "30");
         options.put("output_dim", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
-        return new TrainerConfig(d.method(), d.encoder(), d.channels(), d.size(), d.seed(), d.optimizer(),
+        return new TrainerConfig(d.method(), d.encoder(), d.channels(), d.size(), 2, d.seed(), d.optimizer(),
                 d.optimizer().equals("adamw") ? 1e-3f : 0.05f, d.momentum(), d.weightDecay(), 2, 100, true,
                 d.mean(), d.std(), options);
     }
 
+    /** One step on two global views. */
     public static float trainOn(SslTrainer trainer, long seed) {
         float[][] v = views(BATCH, SIZE, 1, seed);
-        return trainer.train(v[0], v[1], BATCH);
+        return trainer.train(ViewBatch.pair(v[0], v[1], BATCH, SIZE));
+    }
+
+    /** One step on two global views and two local crops of half the size (multi-crop). */
+    public static float trainMultiCropOn(SslTrainer trainer, long seed) {
+        return trainer.train(multiCrop(BATCH, SIZE, seed));
     }
 
     public static float[][] views(int batch, int size, int channels, long seed) {
+        ViewBatch b = draw(batch, size, channels, seed, Map.of());
+        return new float[][] {b.views().get(0).pixels(), b.views().get(1).pixels()};
+    }
+
+    public static ViewBatch multiCrop(int batch, int size, long seed) {
+        return draw(batch, size, 1, seed, Map.of("local_crops", "2", "local.size", String.valueOf(size / 2)));
+    }
+
+    private static ViewBatch draw(int batch, int size, int channels, long seed, Map<String, String> extra) {
         LabeledImages images = GeneratedImages.generate(batch, size, channels, seed);
-        Augmenter augmenter = new Augmenter(Recipe.parse("mocov2", "none", size, channels,
-                java.util.Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0")), seed);
-        int n = channels * size * size;
-        float[][] views = {new float[batch * n], new float[batch * n]};
+        Map<String, String> options = new HashMap<>(Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0"));
+        options.putAll(extra);
+        Recipe recipe = Recipe.parse("mocov2", "none", size, channels, options);
+        Augmenter augmenter = new Augmenter(recipe, seed);
+        List<ViewBatch.View> views = new ArrayList<>();
+        for (Recipe.View view : recipe.views()) {
+            views.add(new ViewBatch.View(new float[batch * channels * view.size() * view.size()], view.size()));
+        }
         for (int i = 0; i < batch; i++) {
             float[] chw = Pixels.toChw(images.image(i), size, size, channels, channels);
-            for (int v = 0; v < 2; v++) {
-                System.arraycopy(augmenter.view(chw, channels, size, size, "img-" + seed + "-" + i, v),
-                        0, views[v], i * n, n);
+            for (int v = 0; v < views.size(); v++) {
+                float[] view = augmenter.view(chw, channels, size, size, "img-" + seed + "-" + i, v);
+                System.arraycopy(view, 0, views.get(v).pixels(), i * view.length, view.length);
             }
         }
-        return views;
+        return new ViewBatch(batch, recipe.globals(), views);
     }
 }

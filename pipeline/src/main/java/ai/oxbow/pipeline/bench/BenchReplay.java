@@ -3,7 +3,7 @@ package ai.oxbow.pipeline.bench;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
-import ai.oxbow.model.eval.KnnProbe;
+import ai.oxbow.model.eval.FrozenProbe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
@@ -44,9 +44,10 @@ public final class BenchReplay {
         int classesPerBlock = a.getInt("classes-per-block", 2);
         ReplayConfig replay = JobOptions.replay(a);
         long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
-        TrainerConfig config = JobOptions.trainer(a, horizon, true);
+        TrainerConfig config = JobOptions.trainer(a, horizon, true, "fashion-mnist");
         Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.getLong("augment-seed", 1234));
         Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        int viewThreads = a.getInt("view-threads", 1);
         a.get("threads", null);
         a.checkAllUsed();
         if (!Idx.available(data)) {
@@ -69,7 +70,7 @@ public final class BenchReplay {
         out.put("order", order);
         out.put("events", train.count());
         try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
-            StreamLearner learner = new StreamLearner(trainer, augmenter, replay);
+            StreamLearner learner = new StreamLearner(trainer, augmenter, replay, viewThreads);
             long start = System.nanoTime();
             for (int from = 0; from < train.count(); from += batch) {
                 learner.admit(chunk(train, from, Math.min(batch, train.count() - from)));
@@ -84,15 +85,19 @@ public final class BenchReplay {
             double seconds = (System.nanoTime() - start) / 1e9;
             trainer.publish();
             out.put("steps", learner.steps());
-            out.put("knn_top1", KnnProbe.encoder(trainer, train, test, CLASSES).top1());
-            out.put("knn_top1_init", KnnProbe.encoder(initial, train, test, CLASSES).top1());
-            out.put("knn_top1_pixels", KnnProbe.pixels(train, test, CLASSES));
+            FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, train, test, CLASSES);
+            out.put("knn_top1", trained.knnTop1());
+            out.put("linear_top1", trained.linearTop1());
+            out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
+            out.put("knn_top1_pixels", FrozenProbe.pixels(train, test, CLASSES).knnTop1());
             out.put("wall_s", seconds);
             out.put("train_images_per_s", learner.replayed() / seconds);
             out.put("batch", batch);
             out.put("evicted", learner.evicted());
             out.put("rejected", learner.rejected());
             out.put("mean_uses", learner.meanUses());
+            out.put("view_threads", viewThreads);
+            out.put("view_wait_ms", learner.viewWaitMs());
             out.put("loss_last", trainer.stats().lossLast());
         }
         System.out.println(Json.line(out));

@@ -1,34 +1,63 @@
 package ai.oxbow.pipeline.bench;
 
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.augment.Pixels;
+import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.export.EncoderExport;
+import ai.oxbow.model.export.PyTorchLoader;
+import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * `bench train`: the trainer alone on generated images (no Flink, no Kafka). Views are drawn
- * before timing, so the figure is training cost only: source images per second, two views each.
+ * `bench train`: the trainer alone on generated images (no Flink, no Kafka), with the views of
+ * the method's recipe (or --augment/--augment-options), beside plain PyTorch eager training of
+ * the same configuration (torch_train.py on Debian's python3-torch: the exported Oxbow backbone,
+ * the method's heads and loss, the same views, batch, optimiser and threads). Views are drawn
+ * before timing on both sides, so the figures are training cost only: source images per second,
+ * every view of each. {@code --repeats R} times the two back to back R times and reports the
+ * medians; {@code --pytorch false} skips the comparison.
  */
 public final class BenchTrain {
+    private static final String TORCH_SCRIPT = "torch_train.py";
+
     private BenchTrain() {}
 
     /** Resident set size of this process from /proc (Linux), or -1. */
     static long residentMegabytes() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }
-        } catch (java.io.IOException | NumberFormatException e) {
+        } catch (IOException | NumberFormatException e) {
             return -1;
         }
         return -1;
@@ -38,51 +67,172 @@ public final class BenchTrain {
         int batch = a.getInt("batch", 64);
         int steps = a.getInt("steps", 30);
         int warmup = a.getInt("warmup", 3);
+        int repeats = a.getInt("repeats", 1);
+        boolean pytorch = Boolean.parseBoolean(a.get("pytorch", "true"));
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        TrainerConfig config = JobOptions.trainer(a, 10_000, false);
-        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "none"), 1);
+        String methodOptions = a.get("method-options", "");
+        TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
+        Recipe recipe = JobOptions.recipe(a, config, "none");
         a.checkAllUsed();
-        int c = config.channels();
-        int s = config.size();
-        int pool = 4;
-        LabeledImages images = GeneratedImages.generate(batch * pool, s, c, 1);
-        float[][][] views = new float[pool][2][batch * config.pixelsPerImage()];
-        for (int b = 0; b < pool; b++) {
-            for (int i = 0; i < batch; i++) {
-                float[] chw = Pixels.toChw(images.image(b * batch + i), s, s, c, c);
-                for (int v = 0; v < 2; v++) {
-                    System.arraycopy(augmenter.view(chw, c, s, s, "bench-" + b + "-" + i, v), 0,
-                            views[b][v], i * config.pixelsPerImage(), config.pixelsPerImage());
-                }
-            }
+        if (repeats < 1 || steps < 1) {
+            throw new IllegalArgumentException("--repeats and --steps must be at least 1");
         }
+        int pool = 4;
+        ViewBatch[] views = new ViewBatch[pool];
+        for (int b = 0; b < pool; b++) {
+            views[b] = draw(new Augmenter(recipe, 1), GeneratedImages.generate(batch, config.size(), config.channels(),
+                    1 + b), config.channels(), "bench-" + b);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("bench", "train");
+        out.put("method", config.method());
+        out.put("encoder", config.encoder());
+        out.put("batch", batch);
+        out.put("size", config.size());
+        out.put("channels", config.channels());
+        out.put("augment", recipe.name());
+        out.put("views", recipe.views().size());
+        out.put("global_views", recipe.globals());
+        out.put("view_sizes", recipe.views().stream().map(v -> String.valueOf(v.size()))
+                .collect(Collectors.joining(",")));
+        out.put("threads", threads);
+        out.put("steps", steps);
+        double[] oxbow = new double[repeats];
+        double[] torch = new double[repeats];
         try (SslTrainer trainer = new SslTrainer(config)) {
             for (int i = 0; i < warmup; i++) {
-                trainer.train(views[i % pool][0], views[i % pool][1], batch);
+                trainer.train(views[i % pool]);
             }
             long rssBefore = residentMegabytes();
-            long start = System.nanoTime();
+            Path export = pytorch ? exportForPyTorch(trainer) : null;
             float loss = Float.NaN;
-            for (int i = 0; i < steps; i++) {
-                loss = trainer.train(views[i % pool][0], views[i % pool][1], batch);
+            try {
+                for (int r = 0; r < repeats; r++) {
+                    long start = System.nanoTime();
+                    for (int i = 0; i < steps; i++) {
+                        loss = trainer.train(views[i % pool]);
+                    }
+                    oxbow[r] = steps * batch / ((System.nanoTime() - start) / 1e9);
+                    if (pytorch) {
+                        JsonObject t = pytorch(export, config, recipe, batch, steps, warmup, threads, methodOptions);
+                        torch[r] = t.get("images_per_s").getAsDouble();
+                        long ours = trainableParameters(trainer);
+                        long theirs = t.get("parameters").getAsLong();
+                        if (ours != theirs) {
+                            throw new IllegalStateException("PyTorch's model has " + theirs + " trainable parameters,"
+                                    + " Oxbow's " + ours + ": not the same configuration");
+                        }
+                        out.put("parameters", ours);
+                        out.put("pytorch_version", t.get("torch").getAsString());
+                    }
+                }
+            } finally {
+                delete(export);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("bench", "train");
-            out.put("method", config.method());
-            out.put("encoder", config.encoder());
-            out.put("batch", batch);
-            out.put("size", s);
-            out.put("channels", c);
-            out.put("threads", threads);
-            out.put("steps", steps);
-            out.put("step_ms", seconds * 1000 / steps);
-            out.put("train_images_per_s", steps * batch / seconds);
+            double median = median(oxbow);
+            out.put("step_ms", 1000.0 * batch / median);
+            out.put("train_images_per_s", median);
+            if (pytorch) {
+                double[] ratios = new double[repeats];
+                for (int r = 0; r < repeats; r++) {
+                    ratios[r] = oxbow[r] / torch[r];
+                }
+                out.put("pytorch_images_per_s", median(torch));
+                out.put("ratio", median(ratios));
+                out.put("ratios", Arrays.toString(ratios));
+            }
+            out.put("repeats", repeats);
             out.put("loss_last", loss);
             // A leak of step arrays shows here first (it was ~220 MB per step without scopes).
             out.put("rss_mb_before", rssBefore);
             out.put("rss_mb_after", residentMegabytes());
-            System.out.println(Json.line(out));
         }
+        System.out.println(Json.line(out));
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static long trainableParameters(SslTrainer trainer) {
+        long n = 0;
+        for (Network net : trainer.method().online()) {
+            for (Pair<String, Parameter> p : net.trainable()) {
+                n += p.getValue().getArray().size();
+            }
+        }
+        return n;
+    }
+
+    /** The backbone (exported as for users) and the training script, in a temporary directory. */
+    private static Path exportForPyTorch(SslTrainer trainer) {
+        try {
+            Path dir = Files.createTempDirectory("oxbow-bench-train");
+            EncoderExport.write(trainer.publishedSnapshot(), dir);
+            try (InputStream script = BenchTrain.class.getResourceAsStream(TORCH_SCRIPT)) {
+                Files.copy(script, dir.resolve(TORCH_SCRIPT), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonObject pytorch(Path export, TrainerConfig config, Recipe recipe, int batch, int steps,
+                                      int warmup, int threads, String methodOptions) {
+        List<String> command = new ArrayList<>(List.of(PyTorchLoader.python(), export.resolve(TORCH_SCRIPT).toString(),
+                "--export", export.toString(), "--method", config.method(),
+                "--views", recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")),
+                "--globals", String.valueOf(recipe.globals()), "--batch", String.valueOf(batch),
+                "--threads", String.valueOf(threads), "--steps", String.valueOf(steps),
+                "--warmup", String.valueOf(warmup), "--optimizer", config.optimizer(),
+                "--lr", String.valueOf(config.learningRate()), "--wd", String.valueOf(config.weightDecay()),
+                "--momentum", String.valueOf(config.momentum()), "--options", methodOptions));
+        try {
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(TORCH_SCRIPT + " failed (exit " + p.exitValue() + "): " + output);
+            }
+            return JsonParser.parseString(output.strip()).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+            Files.delete(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every view of the recipe for each image, as the trainer takes them. */
+    static ViewBatch draw(Augmenter augmenter, LabeledImages images, int channels, String prefix) {
+        int s = images.height();
+        List<ViewBatch.View> views = new ArrayList<>();
+        for (Recipe.View v : augmenter.recipe().views()) {
+            views.add(new ViewBatch.View(new float[images.count() * channels * v.size() * v.size()], v.size()));
+        }
+        for (int i = 0; i < images.count(); i++) {
+            Chw chw = new Chw(Pixels.toChw(images.image(i), s, s, images.channels(), channels), channels, s, s);
+            for (int v = 0; v < views.size(); v++) {
+                float[] view = augmenter.view(chw, prefix + "-" + i, v).data();
+                System.arraycopy(view, 0, views.get(v).pixels(), i * view.length, view.length);
+            }
+        }
+        return new ViewBatch(images.count(), augmenter.recipe().globals(), views);
     }
 }

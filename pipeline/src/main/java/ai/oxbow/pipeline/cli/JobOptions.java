@@ -5,6 +5,7 @@ import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.ops.TrainerOperator;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -16,9 +17,11 @@ public final class JobOptions {
     /**
      * @param defaultHorizon horizon of the LR and EMA schedules in steps when --horizon-steps is
      *                       not given
+     * @param defaultPreset  the augmentation preset when --augment-preset is not given
+     * @return the trainer, for batches with the global views of the recipe ({@link #recipe})
      */
-    public static TrainerConfig trainer(Args a, long defaultHorizon, boolean defaultCosine) {
-        String method = a.get("method", "mocov2");
+    public static TrainerConfig trainer(Args a, long defaultHorizon, boolean defaultCosine, String defaultPreset) {
+        String method = a.get("method", Methods.DEFAULT);
         int batch = a.getInt("batch", 64);
         TrainerConfig d = TrainerConfig.defaults(method, a.get("encoder", "small-cnn"),
                 a.getInt("channels", 1), a.getInt("size", 28), batch);
@@ -35,32 +38,36 @@ public final class JobOptions {
             throw new IllegalArgumentException("--schedule must be cosine or constant");
         }
         String optimizer = a.get("optimizer", d.optimizer());
-        return new TrainerConfig(method, d.encoder(), d.channels(), d.size(), a.getLong("seed", d.seed()),
-                optimizer, (float) a.getDouble("lr", d.learningRate()), d.momentum(),
+        TrainerConfig config = new TrainerConfig(method, d.encoder(), d.channels(), d.size(), d.globalViews(),
+                a.getLong("seed", d.seed()), optimizer, (float) a.getDouble("lr", d.learningRate()), d.momentum(),
                 (float) a.getDouble("weight-decay", d.weightDecay()),
                 a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))), horizon,
                 schedule.equals("cosine"), d.mean(), d.std(), options);
+        return config.withGlobalViews(recipe(a, config, defaultPreset).globals());
     }
 
     /**
-     * The augmentation recipe: the method's paper recipe unless --augment names another. The
-     * trainer takes two views, so multicrop keeps its two global crops (local_crops=0) unless
-     * asked otherwise, which the job then refuses.
+     * The augmentation recipe: the method's default recipe (see {@link Methods#defaults}) unless
+     * --augment names another, with the method's default recipe options under --augment-options.
      */
     public static Recipe recipe(Args a, TrainerConfig trainer, String defaultPreset) {
-        String name = a.get("augment", Methods.defaults(trainer.method()).recipe());
-        Map<String, String> options = new HashMap<>(Recipe.parseOptions(a.get("augment-options", "")));
-        if (name.equals("multicrop")) {
-            options.putIfAbsent("local_crops", "0");
-        }
+        Methods.Defaults d = Methods.defaults(trainer.method());
+        String name = a.get("augment", d.recipe());
+        Map<String, String> options = new HashMap<>(name.equals(d.recipe()) ? Recipe.parseOptions(d.recipeOptions())
+                : Map.of());
+        options.putAll(Recipe.parseOptions(a.get("augment-options", "")));
         return Recipe.parse(name, a.get("augment-preset", defaultPreset), trainer.size(), trainer.channels(), options);
     }
 
-    /** The replay buffer and training schedule: --replay-policy, --replay-size, --updates-per-event, --new-fraction. */
+    /**
+     * The replay buffer and training schedule: --replay-policy, --replay-size, --updates-per-event
+     * (default: the method's), --new-fraction.
+     */
     public static ReplayConfig replay(Args a) {
         ReplayConfig d = ReplayConfig.defaults(a.getInt("batch", 64));
+        double u = Methods.defaults(a.get("method", Methods.DEFAULT)).updatesPerEvent();
         return new ReplayConfig(a.get("replay-policy", d.policy()), a.getInt("replay-size", d.capacity()),
-                a.getDouble("updates-per-event", d.updatesPerEvent()), a.getDouble("new-fraction", d.newFraction()),
+                a.getDouble("updates-per-event", u), a.getDouble("new-fraction", d.newFraction()),
                 d.batch(), a.getLong("replay-seed", d.seed()));
     }
 
@@ -74,7 +81,8 @@ public final class JobOptions {
         cfg.embedderParallelism = a.getInt("embedder-parallelism", cfg.embedderParallelism);
         cfg.embedBatch = a.getInt("embed-batch", cfg.embedBatch);
         cfg.embedMaxWaitMs = a.getLong("embed-max-wait-ms", cfg.embedMaxWaitMs);
-        cfg.lockstep = a.has("lockstep");
+        cfg.trainerPace = TrainerOperator.Pace.parse(a.get("trainer-pace", "backpressure"));
+        cfg.viewThreads = a.getInt("view-threads", cfg.viewThreads);
         cfg.modelsDir = a.get("models-dir", null);
         cfg.indexDir = a.get("index-dir", null);
         cfg.schemaRegistryId = a.getInt("schema-registry-id", cfg.schemaRegistryId);

@@ -42,11 +42,14 @@ public final class Oxbow {
               export   an encoder version for plain PyTorch: --models DIR [--version V] --out DIR
               report   PNG charts of a run directory: --run DIR [--out DIR] [--max-points N] [--perplexity P]
                        [--tsne-iterations N] [--proj-dim D]
-              bench train    the trainer alone: --method --encoder --batch --steps --size --channels --threads
+              bench train    the trainer alone beside plain PyTorch eager: --method --encoder --batch --steps --size
+                             --channels --threads --augment --augment-options --repeats [--pytorch false]
               bench augment  augmentation alone: --recipe --preset --size --channels --images --threads --options
               bench replay   replay buffer quality: --method --replay-policy --updates-per-event --order --events
               bench index    HNSW recall@k and latency against exact search: --images --queries --k [--models --version]
               bench embed    embedder images/s against PyTorch no-grad inference: --encoder --batch --threads
+              bench quality  the one-pass protocol: demo on the 60,000 Fashion-MNIST training images,
+                             kNN, linear probe, wall time and kNN over time: [--order {iid,sequential}] [demo options]
             See README.md for every option.""";
 
     private Oxbow() {}
@@ -101,12 +104,14 @@ public final class Oxbow {
             case "replay" -> BenchReplay.run(new Args(argv, 2));
             case "index" -> BenchIndex.run(new Args(argv, 2));
             case "embed" -> BenchEmbed.run(new Args(argv, 2));
-            default -> throw new IllegalArgumentException("usage: oxbow bench {train,augment,replay,index,embed} [options]");
+            case "quality" -> Demo.quality(new Args(argv, 2));
+            default -> throw new IllegalArgumentException(
+                    "usage: oxbow bench {train,augment,replay,index,embed,quality} [options]");
         }
     }
 
     private static void run(Args a) throws Exception {
-        JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false), "none");
+        JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false, "none"), "none");
         cfg.bootstrapServers = a.get("bootstrap", cfg.bootstrapServers);
         cfg.bounded = a.has("bounded");
         cfg.checkpointDir = a.get("checkpoint-dir", "file:///tmp/oxbow/checkpoints");

@@ -3,7 +3,7 @@ package ai.oxbow.pipeline.demo;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
-import ai.oxbow.model.eval.KnnProbe;
+import ai.oxbow.model.eval.FrozenProbe;
 import ai.oxbow.model.eval.Knn;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.EncoderSnapshot;
@@ -34,6 +34,7 @@ import ai.oxbow.schemas.EmbeddingEvent;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -47,21 +48,53 @@ import java.util.Set;
 /**
  * `demo`: everything in one process on real parts. An in-process KRaft broker, N images
  * streamed into it (Fashion-MNIST, or generated images when the data set is absent), the Oxbow
- * job on a Flink MiniCluster (web UI, Prometheus reporter), then a kNN evaluation of the final
- * encoder against its untrained initialisation and raw pixels, and one JSON summary line.
+ * job on a Flink MiniCluster (web UI, Prometheus reporter), then the quality protocol: kNN and
+ * linear probe of the final encoder against its untrained initialisation and raw pixels, the kNN
+ * of published versions over time, and one JSON summary line. With 60,000 events it is the
+ * one-pass protocol of README's quality table (`bench quality`).
  */
 public final class Demo {
+    /** The quality protocol's stream: every Fashion-MNIST training image once. */
+    static final int QUALITY_EVENTS = 60_000;
+    /** Versions on the kNN-over-time curve, and the subset each is probed on. */
+    private static final int CURVE_POINTS = 8;
+    private static final int CURVE_MEMORY = 10_000;
+    private static final int CURVE_QUERIES = 2_000;
+
     private Demo() {}
 
+    /**
+     * `bench quality`: the one-pass protocol, the demo on all 60,000 Fashion-MNIST training images
+     * (streamed once, --order iid or sequential) with every other option at its default unless
+     * given; it needs the real data set.
+     */
+    public static void quality(Args a) throws Exception {
+        if (a.has("events")) {
+            throw new IllegalArgumentException("bench quality streams the 60,000 training images: drop --events "
+                    + "(demo --events N runs other sizes)");
+        }
+        if (!Idx.available(Path.of(a.get("data", Idx.FASHION_MNIST.toString())))) {
+            throw new IllegalArgumentException("bench quality needs Fashion-MNIST in --data [" + Idx.FASHION_MNIST
+                    + "] (apt-get install dataset-fashion-mnist)");
+        }
+        run(a, QUALITY_EVENTS);
+    }
+
     public static void run(Args a) throws Exception {
-        int events = a.getInt("events", 20_000);
+        run(a, a.getInt("events", 20_000));
+    }
+
+    private static void run(Args a, int events) throws Exception {
+        // Wall time counts from the start of this JVM: the whole run, start to summary.
+        long startMs = ManagementFactory.getRuntimeMXBean().getStartTime();
         int batch = a.getInt("batch", 64);
         ReplayConfig replay = JobOptions.replay(a);
         // The schedules run over the steps the stream will earn.
         long updates = Math.round(events * replay.updatesPerEvent());
-        TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, updates / batch), true);
         Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
-        JobConfig cfg = JobOptions.job(a, trainerConfig, Idx.available(data) ? "fashion-mnist" : "none");
+        String preset = Idx.available(data) ? "fashion-mnist" : "none";
+        TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, updates / batch), true, preset);
+        JobConfig cfg = JobOptions.job(a, trainerConfig, preset);
         String order = a.get("order", "iid");
         int webPort = a.getInt("web-port", 8081);
         String promPort = a.get("prometheus-port", "9249");
@@ -149,14 +182,23 @@ public final class Demo {
             summary.put("loss_last", trained.stats().lossLast());
             summary.put("train_images_per_s", Double.parseDouble(stats.get("train_images_per_s")));
             summary.put("collapse_std", Double.parseDouble(stats.get("collapse_std")));
-            log("evaluating: kNN (k=" + Knn.K + ", cosine, t=" + Knn.TEMPERATURE + ") of " + test.count()
-                    + " test images against the " + train.count() + " streamed images");
+            log("evaluating: kNN (k=" + Knn.K + ", cosine, t=" + Knn.TEMPERATURE + ") and linear probe of "
+                    + test.count() + " test images against the " + train.count() + " streamed images");
             int classes = 10;
-            KnnProbe.Score score = KnnProbe.encoder(trained, train, test, classes);
-            summary.put("knn_top1", score.top1());
+            FrozenProbe.Scores score = FrozenProbe.encoder(trained, train, test, classes);
+            summary.put("knn_top1", score.knnTop1());
+            summary.put("linear_top1", score.linearTop1());
             RunFiles.writeEmbeddings(runDir, test.labels(), score.queryFeatures(), trained.embeddingDim(), 2000);
-            summary.put("knn_top1_init", KnnProbe.encoder(initial, train, test, classes).top1());
-            summary.put("knn_top1_pixels", KnnProbe.pixels(train, test, classes));
+            FrozenProbe.Scores init = FrozenProbe.encoder(initial, train, test, classes);
+            summary.put("knn_top1_init", init.knnTop1());
+            summary.put("linear_top1_init", init.linearTop1());
+            FrozenProbe.Scores pixels = FrozenProbe.pixels(train, test, classes);
+            summary.put("knn_top1_pixels", pixels.knnTop1());
+            summary.put("linear_top1_pixels", pixels.linearTop1());
+            log("kNN over time: " + CURVE_POINTS + " published versions on " + CURVE_MEMORY + " streamed and "
+                    + CURVE_QUERIES + " test images");
+            KnnCurve.write(runDir, new ModelRegistry(Path.of(cfg.modelsDir)), train.first(CURVE_MEMORY),
+                    test.first(CURVE_QUERIES), classes, startMs, CURVE_POINTS);
         }
         Report.Result report = Report.render(runDir, runDir.resolve("report"), Report.Options.defaults());
         log("charts of the run in " + report.out());
@@ -172,6 +214,8 @@ public final class Demo {
         summary.put("index", cfg.indexDir);
         summary.put("index_final", runDir.resolve("index-final").toString());
         summary.put("models", cfg.modelsDir);
+        summary.put("trainer_pace", cfg.trainerPace.name().toLowerCase(java.util.Locale.ROOT));
+        summary.put("wall_s", (System.currentTimeMillis() - startMs) / 1e3);
         System.out.println(Json.line(summary));
     }
 

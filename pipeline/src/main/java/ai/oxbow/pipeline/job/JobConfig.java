@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.job;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.ops.TrainerOperator;
 
 import java.io.Serializable;
 
@@ -24,8 +25,13 @@ public final class JobConfig implements Serializable {
     public long embedMaxWaitMs = 200;
     /** Replay buffer, updates per event and training batch size. */
     public ReplayConfig replay;
-    /** The trainer's input waits until the steps it earned are done (reproducible measurements). */
-    public boolean lockstep = false;
+    /**
+     * How the trainer reads: BACKPRESSURE, its own source of the images topic at the pace of
+     * training (every event trained; reproducible); SAMPLE, the shared stream as it comes.
+     */
+    public TrainerOperator.Pace trainerPace = TrainerOperator.Pace.BACKPRESSURE;
+    /** Threads drawing the next training batch's views while a step trains. */
+    public int viewThreads = 1;
     public long checkpointIntervalMs = 5_000;
     /** Checkpoint directory (a URI such as file:///var/oxbow/checkpoints). */
     public String checkpointDir;

@@ -35,15 +35,18 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * The job graph, in one place:
  *
  * <pre>
- * Kafka images ─▶ decode &amp; validate ─▶ model input ─┬─▶ embedders (p = N) ─┬─▶ Kafka embeddings
- *                     │                               │        ▲            └─▶ Lucene HNSW index (p = 1)
- *                     │                               │        │ encoder versions (broadcast)
- *                     │                               └─▶ trainer (p = 1): replay buffer, own training thread
- *                     └─▶ dead letters ─▶ Kafka dead-letters
+ * Kafka images ─▶ decode &amp; validate ─▶ model input ─▶ embedders (p = N) ─┬─▶ Kafka embeddings
+ *                     │                                      ▲          └─▶ Lucene HNSW index (p = 1)
+ *                     │                                      │ encoder versions (broadcast)
+ * Kafka images ─▶ decode ─▶ model input ─▶ trainer (p = 1): replay buffer, own training thread
+ *  (the trainer's own reader; --trainer-pace sample feeds the trainer from the first branch instead)
+ *                     └─▶ dead letters (first branch only) ─▶ Kafka dead-letters
  * </pre>
  *
- * The embedders never wait for training: the trainer takes images into its replay buffer at the
- * stream's rate and trains at its own, publishing encoder versions that the embedders pick up.
+ * The embedders never wait for training. With the default pace the trainer reads the images topic
+ * with a source of its own, chained to it in one task, so its back-pressure holds only that
+ * reader, and every event is trained on; with {@code sample} it takes the shared stream's images
+ * into its replay buffer as they come.
  */
 public final class OxbowJob {
     private OxbowJob() {}
@@ -76,23 +79,22 @@ public final class OxbowJob {
 
     public static void build(StreamExecutionEnvironment env, JobConfig cfg) {
         env.setParallelism(cfg.parallelism);
-        KafkaSource<RawRecord> source = source(cfg);
-        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "images")
-                .uid("images-source");
+        DataStream<RawRecord> raw = env.fromSource(source(cfg, cfg.groupId), WatermarkStrategy.noWatermarks(),
+                "images").uid("images-source");
 
         SingleOutputStreamOperator<DecodedImage> decoded = raw
-                .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes)))
+                .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes), true))
                 .name("decode & validate").uid("decode");
         DataStream<ModelImage> images = decoded
                 .map(new ToModelInput(cfg.trainer.channels(), cfg.trainer.size()))
                 .name("model input").uid("model-input");
 
-        DataStream<byte[]> versions = images
+        DataStream<byte[]> versions = trainerInput(env, cfg, images)
                 .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, new TrainerOperator(
                         cfg.trainer, cfg.replay, new Augmenter(cfg.augment, cfg.augmentSeed),
                         new TrainerOperator.Options(cfg.runDir, cfg.modelsDir, cfg.progressIntervalMs,
                                 cfg.publishEverySteps, cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse,
-                                cfg.classes, cfg.expectedImages, cfg.lockstep, cfg.failAtStep)))
+                                cfg.classes, cfg.expectedImages, cfg.trainerPace, cfg.viewThreads, cfg.failAtStep)))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
 
         DataStream<EmbeddingEvent> embeddings = images
@@ -115,11 +117,30 @@ public final class OxbowJob {
                 .name("dead-letters sink").uid("dead-letters-sink");
     }
 
-    private static KafkaSource<RawRecord> source(JobConfig cfg) {
+    /**
+     * The trainer's images: with back-pressure a reader of its own (consumer group
+     * {@code <group>-trainer}, offsets in the checkpoint), decoded again (invalid events are
+     * dead-lettered by the first branch only) and chained to the trainer at parallelism 1, so that
+     * the trainer's pace holds this reader and nothing else; with sampling, the shared stream.
+     */
+    private static DataStream<ModelImage> trainerInput(StreamExecutionEnvironment env, JobConfig cfg,
+                                                       DataStream<ModelImage> shared) {
+        if (cfg.trainerPace == TrainerOperator.Pace.SAMPLE) {
+            return shared;
+        }
+        return env.fromSource(source(cfg, cfg.groupId + "-trainer"), WatermarkStrategy.noWatermarks(),
+                        "trainer images").uid("trainer-source").setParallelism(1)
+                .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes), false))
+                .name("trainer decode").uid("trainer-decode").setParallelism(1)
+                .map(new ToModelInput(cfg.trainer.channels(), cfg.trainer.size()))
+                .name("trainer model input").uid("trainer-model-input").setParallelism(1);
+    }
+
+    private static KafkaSource<RawRecord> source(JobConfig cfg, String groupId) {
         var builder = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(cfg.bootstrapServers)
                 .setTopics(cfg.imagesTopic)
-                .setGroupId(cfg.groupId)
+                .setGroupId(groupId)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("max.partition.fetch.bytes", String.valueOf(cfg.maxEncodedBytes * 2))

@@ -17,20 +17,28 @@ import java.util.Map;
 /**
  * Kafka record to validated image. Anything unusable goes to the dead-letter side output with
  * its original bytes, its offset and a reason code, and is counted per reason; the job goes on.
+ * A second reader of the same topic (the trainer's) decodes without reporting: its invalid
+ * events are the first reader's, already dead-lettered and counted there.
  */
 public final class DecodeImages extends ProcessFunction<RawRecord, DecodedImage> {
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     private final ImageDecoder decoder;
+    private final boolean report;
     private transient Counter valid;
     private transient Map<Rejected.Reason, Counter> rejected;
 
-    public DecodeImages(ImageDecoder decoder) {
+    /** @param report emit dead letters and count images per outcome */
+    public DecodeImages(ImageDecoder decoder, boolean report) {
         this.decoder = decoder;
+        this.report = report;
     }
 
     @Override
     public void open(org.apache.flink.api.common.functions.OpenContext context) {
+        if (!report) {
+            return;
+        }
         valid = getRuntimeContext().getMetricGroup().counter("images_valid");
         rejected = new EnumMap<>(Rejected.Reason.class);
         for (Rejected.Reason r : Rejected.Reason.values()) {
@@ -51,8 +59,13 @@ public final class DecodeImages extends ProcessFunction<RawRecord, DecodedImage>
             }
             id = event.getId();
             out.collect(decoder.decode(event));
-            valid.inc();
+            if (report) {
+                valid.inc();
+            }
         } catch (Rejected r) {
+            if (!report) {
+                return;
+            }
             rejected.get(r.reason()).inc();
             ctx.output(DEAD_LETTERS, DeadLetter.newBuilder()
                     .setOriginal(ByteBuffer.wrap(record.value))

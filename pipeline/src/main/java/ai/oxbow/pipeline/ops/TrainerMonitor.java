@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.ops;
 import ai.oxbow.model.eval.OnlineKnn;
 import ai.oxbow.model.eval.Spectrum;
 import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
@@ -56,6 +57,8 @@ final class TrainerMonitor implements AutoCloseable {
     private final long startMs = System.currentTimeMillis();
     private long lastReportMs = startMs;
     private long arrivedTotal;
+    /** Event time of the newest image admitted, for the trainer's lag behind the stream. */
+    private volatile long newestEventTime = Long.MIN_VALUE;
     private long arrivedAtLastReport;
     private int unprobed;
     private volatile float loss = Float.NaN;
@@ -89,6 +92,7 @@ final class TrainerMonitor implements AutoCloseable {
         m.gauge("uniformity", () -> uniformity);
         m.gauge("knn_top1", knn::top1);
         m.gauge("images_arrived", () -> arrivedTotal);
+        m.gauge("trainer_lag_ms", this::lagMs);
         // The buffer changes on the training thread; the reporters read a copy taken there.
         this.replayFigures = ReplayFigures.of(learner);
         for (String name : replayFigures.keySet()) {
@@ -117,6 +121,7 @@ final class TrainerMonitor implements AutoCloseable {
             }
         }
         arrivedTotal += items.size();
+        newestEventTime = Math.max(newestEventTime, items.get(items.size() - 1).eventTime());
         unprobed = Math.min(RANK_WINDOW, unprobed + items.size());
         copyReplayFigures();
     }
@@ -151,6 +156,12 @@ final class TrainerMonitor implements AutoCloseable {
         return alarm;
     }
 
+    /** Wall time since the event time of the newest admitted image (0 before any). */
+    private long lagMs() {
+        long t = newestEventTime;
+        return t == Long.MIN_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - t);
+    }
+
     /** Every progress interval: the probe, CSV lines, one progress line. */
     void maybeReport() {
         long now = System.currentTimeMillis();
@@ -168,10 +179,10 @@ final class TrainerMonitor implements AutoCloseable {
         write("throughput", (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + "," + arrivedRate);
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                 "progress steps=%d images_trained=%d%s images_arrived=%d loss=%.4f lr=%.4f collapse_std=%.4f"
-                        + " rankme=%.1f knn_top1=%.3f train_images_per_s=%.1f model_version=%d",
+                        + " rankme=%.1f knn_top1=%.3f train_images_per_s=%.1f model_version=%d trainer_lag_s=%.0f",
                 trainer.step(), trainer.stats().imagesTrained(), eta(), arrivedTotal, loss, trainer.learningRate(),
                 trainer.stats().collapseStd(), rankMe, knn.top1(), trainer.stats().imagesPerSecond(),
-                trainer.publishedVersion()));
+                trainer.publishedVersion(), lagMs() / 1e3));
         for (Map.Entry<String, Long> f : trainer.method().bufferFill().entrySet()) {
             line.append(' ').append(f.getKey()).append('=').append(f.getValue());
         }
@@ -199,17 +210,20 @@ final class TrainerMonitor implements AutoCloseable {
         int fresh = Math.min(unprobed, n);
         knn.observe(Arrays.copyOfRange(features, (n - fresh) * dim, n * dim), Arrays.copyOfRange(labels, n - fresh, n));
         unprobed = 0;
+        // Two draws of the first global view: a positive pair for any recipe.
         int k = Math.min(n, QUALITY_SAMPLE);
-        float[] v1 = new float[k * pixels];
-        float[] v2 = new float[k * pixels];
+        int viewSize = augmenter.recipe().views().get(0).size();
+        int viewPixels = c * viewSize * viewSize;
+        float[] v1 = new float[k * viewPixels];
+        float[] v2 = new float[k * viewPixels];
         for (int i = 0; i < k; i++) {
-            float[] chw = Arrays.copyOfRange(clean, i * pixels, (i + 1) * pixels);
+            Chw chw = new Chw(Arrays.copyOfRange(clean, i * pixels, (i + 1) * pixels), c, s, s);
             String id = items.get(i).id();
-            System.arraycopy(augmenter.view(chw, c, s, s, id, 0), 0, v1, i * pixels, pixels);
-            System.arraycopy(augmenter.view(chw, c, s, s, id, 1), 0, v2, i * pixels, pixels);
+            System.arraycopy(augmenter.view(chw, id, 0, 0).data(), 0, v1, i * viewPixels, viewPixels);
+            System.arraycopy(augmenter.view(chw, id, 0, 1).data(), 0, v2, i * viewPixels, viewPixels);
         }
-        float[] a = trainer.embedWithCurrent(v1, k);
-        float[] b = trainer.embedWithCurrent(v2, k);
+        float[] a = trainer.embedWithCurrent(v1, k, viewSize);
+        float[] b = trainer.embedWithCurrent(v2, k, viewSize);
         alignment = Spectrum.alignment(a, b, dim);
         uniformity = Spectrum.uniformity(a, dim);
     }

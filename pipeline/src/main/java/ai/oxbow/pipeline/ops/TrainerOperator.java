@@ -40,18 +40,28 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The single stateful trainer (parallelism 1). Images go into an inbox; a training thread of
- * its own moves them into the replay buffer ({@link StreamLearner}) and trains from the buffer
- * at its own pace, so the trainer never holds the stream back: when images arrive faster than
- * it trains, the buffer's policy decides what to keep. Every K steps or T ms the operator
- * publishes the encoder: an {@link EncoderSnapshot} out to the embedders (broadcast) and into
- * the model registry.
+ * its own moves them into the replay buffer ({@link StreamLearner}) and trains from the buffer.
+ * Every K steps or T ms the operator publishes the encoder: an {@link EncoderSnapshot} out to
+ * the embedders (broadcast) and into the model registry.
  *
- * <p>Everything the trainer learned (network, optimiser, method buffers, replay buffer, credit)
- * is one versioned blob in operator state, verified bit for bit on restore; the inbox is state
- * too. A checkpoint waits for the step in progress, so the blob is always between two steps.
+ * <p>How the input is paced ({@link Pace}):
+ * <ul>
+ *   <li>{@code backpressure}: the operator reads its own copy of the stream (the job gives the
+ *       trainer a source of its own) at the pace of training: it admits the events that pay for
+ *       one step (ceil(B / u)), then waits until the steps they earned are done. Every event is
+ *       trained on; Flink's back-pressure holds only the trainer's source, and the schedule
+ *       depends on the event sequence only, not on thread timing. A checkpoint waits for at most
+ *       the steps one admission earned.</li>
+ *   <li>{@code sample}: the trainer takes images from the shared stream as they come and never
+ *       holds it back; when they arrive faster than it trains, more than a buffer's worth of
+ *       waiting images is dropped from the inbox ({@code images_not_admitted}) and the buffer's
+ *       policy samples the rest.</li>
+ * </ul>
  *
- * <p>{@code lockstep} makes the input wait whenever a batch's worth of images is pending, until
- * the steps they earned are done: back-pressure on purpose, for reproducible measurements.
+ * <p>Everything the trainer learned (network, optimiser, method buffers, replay buffer, credit,
+ * the batch sampled for the next step) is one versioned blob in operator state, verified bit for
+ * bit on restore; the inbox is state too. A checkpoint waits for the step in progress, so the
+ * blob is always between two steps.
  */
 public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         implements OneInputStreamOperator<ModelImage, byte[]>, BoundedOneInput {
@@ -65,12 +75,28 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
      * @param holdOnCollapse     publish no new version while the alarm is on
      * @param classes            label classes for the online kNN probe
      * @param expectedImages     images a bounded run expects, for the progress ETA (0 = unknown)
+     * @param pace               how the input is paced (see the class comment)
+     * @param viewThreads        threads drawing the next batch's views while a step trains
      * @param failAtStep         test hook: fail once at this step after a checkpoint (0 = never)
      */
     public record Options(String runDir, String modelsDir, long progressIntervalMs, long publishEverySteps,
                           long publishEveryMs, double collapseThreshold, boolean holdOnCollapse, int classes,
-                          long expectedImages, boolean lockstep, long failAtStep)
+                          long expectedImages, Pace pace, int viewThreads, long failAtStep)
             implements java.io.Serializable {}
+
+    /** How the trainer's input is paced: see the class comment. */
+    public enum Pace {
+        BACKPRESSURE, SAMPLE;
+
+        public static Pace parse(String name) {
+            for (Pace p : values()) {
+                if (p.name().equalsIgnoreCase(name)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("--trainer-pace must be backpressure or sample, not '" + name + "'");
+        }
+    }
 
     private static final long CHECK_MS = 100;
 
@@ -116,7 +142,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         inboxState = store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class)));
         trainer = new SslTrainer(config);
-        learner = new StreamLearner(trainer, augmenter, replay);
+        learner = new StreamLearner(trainer, augmenter, replay, options.viewThreads());
         learnerLock = new ReentrantLock();
         inbox = new ArrayDeque<>();
         List<byte[]> stored = new ArrayList<>();
@@ -128,12 +154,17 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         if (!stored.isEmpty()) {
             byte[] blob = stored.get(0);
             learner.restore(blob);
-            // A checkpoint of an Oxbow before the replay buffer holds a bare trainer blob.
-            boolean bareTrainer = ByteBuffer.wrap(blob).getInt() == StateCodec.MAGIC;
-            if (!Arrays.equals(blob, bareTrainer ? trainer.snapshot() : learner.snapshot())) {
+            // A checkpoint of an Oxbow before the replay buffer holds a bare trainer blob; one of
+            // an older learner format is re-encoded in the current one, so only the same format compares.
+            ByteBuffer header = ByteBuffer.wrap(blob);
+            boolean bareTrainer = header.getInt() == StateCodec.MAGIC;
+            boolean currentFormat = !bareTrainer && header.getInt() == StreamLearner.FORMAT_VERSION;
+            if ((bareTrainer && !Arrays.equals(blob, trainer.snapshot()))
+                    || (currentFormat && !Arrays.equals(blob, learner.snapshot()))) {
                 throw new IllegalStateException("restored trainer state differs from the checkpointed state");
             }
-            report("restored step=" + trainer.step() + " bytes=" + blob.length + " verified=bitwise");
+            report("restored step=" + trainer.step() + " bytes=" + blob.length
+                    + (bareTrainer || currentFormat ? " verified=bitwise" : " verified=decoded-older-format"));
         }
         for (ModelImage img : inboxState.get()) {
             inbox.add(item(img));
@@ -161,20 +192,25 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         checkWorker();
         synchronized (inbox) {
             inbox.addLast(item(element.getValue()));
-            // Unused images beyond one buffer's worth would be evicted on admission anyway.
-            if (inbox.size() > replay.capacity()) {
-                inbox.removeFirst();
-                inboxOverflow.inc();
-            }
-            if (!options.lockstep()) {
+            if (options.pace() == Pace.SAMPLE) {
+                // Unused images beyond one buffer's worth would be evicted on admission anyway.
+                if (inbox.size() > replay.capacity()) {
+                    inbox.removeFirst();
+                    inboxOverflow.inc();
+                }
                 inbox.notifyAll();
-            } else if (inbox.size() >= replay.batch()) {
-                // Lock step admits exactly one batch of events at a time, then takes the steps they
-                // earned, so the schedule depends on the event sequence only, not on thread timing.
+            } else if (inbox.size() >= eventsPerStep()) {
+                // Exactly the events that pay for one step at a time, then the steps they earned:
+                // the schedule depends on the event sequence only, not on thread timing.
                 inbox.notifyAll();
                 awaitIdle();
             }
         }
+    }
+
+    /** Events whose credit pays for one step: ceil(B / u). */
+    private int eventsPerStep() {
+        return (int) Math.ceil(replay.batch() / replay.updatesPerEvent());
     }
 
     private static ReplayItem item(ModelImage img) {
@@ -410,6 +446,10 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         if (monitor != null) {
             monitor.close();
             monitor = null;
+        }
+        if (learner != null) {
+            learner.close();
+            learner = null;
         }
         if (trainer != null) {
             trainer.close();

@@ -126,6 +126,20 @@ public final class Report {
             }
         }
 
+        Path curveFile = runDir.resolve(RunFiles.KNN_CURVE);
+        if (Files.isRegularFile(curveFile)) {
+            RunFiles.Table curve = RunFiles.readTable(curveFile, 3, true);
+            if (curve.hasValues(2)) {
+                XYChart c = Charts.lineChart("kNN top-1 of published versions over time", "seconds since start",
+                        "top-1 (subset)");
+                Charts.line(c, "kNN top-1", curve.column(1), curve.column(2), Charts.PALETTE[6], 2f);
+                c.getSeriesMap().values().forEach(s -> s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE));
+                c.getStyler().setLegendVisible(false);
+                c.getStyler().setYAxisDecimalPattern("0.0%");
+                add(c, out.resolve("knn_over_time.png"), files, images);
+            }
+        }
+
         Path collapseFile = runDir.resolve(RunFiles.COLLAPSE);
         if (Files.isRegularFile(collapseFile)) {
             RunFiles.Table col = RunFiles.readTable(collapseFile, 3, true);

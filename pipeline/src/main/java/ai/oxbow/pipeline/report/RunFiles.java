@@ -38,6 +38,9 @@ import java.util.TreeMap;
  * <tr><td>{@value #THROUGHPUT}</td><td>{@code time_s,train_images_per_s,arriving_images_per_s}: seconds
  *     since the trainer opened, source images trained per second and images arriving at the trainer per second over
  *     the interval ending then</td><td>by the trainer, every few seconds (optional)</td></tr>
+ * <tr><td>{@value #KNN_CURVE}</td><td>{@code step,seconds,knn_top1}: the kNN top-1 of published
+ *     versions (the step is the version) on a fixed subset, with the seconds since the run started
+ *     at which each was published: quality over time</td><td>by `demo` after the run (optional)</td></tr>
  * <tr><td>{@value #EMBEDDINGS}</td><td>{@code label,v1,v2,...,vd}: a label (any text without a comma,
  *     e.g. the class index) then the embedding's d values; every line has the same d</td>
  *     <td>after the run, e.g. the evaluation embeddings (optional)</td></tr>
@@ -54,6 +57,7 @@ public final class RunFiles {
     public static final String COLLAPSE = "collapse.csv";
     public static final String THROUGHPUT = "throughput.csv";
     public static final String EMBEDDINGS = "embeddings.csv";
+    public static final String KNN_CURVE = "knn-curve.csv";
     public static final String SUMMARY = "trainer-summary.properties";
 
     private RunFiles() {}

@@ -15,6 +15,7 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.BadEvents;
 import ai.oxbow.pipeline.index.VectorSearch;
+import ai.oxbow.pipeline.ops.TrainerOperator;
 import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
@@ -79,7 +80,7 @@ class PipelineIT {
         options.put("support_size", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
         JobConfig cfg = new JobConfig();
-        cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 3, d.optimizer(), d.learningRate(), d.momentum(),
+        cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 2, 3, d.optimizer(), d.learningRate(), d.momentum(),
                 d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
         cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
         cfg.bootstrapServers = kafka.bootstrapServers();
@@ -182,10 +183,13 @@ class PipelineIT {
     void everyImageIsEmbeddedOnceAndTheTrainerLearns(String method, @TempDir Path runDir) throws Exception {
         JobConfig cfg = config("e2e-" + method, method, runDir);
         if (method.equals("nnclr")) {
-            // Lock step ends training right after the last image, so the trainer's last version
-            // can reach an embedder before that embedder's last images (the inputs are independent).
-            cfg.lockstep = true;
+            // Back-pressure (the default) ends training right after the last image, so the trainer's
+            // last version can reach an embedder before that embedder's last images (the inputs are
+            // independent).
             cfg.embedderParallelism = 2;
+        } else {
+            // The trainer on the shared stream, sampling what it cannot train on.
+            cfg.trainerPace = TrainerOperator.Pace.SAMPLE;
         }
         Set<String> ids = produce(cfg, 2_000, List.of());
         long checkpoints = runJob(cfg);

@@ -6,6 +6,7 @@ import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.schemas.EmbeddingEvent;
 
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -36,7 +37,7 @@ class EmbedImagesTest {
                 a[i] = (float) random.nextDouble();
                 b[i] = (float) random.nextDouble();
             }
-            t.train(a, b, 8);
+            t.train(ViewBatch.pair(a, b, 8, SIZE));
             t.publish();
             v1 = t.publishedSnapshot().encode();
         }

@@ -1,0 +1,53 @@
+package ai.oxbow.model.nd;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * log det of symmetric positive-definite matrices with its gradient, which DJL 0.32 has no op
+ * for. The value is computed exactly on the host (Cholesky in doubles: log det A = 2 sum_i
+ * log L_ii); the gradient d log det A / dA = A^-T = A^-1 comes from the surrogate
+ * t = sum(sg(A^-1) * A), whose gradient is sg(A^-1)^T: the result is t - sg(t) + log det A,
+ * whose value is log det A exactly (t - sg(t) is 0 in float) and whose gradient is A^-1.
+ */
+public final class LogDet {
+    private LogDet() {}
+
+    /** log det of each (m, m) matrix of a (b, m, m) batch, as a (b) array. */
+    public static NDArray of(NDArray a) {
+        long b = a.getShape().get(0);
+        int m = (int) a.getShape().get(1);
+        float[] values = a.stopGradient().toFloatArray();
+        float[] logDets = new float[(int) b];
+        for (int i = 0; i < b; i++) {
+            logDets[i] = (float) choleskyLogDet(values, i * m * m, m);
+        }
+        NDArray t = a.stopGradient().inverse().mul(a).sum(new int[] {1, 2});
+        return t.sub(t.stopGradient()).add(a.getManager().create(logDets));
+    }
+
+    /** 2 sum log L_ii of the Cholesky factor of the m x m matrix at {@code offset}; NaN if not positive definite. */
+    static double choleskyLogDet(float[] a, int offset, int m) {
+        double[] l = new double[m * m];
+        double logDet = 0;
+        for (int j = 0; j < m; j++) {
+            double pivot = a[offset + j * m + j];
+            for (int k = 0; k < j; k++) {
+                pivot -= l[j * m + k] * l[j * m + k];
+            }
+            if (!(pivot > 0)) {
+                return Double.NaN;
+            }
+            double diagonal = Math.sqrt(pivot);
+            l[j * m + j] = diagonal;
+            logDet += 2 * Math.log(diagonal);
+            for (int i = j + 1; i < m; i++) {
+                double s = a[offset + i * m + j];
+                for (int k = 0; k < j; k++) {
+                    s -= l[i * m + k] * l[j * m + k];
+                }
+                l[i * m + j] = s / diagonal;
+            }
+        }
+        return logDet;
+    }
+}
