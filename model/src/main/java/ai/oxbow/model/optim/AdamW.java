@@ -36,10 +36,18 @@ public final class AdamW extends Optimizer {
             NDArray w = parameters.get(i).getValue().getArray();
             NDArray g = w.getGradient();
             w.muli(1 - learningRate * weightDecay);
-            first.get(i).muli(beta1).addi(g.mul(1 - beta1));
-            second.get(i).muli(beta2).addi(g.mul(g).mul(1 - beta2));
-            NDArray denom = second.get(i).div(c2).sqrt().add(EPS);
-            w.subi(first.get(i).div(c1).div(denom).mul(learningRate));
+            // Parameter-sized temporaries are closed at once (see Sgd#step).
+            try (NDArray m = g.mul(1 - beta1)) {
+                first.get(i).muli(beta1).addi(m);
+            }
+            try (NDArray square = g.mul(g); NDArray v = square.mul(1 - beta2)) {
+                second.get(i).muli(beta2).addi(v);
+            }
+            try (NDArray scaled = second.get(i).div(c2); NDArray denom = scaled.sqrt();
+                 NDArray update = first.get(i).div(c1)) {
+                denom.addi(EPS);
+                w.subi(update.divi(denom).muli(learningRate));
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package ai.oxbow.model.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 
@@ -32,6 +33,11 @@ public final class Sgd extends Optimizer {
         this.velocity = addBuffer("momentum");
     }
 
+    /**
+     * The gradient is rewritten in place (the trainer zeroes it after the step) and every
+     * parameter-sized temporary is closed at once: a step allocates no parameter-sized memory that
+     * outlives one parameter's update.
+     */
     @Override
     public void step(float learningRate, long step) {
         for (int i = 0; i < parameters.size(); i++) {
@@ -39,17 +45,26 @@ public final class Sgd extends Optimizer {
             NDArray w = p.getArray();
             NDArray g = w.getGradient();
             if (trust == 0) {
-                g = g.add(w.mul(weightDecay));
+                addDecay(g, w);
             } else if (!excludedFromLars(p)) {
-                float wNorm = w.norm().getFloat();
-                float gNorm = g.norm().getFloat();
-                g = g.add(w.mul(weightDecay));
-                if (wNorm > 0 && gNorm > 0) {
-                    g = g.mul(trust * wNorm / (gNorm + weightDecay * wNorm));
-                }
+                // The trust ratio stays a tensor: no round trip to the host per parameter.
+                NDArray wNorm = w.norm();
+                NDArray gNorm = g.norm();
+                NDArray ratio = wNorm.mul(trust).div(gNorm.add(wNorm.mul(weightDecay)));
+                NDArray adapt = wNorm.gt(0).logicalAnd(gNorm.gt(0));
+                addDecay(g, w);
+                g.muli(NDArrays.where(adapt, ratio, ratio.onesLike()));
             }
             velocity.get(i).muli(momentum).addi(g);
-            w.subi(velocity.get(i).mul(learningRate));
+            try (NDArray update = velocity.get(i).mul(learningRate)) {
+                w.subi(update);
+            }
+        }
+    }
+
+    private void addDecay(NDArray g, NDArray w) {
+        try (NDArray decay = w.mul(weightDecay)) {
+            g.addi(decay);
         }
     }
 

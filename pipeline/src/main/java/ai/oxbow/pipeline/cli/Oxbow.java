@@ -5,6 +5,7 @@ import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.pipeline.bench.BenchAugment;
 import ai.oxbow.pipeline.bench.BenchEmbed;
 import ai.oxbow.pipeline.bench.BenchIndex;
+import ai.oxbow.pipeline.bench.BenchOffline;
 import ai.oxbow.pipeline.bench.BenchReplay;
 import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
@@ -50,6 +51,7 @@ public final class Oxbow {
               bench embed    embedder images/s against PyTorch no-grad inference: --encoder --batch --threads
               bench quality  the one-pass protocol: demo on the 60,000 Fashion-MNIST training images,
                              kNN, linear probe, wall time and kNN over time: [--order {iid,sequential}] [demo options]
+              bench offline  the multi-epoch reference: the same trainer for --epochs E over the training set
             See README.md for every option.""";
 
     private Oxbow() {}
@@ -105,8 +107,9 @@ public final class Oxbow {
             case "index" -> BenchIndex.run(new Args(argv, 2));
             case "embed" -> BenchEmbed.run(new Args(argv, 2));
             case "quality" -> Demo.quality(new Args(argv, 2));
+            case "offline" -> BenchOffline.run(new Args(argv, 2));
             default -> throw new IllegalArgumentException(
-                    "usage: oxbow bench {train,augment,replay,index,embed,quality} [options]");
+                    "usage: oxbow bench {train,augment,replay,index,embed,quality,offline} [options]");
         }
     }
 

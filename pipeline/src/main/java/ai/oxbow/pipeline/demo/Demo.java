@@ -58,8 +58,8 @@ public final class Demo {
     static final int QUALITY_EVENTS = 60_000;
     /** Versions on the kNN-over-time curve, and the subset each is probed on. */
     private static final int CURVE_POINTS = 8;
-    private static final int CURVE_MEMORY = 10_000;
-    private static final int CURVE_QUERIES = 2_000;
+    private static final int CURVE_MEMORY = 5_000;
+    private static final int CURVE_QUERIES = 1_000;
 
     private Demo() {}
 
@@ -174,8 +174,8 @@ public final class Demo {
         }
 
         try (SslTrainer trained = new SslTrainer(trainerConfig); SslTrainer initial = new SslTrainer(trainerConfig)) {
+            // The encoder evaluated is the one the embedders got last: the final published version.
             trained.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
-            trained.publish();
             Map<String, String> stats = TrainerSummary.read(runDir);
             summary.put("steps", trained.step());
             summary.put("loss_first", trained.stats().lossFirst());
@@ -204,6 +204,9 @@ public final class Demo {
         log("charts of the run in " + report.out());
         summary.put("report", report.out().toString());
         summary.put("method", trainerConfig.method());
+        summary.put("augment", cfg.augment.name());
+        summary.put("views", cfg.augment.views().size());
+        summary.put("global_views", cfg.augment.globals());
         summary.put("replay_policy", replay.policy());
         summary.put("replay_size", replay.capacity());
         summary.put("updates_per_event", replay.updatesPerEvent());

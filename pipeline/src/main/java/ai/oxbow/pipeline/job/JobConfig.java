@@ -32,7 +32,11 @@ public final class JobConfig implements Serializable {
     public TrainerOperator.Pace trainerPace = TrainerOperator.Pace.BACKPRESSURE;
     /** Threads drawing the next training batch's views while a step trains. */
     public int viewThreads = 1;
-    public long checkpointIntervalMs = 5_000;
+    /**
+     * Exactly-once checkpoints. Each holds the whole trainer (about 20 MB for small-cnn with EMP-SSL's
+     * projector), so every 30 s rather than every few: embeddings become visible at each one.
+     */
+    public long checkpointIntervalMs = 30_000;
     /** Checkpoint directory (a URI such as file:///var/oxbow/checkpoints). */
     public String checkpointDir;
     /** A checkpoint or savepoint to restore from (run --restore). */
@@ -60,7 +64,8 @@ public final class JobConfig implements Serializable {
     public int schemaRegistryId = -1;
     /** Directory for the final trainer state and trainer events (restores); optional. */
     public String runDir;
-    public long progressIntervalMs = 5_000;
+    /** Progress line, CSV rows and the quality probe (RankMe, online kNN, alignment) every so often. */
+    public long progressIntervalMs = 10_000;
     /** Publish the encoder that makes embeddings every K steps and/or every T ms (0 = off). */
     public long publishEverySteps = 20;
     public long publishEveryMs = 30_000;

@@ -110,6 +110,12 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient ReentrantLock learnerLock;
     /** Images not yet in the buffer; its monitor also signals "work" and "idle". */
     private transient ArrayDeque<ReplayItem> inbox;
+    /**
+     * Back-pressure: how many of the inbox's images the training thread may admit. The task
+     * thread releases exactly one step's events at a time, so what is admitted before each step
+     * does not depend on when the training thread looks. Guarded by the inbox monitor.
+     */
+    private transient int released;
     private transient boolean workerIdle;
     /** Set by endInput: the training thread wakes the mailbox after each step so that it can finish. */
     private transient volatile Runnable draining;
@@ -202,9 +208,19 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
             } else if (inbox.size() >= eventsPerStep()) {
                 // Exactly the events that pay for one step at a time, then the steps they earned:
                 // the schedule depends on the event sequence only, not on thread timing.
-                inbox.notifyAll();
+                releaseAll();
                 awaitIdle();
             }
+        }
+    }
+
+    /** Steps trained so far (for tests of the pacing). */
+    long steps() {
+        learnerLock.lock();
+        try {
+            return trainer.step();
+        } finally {
+            learnerLock.unlock();
         }
     }
 
@@ -217,9 +233,20 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         return new ReplayItem(img.id, img.eventTime, img.label, img.chw);
     }
 
+    /** Lets the training thread admit everything in the inbox (call holding its monitor). */
+    private void releaseAll() {
+        released = inbox.size();
+        inbox.notifyAll();
+    }
+
+    /** Images the training thread may admit now (call holding the inbox monitor). */
+    private int admittable() {
+        return options.pace() == Pace.SAMPLE ? inbox.size() : released;
+    }
+
     /** Waits (holding the inbox monitor) until the worker has admitted everything and trained what is due. */
     private void awaitIdle() throws InterruptedException {
-        while (!(inbox.isEmpty() && workerIdle) && workerFailure == null) {
+        while (!(admittable() == 0 && workerIdle) && workerFailure == null) {
             inbox.wait();
         }
         checkWorker();
@@ -235,8 +262,12 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                     // still in the inbox or already in the buffer.
                     List<ReplayItem> items;
                     synchronized (inbox) {
-                        items = new ArrayList<>(inbox);
-                        inbox.clear();
+                        int n = admittable();
+                        items = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            items.add(inbox.removeFirst());
+                        }
+                        released = 0;
                     }
                     if (!items.isEmpty()) {
                         learner.admit(items);
@@ -257,7 +288,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                 }
                 if (!trained) {
                     synchronized (inbox) {
-                        if (inbox.isEmpty() && running) {
+                        if (admittable() == 0 && running) {
                             workerIdle = true;
                             inbox.notifyAll();
                             if (wake != null) {
@@ -381,7 +412,8 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         draining = () -> mailbox.execute(() -> { }, "trainer progress");
         while (true) {
             synchronized (inbox) {
-                inbox.notifyAll();
+                // The last events, fewer than a step's, are admitted too.
+                releaseAll();
                 if (inbox.isEmpty() && workerIdle) {
                     break;
                 }
