@@ -21,9 +21,15 @@ public final class PyTorchLoader {
     public record Result(int exitCode, String output) {}
 
     public static Result run(Path exportDir, String... options) {
-        List<String> command = new ArrayList<>(List.of(python(), exportDir.resolve(EncoderExport.LOADER).toString(),
-                exportDir.toString()));
-        command.addAll(List.of(options));
+        List<String> arguments = new ArrayList<>(List.of(exportDir.toString()));
+        arguments.addAll(List.of(options));
+        return runScript(exportDir.resolve(EncoderExport.LOADER), arguments);
+    }
+
+    /** Any python script with arguments, in the same interpreter. */
+    public static Result runScript(Path script, List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(python(), script.toString()));
+        command.addAll(arguments);
         try {
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.BarlowTwinsLoss;
-import ai.oxbow.model.nd.Network;
 
 import java.util.List;
 
@@ -14,7 +13,7 @@ import java.util.List;
  * views when there are more ({@link ai.oxbow.model.loss.ViewPairs#unordered}); each view is its
  * own BatchNorm batch, as the reference's two separate forwards.
  */
-public final class BarlowTwins extends SslMethod {
+public final class BarlowTwins extends ProjectorMethod {
 
     /**
      * solo-learn's CIFAR recipe (scripts/pretrain/cifar/barlow.yaml): a 3-layer 2048-2048-2048
@@ -29,26 +28,20 @@ public final class BarlowTwins extends SslMethod {
     }
 
     private final Params params;
-    private final Network projector;
 
     public BarlowTwins(MethodSetup setup) {
-        super("barlow", setup, ViewForward.EACH);
-        params = Params.from(setup.options());
-        projector = setup.head("projector",
-                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
-                setup.featureDim());
+        this(setup, Params.from(setup.options()));
+    }
+
+    private BarlowTwins(MethodSetup setup, Params params) {
+        super("barlow", setup, ViewForward.EACH,
+                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false));
+        this.params = params;
     }
 
     @Override
-    public List<Network> online() {
-        return List.of(backbone, projector);
-    }
-
-    @Override
-    public NDArray loss(Views views, long step) {
-        List<NDArray> z = project(projector, views.all());
-        keepProjection(z.get(0));
-        return BarlowTwinsLoss.of(z, views.globals(), params.lambda, params.scaleLoss);
+    protected NDArray loss(List<NDArray> projections, int globals) {
+        return BarlowTwinsLoss.of(projections, globals, params.lambda, params.scaleLoss);
     }
 
 }

@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.EmpLoss;
-import ai.oxbow.model.nd.Network;
 
 import java.util.List;
 
@@ -14,7 +13,7 @@ import java.util.List;
  * patches while the total coding rate of each patch's batch is maximised ({@link EmpLoss}). No
  * target network, no buffer. Every patch is a view: {@code --augment-options views=N}.
  */
-public final class Emp extends SslMethod {
+public final class Emp extends ProjectorMethod {
 
     /**
      * The paper's loss weights (lambda 200, eps 0.2). The official projector is
@@ -29,26 +28,20 @@ public final class Emp extends SslMethod {
     }
 
     private final Params params;
-    private final Network projector;
 
     public Emp(MethodSetup setup) {
-        super("emp", setup, ViewForward.JOINT);
-        params = Params.from(setup.options());
-        projector = setup.head("projector",
-                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
-                setup.featureDim());
-    }
-
-    @Override
-    public List<Network> online() {
-        return List.of(backbone, projector);
+        this(setup, Params.from(setup.options()));
     }
 
     /** The patches of one size go through the network together, as the reference's {@code torch.cat(data)}. */
+    private Emp(MethodSetup setup, Params params) {
+        super("emp", setup, ViewForward.JOINT,
+                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false));
+        this.params = params;
+    }
+
     @Override
-    public NDArray loss(Views views, long step) {
-        List<NDArray> z = project(projector, views.all());
-        keepProjection(z.get(0));
-        return EmpLoss.of(z, params.invariance, params.eps);
+    protected NDArray loss(List<NDArray> projections, int globals) {
+        return EmpLoss.of(projections, params.invariance, params.eps);
     }
 }

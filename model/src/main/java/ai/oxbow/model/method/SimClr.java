@@ -6,7 +6,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.oxbow.model.loss.NtXent;
-import ai.oxbow.model.nd.Network;
 
 import java.util.List;
 
@@ -18,7 +17,7 @@ import java.util.List;
  * is a positive ({@link NtXent}, SupCon's L_out). The views of one size go through the network
  * together, as the reference concatenates its two views into one batch (BatchNorm sees all).
  */
-public final class SimClr extends SslMethod {
+public final class SimClr extends ProjectorMethod {
 
     /**
      * solo-learn's CIFAR defaults (scripts/pretrain/cifar/simclr.yaml): t = 0.2 (the paper uses
@@ -32,12 +31,14 @@ public final class SimClr extends SslMethod {
     }
 
     private final Params params;
-    private final Network projector;
 
     public SimClr(MethodSetup setup) {
-        super("simclr", setup, ViewForward.JOINT);
-        params = Params.from(setup.options());
-        projector = setup.head("projector", projector(params), setup.featureDim());
+        this(setup, Params.from(setup.options()));
+    }
+
+    private SimClr(MethodSetup setup, Params params) {
+        super("simclr", setup, ViewForward.JOINT, projector(params));
+        this.params = params;
     }
 
     /**
@@ -53,15 +54,8 @@ public final class SimClr extends SslMethod {
     }
 
     @Override
-    public List<Network> online() {
-        return List.of(backbone, projector);
-    }
-
-    @Override
-    public NDArray loss(Views views, long step) {
-        List<NDArray> z = project(projector, views.all());
-        keepProjection(z.get(0));
-        return NtXent.loss(z, params.temperature);
+    protected NDArray loss(List<NDArray> projections, int globals) {
+        return NtXent.loss(projections, params.temperature);
     }
 
 }

@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.VicRegLoss;
-import ai.oxbow.model.nd.Network;
 
 import java.util.List;
 
@@ -15,7 +14,7 @@ import java.util.List;
  * views ({@link ai.oxbow.model.loss.ViewPairs#unordered}); each view is its own BatchNorm batch,
  * as the reference's two separate forwards.
  */
-public final class VicReg extends SslMethod {
+public final class VicReg extends ProjectorMethod {
 
     /**
      * Paper weights lambda = mu = 25, nu = 1; solo-learn's CIFAR projector
@@ -32,26 +31,20 @@ public final class VicReg extends SslMethod {
     }
 
     private final Params params;
-    private final Network projector;
 
     public VicReg(MethodSetup setup) {
-        super("vicreg", setup, ViewForward.EACH);
-        params = Params.from(setup.options());
-        projector = setup.head("projector",
-                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false),
-                setup.featureDim());
+        this(setup, Params.from(setup.options()));
+    }
+
+    private VicReg(MethodSetup setup, Params params) {
+        super("vicreg", setup, ViewForward.EACH,
+                Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false));
+        this.params = params;
     }
 
     @Override
-    public List<Network> online() {
-        return List.of(backbone, projector);
-    }
-
-    @Override
-    public NDArray loss(Views views, long step) {
-        List<NDArray> z = project(projector, views.all());
-        keepProjection(z.get(0));
-        return VicRegLoss.of(z, views.globals(), params.invarianceWeight, params.varianceWeight,
+    protected NDArray loss(List<NDArray> projections, int globals) {
+        return VicRegLoss.of(projections, globals, params.invarianceWeight, params.varianceWeight,
                 params.covarianceWeight);
     }
 

@@ -82,15 +82,7 @@ class BarlowTwinsLossTest {
 
     /** Mean of the pair loss over pairs {g, v}: g one of the first {@code globals} views, v > g. */
     static double pairs(double[][][] z, int globals) {
-        double sum = 0;
-        int pairs = 0;
-        for (int g = 0; g < globals; g++) {
-            for (int v = g + 1; v < z.length; v++) {
-                sum += expected(z[g], z[v]);
-                pairs++;
-            }
-        }
-        return sum / pairs;
+        return MultiView.unorderedMean(z, globals, BarlowTwinsLossTest::expected);
     }
 
     @Test

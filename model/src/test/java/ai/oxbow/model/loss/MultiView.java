@@ -38,6 +38,35 @@ final class MultiView {
         return out;
     }
 
+    /** The mean of a pair formula f(z_g, z_v) over g one of the first {@code globals} views and v > g. */
+    static double unorderedMean(double[][][] z, int globals, java.util.function.BiFunction<double[][], double[][], Double> f) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < globals; g++) {
+            for (int v = g + 1; v < z.length; v++) {
+                sum += f.apply(z[g], z[v]);
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    /** The mean of f(p_v, z_g) over every target view g and every other view v. */
+    static double orderedMean(double[][][] p, double[][][] targets,
+                              java.util.function.BiFunction<double[][], double[][], Double> f) {
+        double sum = 0;
+        int pairs = 0;
+        for (int g = 0; g < targets.length; g++) {
+            for (int v = 0; v < p.length; v++) {
+                if (v != g) {
+                    sum += f.apply(p[v], targets[g]);
+                    pairs++;
+                }
+            }
+        }
+        return sum / pairs;
+    }
+
     /**
      * @param formula    the loss in doubles
      * @param loss       the loss under test on the same views (gradients recorded)

@@ -57,17 +57,7 @@ class NegativeCosineTest {
 
     /** SimSiam over views: mean over global g and every other view v of D(p_v, z_g). */
     static double pairs(double[][][] p, double[][][] z) {
-        double sum = 0;
-        int pairs = 0;
-        for (int g = 0; g < z.length; g++) {
-            for (int v = 0; v < p.length; v++) {
-                if (v != g) {
-                    sum += expected(p[v], z[g]);
-                    pairs++;
-                }
-            }
-        }
-        return sum / pairs;
+        return MultiView.orderedMean(p, z, NegativeCosineTest::expected);
     }
 
     @Test

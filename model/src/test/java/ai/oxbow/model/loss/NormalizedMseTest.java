@@ -48,17 +48,7 @@ class NormalizedMseTest {
 
     /** BYOL over views: twice the mean over global g and every other view v of L(p_v, z_g). */
     static double pairs(double[][][] p, double[][][] z) {
-        double sum = 0;
-        int pairs = 0;
-        for (int g = 0; g < z.length; g++) {
-            for (int v = 0; v < p.length; v++) {
-                if (v != g) {
-                    sum += expected(p[v], z[g]);
-                    pairs++;
-                }
-            }
-        }
-        return 2 * sum / pairs;
+        return 2 * MultiView.orderedMean(p, z, NormalizedMseTest::expected);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.bench;
 
 import ai.oxbow.model.export.EncoderExport;
-import ai.oxbow.model.export.PyTorchLoader;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
@@ -10,15 +9,11 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Json;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.sun.management.OperatingSystemMXBean;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -95,27 +90,10 @@ public final class BenchEmbed {
 
     /** The loader's --bench JSON line, run on the snapshot exported to a temporary directory. */
     private static JsonObject pytorch(EncoderSnapshot snapshot, int batch, int images, int threads) {
-        try {
-            Path dir = Files.createTempDirectory("oxbow-bench-embed");
-            try {
-                EncoderExport.write(snapshot, dir);
-                PyTorchLoader.Result r = PyTorchLoader.run(dir, "--bench", "--batch", String.valueOf(batch),
-                        "--threads", String.valueOf(threads), "--images", String.valueOf(images));
-                if (r.exitCode() != 0) {
-                    throw new IllegalStateException("oxbow_encoder.py --bench failed (exit " + r.exitCode() + "): "
-                            + r.output());
-                }
-                return JsonParser.parseString(r.output().strip()).getAsJsonObject();
-            } finally {
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.toList()) {
-                        Files.delete(f);
-                    }
-                }
-                Files.delete(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try (PyTorchSide side = new PyTorchSide(snapshot)) {
+            return side.run(side.dir().resolve(EncoderExport.LOADER), List.of(side.dir().toString(), "--bench",
+                    "--batch", String.valueOf(batch), "--threads", String.valueOf(threads),
+                    "--images", String.valueOf(images)));
         }
     }
 }

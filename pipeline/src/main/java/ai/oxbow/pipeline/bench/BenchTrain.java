@@ -8,8 +8,6 @@ import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
-import ai.oxbow.model.export.EncoderExport;
-import ai.oxbow.model.export.PyTorchLoader;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
@@ -19,15 +17,10 @@ import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -104,7 +97,7 @@ public final class BenchTrain {
                 trainer.train(views[i % pool]);
             }
             long rssBefore = residentMegabytes();
-            Path export = pytorch ? exportForPyTorch(trainer) : null;
+            PyTorchSide side = pytorch ? new PyTorchSide(trainer.publishedSnapshot()) : null;
             float loss = Float.NaN;
             try {
                 for (int r = 0; r < repeats; r++) {
@@ -114,7 +107,7 @@ public final class BenchTrain {
                     }
                     oxbow[r] = steps * batch / ((System.nanoTime() - start) / 1e9);
                     if (pytorch) {
-                        JsonObject t = pytorch(export, config, recipe, batch, steps, warmup, threads, methodOptions);
+                        JsonObject t = pytorch(side, config, recipe, batch, steps, warmup, threads, methodOptions);
                         torch[r] = t.get("images_per_s").getAsDouble();
                         long ours = trainableParameters(trainer);
                         long theirs = t.get("parameters").getAsLong();
@@ -127,7 +120,9 @@ public final class BenchTrain {
                     }
                 }
             } finally {
-                delete(export);
+                if (side != null) {
+                    side.close();
+                }
             }
             double median = median(oxbow);
             out.put("step_ms", 1000.0 * batch / median);
@@ -166,57 +161,16 @@ public final class BenchTrain {
         return n;
     }
 
-    /** The backbone (exported as for users) and the training script, in a temporary directory. */
-    private static Path exportForPyTorch(SslTrainer trainer) {
-        try {
-            Path dir = Files.createTempDirectory("oxbow-bench-train");
-            EncoderExport.write(trainer.publishedSnapshot(), dir);
-            try (InputStream script = BenchTrain.class.getResourceAsStream(TORCH_SCRIPT)) {
-                Files.copy(script, dir.resolve(TORCH_SCRIPT), StandardCopyOption.REPLACE_EXISTING);
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonObject pytorch(Path export, TrainerConfig config, Recipe recipe, int batch, int steps,
+    /** torch_train.py on the exported backbone (its JSON line). */
+    private static JsonObject pytorch(PyTorchSide side, TrainerConfig config, Recipe recipe, int batch, int steps,
                                       int warmup, int threads, String methodOptions) {
-        List<String> command = new ArrayList<>(List.of(PyTorchLoader.python(), export.resolve(TORCH_SCRIPT).toString(),
-                "--export", export.toString(), "--method", config.method(),
+        return side.run(side.script(TORCH_SCRIPT), List.of("--export", side.dir().toString(), "--method", config.method(),
                 "--views", recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")),
                 "--globals", String.valueOf(recipe.globals()), "--batch", String.valueOf(batch),
                 "--threads", String.valueOf(threads), "--steps", String.valueOf(steps),
                 "--warmup", String.valueOf(warmup), "--optimizer", config.optimizer(),
                 "--lr", String.valueOf(config.learningRate()), "--wd", String.valueOf(config.weightDecay()),
                 "--momentum", String.valueOf(config.momentum()), "--options", methodOptions));
-        try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(TORCH_SCRIPT + " failed (exit " + p.exitValue() + "): " + output);
-            }
-            return JsonParser.parseString(output.strip()).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + command, e);
-        }
-    }
-
-    private static void delete(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-            Files.delete(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Every view of the recipe for each image, as the trainer takes them. */
