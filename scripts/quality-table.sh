@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The README's quality table: `bench quality` (the one-pass protocol: all 60,000 Fashion-MNIST
 # training images streamed once, each method on its defaults) for every method and stream order,
-# one JSON line each appended to runs/quality/results.jsonl, logs in runs/quality/. Runs one after
-# another: each uses both cores and its wall time is part of the result. Build first
-# (mvn -q -DskipTests package); OXBOW_JAR picks another build.
+# one JSON line each appended to docs/quality-table.jsonl (the table's source), logs and run
+# directories in runs/quality/. A method and order already in the file is skipped (delete its line
+# to measure it again), so the table can be filled over several sessions. Runs one after another:
+# each uses both cores and its wall time is part of the result. Build first
+# (mvn -q -DskipTests package); OXBOW_JAR picks another build. scripts/quality-table.py renders
+# the file as the README table.
 # Usage: scripts/quality-table.sh [--orders iid,sequential] [METHOD...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,14 +18,20 @@ fi
 methods=("$@")
 [ ${#methods[@]} -gt 0 ] || methods=(emp simclr mocov2 byol simsiam barlow vicreg swav nnclr wmse dino meanshift)
 jar=${OXBOW_JAR:-pipeline/target/oxbow.jar}
+results=docs/quality-table.jsonl
 mkdir -p runs/quality
+touch "$results"
 export MALLOC_ARENA_MAX=2
 for order in ${orders//,/ }; do
   for m in "${methods[@]}"; do
+    if grep -q "\"method\":\"$m\".*\"order\":\"$order\"" "$results"; then
+      echo "[oxbow] $m $order: already in $results" >&2
+      continue
+    fi
     out="runs/quality/$m-$order"
     rm -rf "$out"
     java -Xmx4g -jar "$jar" bench quality --method "$m" --order "$order" --out "$out" \
-        2> "runs/quality/$m-$order.log" | tail -1 >> runs/quality/results.jsonl
-    tail -1 runs/quality/results.jsonl
+        2> "runs/quality/$m-$order.log" | tail -1 >> "$results"
+    tail -1 "$results"
   done
 done

@@ -10,9 +10,15 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.SplittableRandom;
 
 /**
@@ -21,6 +27,8 @@ import java.util.SplittableRandom;
  * fresh random order of all images in batches of B, views drawn anew every epoch; cosine LR over
  * the E x N / B steps. Then the probes of `demo` (kNN and linear, memory = the training set),
  * beside the untrained encoder and raw pixels. No stream, no replay buffer, no Flink or Kafka.
+ * Ten epochs take hours on two cores, so with --resume-dir the trainer is saved after every epoch
+ * and a second invocation with the same options continues from the last one saved.
  */
 public final class BenchOffline {
     private static final int CLASSES = 10;
@@ -41,6 +49,7 @@ public final class BenchOffline {
         Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"),
                 a.getLong("augment-seed", 1234));
         long seed = a.getLong("order-seed", 7);
+        String resumeDir = a.get("resume-dir", null);
         a.get("threads", null);
         a.checkAllUsed();
         if (config.channels() != 1 || config.size() != 28) {
@@ -53,26 +62,28 @@ public final class BenchOffline {
         out.put("epochs", epochs);
         out.put("batch", batch);
         out.put("views", augmenter.views());
-        long start = System.nanoTime();
+        Resume resume = resumeDir == null ? null : new Resume(Path.of(resumeDir), a.given("resume-dir"));
         try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
-            SplittableRandom random = new SplittableRandom(seed);
-            int[] order = new int[train.count()];
-            for (int e = 0; e < epochs; e++) {
-                for (int i = 0; i < order.length; i++) {
-                    int j = random.nextInt(i + 1);
-                    order[i] = order[j];
-                    order[j] = i;
-                }
+            double earlier = resume == null ? 0 : resume.restore(trainer);
+            long start = System.nanoTime();
+            int perEpoch = train.count() / batch;
+            for (int e = (int) (trainer.step() / perEpoch); e < epochs; e++) {
+                // Each epoch's order depends on the seed and the epoch only, so a resumed run
+                // continues with the order an uninterrupted one would have had.
+                int[] order = shuffled(train.count(), new SplittableRandom(seed + e));
                 for (int from = 0; from + batch <= order.length; from += batch) {
                     LabeledImages images = subset(train, order, from, batch);
                     float loss = trainer.train(BenchTrain.draw(augmenter, images, 1, "fashion-mnist-train-e" + e + "-" + from));
                     if (trainer.step() % 100 == 0) {
                         System.err.printf("[oxbow] bench offline: epoch %d/%d, step %d/%d, loss %.4f, %.0f s%n", e + 1,
-                                epochs, trainer.step(), steps, loss, (System.nanoTime() - start) / 1e9);
+                                epochs, trainer.step(), steps, loss, earlier + (System.nanoTime() - start) / 1e9);
                     }
                 }
+                if (resume != null) {
+                    resume.save(trainer, earlier + (System.nanoTime() - start) / 1e9);
+                }
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
+            double seconds = earlier + (System.nanoTime() - start) / 1e9;
             trainer.publish();
             FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, train, test, CLASSES);
             out.put("steps", trainer.step());
@@ -84,6 +95,61 @@ public final class BenchOffline {
             out.put("train_images_per_s", trainer.stats().imagesPerSecond());
         }
         System.out.println(Json.line(out));
+    }
+
+    private static int[] shuffled(int n, SplittableRandom random) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            int j = random.nextInt(i + 1);
+            order[i] = order[j];
+            order[j] = i;
+        }
+        return order;
+    }
+
+    /** The trainer after the last finished epoch, with the training seconds so far and the options it ran with. */
+    private record Resume(Path dir, String options) {
+        private static final String STATE = "offline-state.bin";
+        private static final String PROGRESS = "offline-progress.properties";
+
+        /** Restores the saved trainer, if any, and returns the training seconds spent before. */
+        double restore(SslTrainer trainer) throws IOException {
+            Path progress = dir.resolve(PROGRESS);
+            if (!Files.exists(progress)) {
+                return 0;
+            }
+            Properties p = new Properties();
+            try (Reader in = Files.newBufferedReader(progress)) {
+                p.load(in);
+            }
+            if (!options.equals(p.getProperty("options"))) {
+                throw new IllegalArgumentException("--resume-dir " + dir + " holds a run with other options ("
+                        + p.getProperty("options") + "); use the same options or another directory");
+            }
+            trainer.restore(Files.readAllBytes(dir.resolve(STATE)));
+            System.err.println("[oxbow] bench offline: resuming at step " + trainer.step() + " from " + dir);
+            return Double.parseDouble(p.getProperty("train_s"));
+        }
+
+        /**
+         * Writes the state, then the progress, each through a rename: a kill leaves whole files (between
+         * the two renames, at worst one epoch's seconds go uncounted; the step is the state's own).
+         */
+        void save(SslTrainer trainer, double trainSeconds) throws IOException {
+            Files.createDirectories(dir);
+            Path state = dir.resolve(STATE + ".tmp");
+            Files.write(state, trainer.snapshot());
+            Files.move(state, dir.resolve(STATE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Properties p = new Properties();
+            p.setProperty("options", options);
+            p.setProperty("step", Long.toString(trainer.step()));
+            p.setProperty("train_s", Double.toString(trainSeconds));
+            Path progress = dir.resolve(PROGRESS + ".tmp");
+            try (Writer out = Files.newBufferedWriter(progress)) {
+                p.store(out, "bench offline progress");
+            }
+            Files.move(progress, dir.resolve(PROGRESS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
     }
 
     private static LabeledImages subset(LabeledImages all, int[] order, int from, int n) {

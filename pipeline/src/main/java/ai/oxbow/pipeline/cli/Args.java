@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** `--key value` and `--flag` arguments; unknown keys are an error, so typos do not pass silently. */
 public final class Args {
@@ -48,6 +49,12 @@ public final class Args {
 
     public double getDouble(String key, double fallback) {
         return Double.parseDouble(get(key, String.valueOf(fallback)));
+    }
+
+    /** The given options but {@code except}, sorted, as {@code --key=value ...}: what a run was started with. */
+    public String given(String except) {
+        return values.keySet().stream().filter(k -> !k.equals(except)).sorted()
+                .map(k -> "--" + k + "=" + values.get(k)).collect(Collectors.joining(" "));
     }
 
     /** Fails on options nobody asked for. */
