@@ -28,17 +28,20 @@ public final class WMse extends SslMethod {
     static final float SINGULAR_SHRINKAGE = 1e-2f;
 
     /**
-     * The CIFAR settings of the authors and solo-learn: Linear(d, 1024)-BN-ReLU-Linear(1024, 64)
-     * projector, w_size = 128 rows per whitening slice, w_iter = 1, no shrinkage (w_eps = 0).
-     * A batch smaller than w_size is whitened as one slice of N rows. Whitening needs a slice
-     * larger than the projection dimension (the paper's 128 > 64); for smaller slices the
-     * shrinkage is raised to {@link #SINGULAR_SHRINKAGE} so that training still runs, but the
-     * whitened rows then carry little of the batch geometry: use batches above projector_out.
+     * The CIFAR settings of the authors and solo-learn: Linear(d, 1024)-BN-ReLU hidden layer,
+     * w_size = 128 rows per whitening slice, w_iter = 1, no shrinkage (w_eps = 0); a batch smaller
+     * than w_size is whitened as one slice of N rows. The output is 32-d instead of their 64: the
+     * paper keeps each slice twice as wide as the projection (128 rows for 64 dimensions), and
+     * Oxbow's default batch of 64 is one slice of 64 rows; at 64-d that slice's covariance is
+     * singular (measured: 0.7471 vs 0.7571 kNN at 10,000 events, and dimensional collapse at
+     * 60,000). For slices no wider than the projection the shrinkage is raised to
+     * {@link #SINGULAR_SHRINKAGE} so that training still runs, but the whitened rows then carry
+     * little of the batch geometry.
      */
     public record Params(int projectorHidden, int projectorOut, int whiteningSize, int whiteningIterations,
                          float whiteningEps) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getInt("projector_hidden", 1024), o.getInt("projector_out", 64),
+            return new Params(o.getInt("projector_hidden", 1024), o.getInt("projector_out", 32),
                     o.getInt("w_size", 128), o.getInt("w_iter", 1), o.getFloat("w_eps", 0f));
         }
 

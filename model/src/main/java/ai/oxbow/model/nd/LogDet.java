@@ -27,26 +27,10 @@ public final class LogDet {
 
     /** 2 sum log L_ii of the Cholesky factor of the m x m matrix at {@code offset}; NaN if not positive definite. */
     static double choleskyLogDet(float[] a, int offset, int m) {
-        double[] l = new double[m * m];
+        double[] l = Cholesky.factor(a, offset, m);
         double logDet = 0;
         for (int j = 0; j < m; j++) {
-            double pivot = a[offset + j * m + j];
-            for (int k = 0; k < j; k++) {
-                pivot -= l[j * m + k] * l[j * m + k];
-            }
-            if (!(pivot > 0)) {
-                return Double.NaN;
-            }
-            double diagonal = Math.sqrt(pivot);
-            l[j * m + j] = diagonal;
-            logDet += 2 * Math.log(diagonal);
-            for (int i = j + 1; i < m; i++) {
-                double s = a[offset + i * m + j];
-                for (int k = 0; k < j; k++) {
-                    s -= l[i * m + k] * l[j * m + k];
-                }
-                l[i * m + j] = s / diagonal;
-            }
+            logDet += 2 * Math.log(l[j * m + j]);
         }
         return logDet;
     }

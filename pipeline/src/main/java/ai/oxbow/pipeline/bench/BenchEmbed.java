@@ -61,6 +61,8 @@ public final class BenchEmbed {
         out.put("pytorch_images_per_cpu_s", torchCpu);
         out.put("ratio_cpu", java.perCpuSecond() / torchCpu);
         out.put("pytorch_version", pytorch.get("torch").getAsString());
+        out.put("pytorch_blas", pytorch.get("blas").getAsString());
+        out.put("cpu", Machine.cpu());
         System.out.println(Json.line(out));
     }
 
@@ -88,12 +90,14 @@ public final class BenchEmbed {
         }
     }
 
-    /** The loader's --bench JSON line, run on the snapshot exported to a temporary directory. */
+    /** The loader's --bench JSON line and PyTorch's BLAS, run on the snapshot exported to a temporary directory. */
     private static JsonObject pytorch(EncoderSnapshot snapshot, int batch, int images, int threads) {
         try (PyTorchSide side = new PyTorchSide(snapshot)) {
-            return side.run(side.dir().resolve(EncoderExport.LOADER), List.of(side.dir().toString(), "--bench",
+            JsonObject line = side.run(side.dir().resolve(EncoderExport.LOADER), List.of(side.dir().toString(), "--bench",
                     "--batch", String.valueOf(batch), "--threads", String.valueOf(threads),
                     "--images", String.valueOf(images)));
+            line.addProperty("blas", side.blas());
+            return line;
         }
     }
 }

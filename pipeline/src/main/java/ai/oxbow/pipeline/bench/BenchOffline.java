@@ -92,6 +92,7 @@ public final class BenchOffline {
             out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
             out.put("knn_top1_pixels", FrozenProbe.pixels(train, test, CLASSES).knnTop1());
             out.put("train_s", seconds);
+            out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", trainer.stats().imagesPerSecond());
         }
         System.out.println(Json.line(out));

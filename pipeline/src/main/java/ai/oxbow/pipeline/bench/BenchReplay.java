@@ -91,6 +91,7 @@ public final class BenchReplay {
             out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
             out.put("knn_top1_pixels", FrozenProbe.pixels(train, test, CLASSES).knnTop1());
             out.put("wall_s", seconds);
+            out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", learner.replayed() / seconds);
             out.put("batch", batch);
             out.put("evicted", learner.evicted());

@@ -89,6 +89,7 @@ public final class BenchTrain {
         out.put("view_sizes", recipe.views().stream().map(v -> String.valueOf(v.size()))
                 .collect(Collectors.joining(",")));
         out.put("threads", threads);
+        out.put("cpu", Machine.cpu());
         out.put("steps", steps);
         double[] oxbow = new double[repeats];
         double[] torch = new double[repeats];
@@ -117,6 +118,7 @@ public final class BenchTrain {
                         }
                         out.put("parameters", ours);
                         out.put("pytorch_version", t.get("torch").getAsString());
+                        out.put("pytorch_blas", side.blas());
                     }
                 }
             } finally {

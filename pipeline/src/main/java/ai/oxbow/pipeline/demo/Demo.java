@@ -10,6 +10,7 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.bench.Machine;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
@@ -219,6 +220,7 @@ public final class Demo {
         summary.put("models", cfg.modelsDir);
         summary.put("trainer_pace", cfg.trainerPace.name().toLowerCase(java.util.Locale.ROOT));
         summary.put("wall_s", (System.currentTimeMillis() - startMs) / 1e3);
+        summary.put("cpu", Machine.cpu());
         System.out.println(Json.line(summary));
     }
 

@@ -1,0 +1,35 @@
+package ai.oxbow.pipeline.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The processor a figure was measured on, for benchmark outputs: throughput and wall times move
+ * with the host (the same two cores run this trainer ~2.5 times slower without AVX-512), so every
+ * figure says where it came from.
+ */
+public final class Machine {
+    private Machine() {}
+
+    /** e.g. "AMD EPYC, 2 cores, avx2": /proc/cpuinfo's model name, the cores, the widest vector ISA. */
+    public static String cpu() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String model = field(lines, "model name");
+            Set<String> flags = Set.of(field(lines, "flags").split(" "));
+            String isa = flags.contains("avx512f") ? "avx512" : flags.contains("avx2") ? "avx2" : flags.contains("avx") ? "avx" : "sse";
+            return model + ", " + cores + " cores, " + isa;
+        } catch (IOException e) {
+            return System.getProperty("os.arch") + ", " + cores + " cores";
+        }
+    }
+
+    private static String field(List<String> lines, String name) {
+        return lines.stream().filter(l -> l.startsWith(name)).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown");
+    }
+}
