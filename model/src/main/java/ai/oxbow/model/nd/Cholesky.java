@@ -30,10 +30,10 @@ public final class Cholesky {
         NDArray factor = m.create(toFloats(l0), new Shape(d, d));
         NDArray inverse = m.create(toFloats(invertLower(l0, d)), new Shape(d, d));
         NDArray strictMask = m.create(strictLowerMask(d), new Shape(d, d));
-        NDArray lowerMask = strictMask.add(m.eye(d));
+        NDArray eye = m.eye(d);
         NDArray change = a.sub(a.stopGradient());
-        NDArray symmetric = change.mul(lowerMask).add(change.mul(strictMask).transpose());
-        NDArray phi = inverse.matMul(symmetric).matMul(inverse.transpose()).mul(strictMask.add(m.eye(d).mul(0.5f)));
+        NDArray symmetric = change.mul(strictMask.add(eye)).add(change.mul(strictMask).transpose());
+        NDArray phi = inverse.matMul(symmetric).matMul(inverse.transpose()).mul(strictMask.add(eye.mul(0.5f)));
         return factor.add(factor.matMul(phi));
     }
 
