@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * The processor a figure was measured on, for benchmark outputs: throughput and wall times move
- * with the host (this trainer ran ~2.4 times slower on an AVX2-only host than on the README's first one), so every
- * figure says where it came from.
+ * with the host (this trainer ran ~2.4 times slower on an AVX2-only host than on the README's
+ * first one), so every figure says where it came from.
  */
 public final class Machine {
     private Machine() {}
