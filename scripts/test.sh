@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test suite on a fresh machine: installs what the tests run for real (Debian's prometheus for
-# PrometheusIT, python3-torch for EncoderExportTest), then `mvn -B test`. Arguments go to Maven (e.g.
-# -Dtest=PrometheusIT -pl pipeline -am -Dsurefire.failIfNoSpecifiedTests=false). This is the README's
-# test command and CI's (.ci/run).
+# PrometheusIT, python3-torch for EncoderExportTest), then `mvn -B test`, then scripts/chaos.sh.
+# Arguments go to Maven (e.g. -Dtest=PrometheusIT -pl pipeline -am
+# -Dsurefire.failIfNoSpecifiedTests=false) and skip the chaos run. This is the README's test
+# command and CI's (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,9 @@ need() {
 need prometheus '[ -x /usr/bin/prometheus ]' PrometheusIT 'runs a real server; it is not started as a service'
 # Checks Debian's python3: a pyenv or venv python3 first on the PATH may lack torch (the test tries both).
 need python3-torch "/usr/bin/python3 -c 'import torch'" EncoderExportTest 'loads the export in PyTorch'
-exec mvn -B test "$@"
+mvn -B test "$@"
+# Then the failure scenario on a real cluster (separate JVMs, a killed TaskManager, a broker
+# outage; about five minutes on two idle cores), unless Maven arguments picked tests.
+if [ $# -eq 0 ]; then
+  scripts/chaos.sh
+fi

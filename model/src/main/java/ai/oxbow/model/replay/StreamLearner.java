@@ -43,6 +43,7 @@ public final class StreamLearner implements AutoCloseable {
     private final ViewPool pool;
     private ReplayBuffer buffer;
     private double credit;
+    private double forgoneCredit;
     private long steps;
     private long replayed;
     /** The next step's batch, sampled, its views being drawn; null until a step samples one. */
@@ -72,23 +73,41 @@ public final class StreamLearner implements AutoCloseable {
      * from the current backbone on the clean images.
      */
     public void admit(List<ReplayItem> items) {
-        if (items.isEmpty()) {
-            return;
+        admit(items, admissionFeatures(items));
+    }
+
+    /**
+     * What {@link #admit(List, float[])} needs computed first: MinRed's features of the items
+     * (null for the other policies). It only reads the network, so it may run while another
+     * thread reads the state (a checkpoint), as long as nothing trains meanwhile.
+     */
+    public float[] admissionFeatures(List<ReplayItem> items) {
+        if (items.isEmpty() || !buffer.needsFeatures()) {
+            return null;
         }
-        float[] features = null;
-        if (buffer.needsFeatures()) {
-            int pixels = channels * size * size;
-            float[] clean = new float[items.size() * pixels];
-            for (int i = 0; i < items.size(); i++) {
-                buffer.checkShape(items.get(i));
-                System.arraycopy(Pixels.unit(items.get(i).pixels()), 0, clean, i * pixels, pixels);
-            }
-            features = trainer.embedWithCurrent(clean, items.size());
+        int pixels = channels * size * size;
+        float[] clean = new float[items.size() * pixels];
+        for (int i = 0; i < items.size(); i++) {
+            buffer.checkShape(items.get(i));
+            System.arraycopy(Pixels.unit(items.get(i).pixels()), 0, clean, i * pixels, pixels);
         }
+        return trainer.embedWithCurrent(clean, items.size());
+    }
+
+    /** {@link #admit(List)} with the features {@link #admissionFeatures} computed for these items. */
+    public void admit(List<ReplayItem> items, float[] features) {
         for (int i = 0; i < items.size(); i++) {
             buffer.add(items.get(i), features == null ? null : slice(features, i, trainer.embeddingDim()));
         }
-        credit += config.updatesPerEvent() * items.size();
+        // Owed steps are capped at what one buffer's (or batch's) worth of events earns, plus a
+        // step: a live stream that outruns training would otherwise pile up steps without end.
+        // Admitting at most that many events between steps (a trainer reading at its own pace,
+        // bench replay) never reaches the cap, so those schedules are unchanged.
+        double earned = credit + config.updatesPerEvent() * items.size();
+        double cap = Math.max(config.capacity(), config.batch()) * Math.max(1, config.updatesPerEvent())
+                + config.batch();
+        forgoneCredit += Math.max(0, earned - cap);
+        credit = Math.min(earned, cap);
     }
 
     /** Whether a step is owed: a batch worth of credit and a batch to train on. */
@@ -178,6 +197,11 @@ public final class StreamLearner implements AutoCloseable {
     /** Sample-uses earned and not spent yet. */
     public double credit() {
         return credit;
+    }
+
+    /** Steps given up because the owed steps reached their cap (see {@link #admit}); not state. */
+    public long forgoneSteps() {
+        return (long) Math.floor(forgoneCredit / config.batch());
     }
 
     /** Full steps the credit pays for now. */

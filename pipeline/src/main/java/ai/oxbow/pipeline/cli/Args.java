@@ -2,9 +2,9 @@ package ai.oxbow.pipeline.cli;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** `--key value` and `--flag` arguments; unknown keys are an error, so typos do not pass silently. */
 public final class Args {
@@ -53,8 +53,13 @@ public final class Args {
 
     /** The given options but {@code except}, sorted, as {@code --key=value ...}: what a run was started with. */
     public String given(String except) {
-        return values.keySet().stream().filter(k -> !k.equals(except)).sorted()
-                .map(k -> "--" + k + "=" + values.get(k)).collect(Collectors.joining(" "));
+        return String.join(" ", argv(Set.of(except)));
+    }
+
+    /** The given options but {@code except}, sorted, as arguments {@code --key=value} that parse back to them. */
+    public List<String> argv(Set<String> except) {
+        return values.keySet().stream().filter(k -> !except.contains(k)).sorted()
+                .map(k -> "--" + k + "=" + values.get(k)).toList();
     }
 
     /** Fails on options nobody asked for. */

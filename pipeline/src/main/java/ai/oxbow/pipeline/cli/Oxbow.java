@@ -35,6 +35,13 @@ public final class Oxbow {
                        --replay-policy {fifo,reservoir,minred} --replay-size N --updates-per-event U ...
               run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH]
                        [--models-dir DIR] [--index-dir DIR] [--embedder-parallelism N] ...
+              submit   `run` on a Flink cluster: --jobmanager HOST:PORT [--jar oxbow-job.jar] [--wait] <run options>
+              cancel   --jobmanager HOST:PORT --job ID [--savepoint-dir DIR (stop with a savepoint)]
+              savepoint  --jobmanager HOST:PORT --job ID --savepoint-dir DIR (the job goes on)
+              audit    exactly once? counts of events, embeddings, duplicates, lost, index documents:
+                       --bootstrap HOST:PORT [--index-dir DIR] [--run-dir DIR] [--images-topic ...]
+              checkpoint  the trainer state in a checkpoint or savepoint, from its files: --path DIR
+                       (size, CRC-32C, the checksum recorded with it)
               produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
                        [--order {iid,sequential}] [--classes-per-block 2]
               search   query the index: --index DIR (--id IMAGE_ID | --image FILE --models DIR) [--version V] [--k 10]
@@ -66,6 +73,11 @@ public final class Oxbow {
             switch (argv[0]) {
                 case "demo" -> Demo.run(new Args(argv, 1));
                 case "run" -> run(new Args(argv, 1));
+                case "submit" -> Submit.submit(new Args(argv, 1));
+                case "cancel" -> Submit.cancel(new Args(argv, 1));
+                case "savepoint" -> Submit.savepoint(new Args(argv, 1));
+                case "audit" -> Audit.run(new Args(argv, 1));
+                case "checkpoint" -> CheckpointInfo.run(new Args(argv, 1));
                 case "produce" -> produce(new Args(argv, 1));
                 case "report" -> Report.run(new Args(argv, 1));
                 case "search" -> Search.run(new Args(argv, 1));
@@ -113,7 +125,17 @@ public final class Oxbow {
         }
     }
 
-    private static void run(Args a) throws Exception {
+    /** `run`: builds the job and runs it where the environment points (local, or the cluster it was submitted to). */
+    static void run(Args a) throws Exception {
+        JobConfig cfg = runConfig(a);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                OxbowJob.flinkConfiguration(cfg));
+        OxbowJob.build(env, cfg);
+        env.execute();
+    }
+
+    /** The job `run` (and `submit`) starts; every option is checked here, before anything runs. */
+    static JobConfig runConfig(Args a) {
         JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false, "none"), "none");
         cfg.bootstrapServers = a.get("bootstrap", cfg.bootstrapServers);
         cfg.bounded = a.has("bounded");
@@ -124,10 +146,7 @@ public final class Oxbow {
         cfg.transactionalIdPrefix = a.get("transactional-id-prefix", cfg.transactionalIdPrefix);
         a.get("threads", null);
         a.checkAllUsed();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OxbowJob.flinkConfiguration(cfg));
-        OxbowJob.build(env, cfg);
-        env.execute();
+        return cfg;
     }
 
     private static void produce(Args a) throws Exception {

@@ -34,7 +34,10 @@ import java.util.TreeMap;
  * committed again; upsert by (image id, version) makes that idempotent, so nothing is lost or
  * duplicated. Checkpointing must be on: without it nothing is ever committed. A job that starts
  * without a restore refuses an index that already holds a checkpoint: versions are trainer steps,
- * so a new run would overwrite the earlier run's vectors.
+ * so a new run would overwrite the earlier run's vectors. A restored one refuses an index that
+ * is not the one it wrote (another identity) and an empty one where it had committed: the sink
+ * restarted where its index is not (a directory that is not shared), or the index was deleted,
+ * and going on would leave an index holding only what comes after the restore.
  *
  * <p>Parallelism 1: one Lucene writer owns the index directory, which must outlive the task (a
  * local or shared disk path that the restarted task sees again).
@@ -43,6 +46,8 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
     private final String indexDir;
     private transient VectorIndex index;
     private transient ListState<byte[]> logState;
+    /** The index this sink writes, as "identity@last committed checkpoint" at the snapshot. */
+    private transient ListState<String> identityState;
     /** Documents since the last barrier. */
     private transient List<VectorDoc> current;
     /** Logged documents by checkpoint id, not yet committed to the index. */
@@ -66,8 +71,13 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
         for (byte[] entry : logState.get()) {
             readEntry(entry);
         }
+        identityState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("index-identity", String.class));
         restoredCheckpoint = context.getRestoredCheckpointId().orElse(-1);
         index = new VectorIndex(Path.of(indexDir));
+        for (String recorded : identityState.get()) {
+            checkSameIndex(recorded);
+        }
         if (restoredCheckpoint >= 0 && index.lastCommittedCheckpoint() > restoredCheckpoint) {
             long held = index.lastCommittedCheckpoint();
             index.close();
@@ -82,6 +92,30 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
             index = null;
             throw new IllegalStateException("index " + indexDir + " holds checkpoint " + held + " of an earlier run: "
                     + "restore that job from its checkpoint, or give a new job a new index directory");
+        }
+    }
+
+    /** The restored job's index must be this directory's: refuses a foreign or a lost one. */
+    private void checkSameIndex(String recorded) throws IOException {
+        int at = recorded.lastIndexOf('@');
+        String identity = recorded.substring(0, at);
+        long committedThen = Long.parseLong(recorded.substring(at + 1));
+        String problem = null;
+        if (index.hasCommits() && !index.identity().equals(identity)) {
+            problem = "holds another index (" + index.identity() + ") than the one the restored job wrote ("
+                    + identity + ")";
+        } else if (!index.hasCommits() && committedThen >= 0) {
+            problem = "is empty, but the restored job had committed checkpoint " + committedThen + " to its index "
+                    + identity + " there (is --index-dir on storage every TaskManager reaches?)";
+        }
+        if (problem != null) {
+            index.close();
+            index = null;
+            throw new IllegalStateException("index " + indexDir + " " + problem + "; refusing to continue: restore"
+                    + " with the directory that holds it, or reindex (oxbow reindex) into a new --index-dir");
+        }
+        if (!index.hasCommits()) {
+            index.adoptIdentity(identity);
         }
     }
 
@@ -118,6 +152,7 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
             entries.add(writeEntry(e.getKey(), e.getValue()));
         }
         logState.update(entries);
+        identityState.update(List.of(index.identity() + "@" + index.lastCommittedCheckpoint()));
     }
 
     @Override

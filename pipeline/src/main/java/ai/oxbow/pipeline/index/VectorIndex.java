@@ -17,7 +17,9 @@ import org.apache.lucene.store.FSDirectory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The writing side of the vector index: a Lucene index with one document per (image id, model
@@ -49,15 +51,22 @@ public final class VectorIndex implements AutoCloseable {
     static final String EVENT_TIME = "event_time";
     static final String VECTOR = "vector";
     static final String CHECKPOINT = "oxbow.checkpoint";
+    /** A random id given to an index at its first commit: tells one index from another. */
+    static final String IDENTITY = "oxbow.index-id";
 
     private final Directory directory;
     private final IndexWriter writer;
     private long lastCommittedCheckpoint;
+    private boolean committed;
+    private String identity;
 
     public VectorIndex(Path dir) throws IOException {
         directory = FSDirectory.open(dir);
-        lastCommittedCheckpoint = DirectoryReader.indexExists(directory)
-                ? checkpointOf(SegmentInfos.readLatestCommit(directory).getUserData()) : -1;
+        committed = DirectoryReader.indexExists(directory);
+        Map<String, String> userData = committed ? SegmentInfos.readLatestCommit(directory).getUserData() : Map.of();
+        lastCommittedCheckpoint = checkpointOf(userData);
+        // An index from before identities gets one at its next commit.
+        identity = userData.getOrDefault(IDENTITY, UUID.randomUUID().toString());
         IndexWriterConfig config = new IndexWriterConfig()
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 // Closing must not publish what no checkpoint has confirmed.
@@ -118,9 +127,8 @@ public final class VectorIndex implements AutoCloseable {
 
     /** Makes everything upserted so far visible, durably, recording the checkpoint it belongs to. */
     public void commit(long checkpointId) throws IOException {
-        writer.setLiveCommitData(Map.of(CHECKPOINT, Long.toString(checkpointId)).entrySet());
-        writer.commit();
         lastCommittedCheckpoint = checkpointId;
+        commit();
     }
 
     /**
@@ -128,12 +136,36 @@ public final class VectorIndex implements AutoCloseable {
      * (`reindex`, `bench index`).
      */
     public void commit() throws IOException {
+        Map<String, String> userData = new HashMap<>(Map.of(IDENTITY, identity));
+        if (lastCommittedCheckpoint >= 0) {
+            userData.put(CHECKPOINT, Long.toString(lastCommittedCheckpoint));
+        }
+        writer.setLiveCommitData(userData.entrySet());
         writer.commit();
+        committed = true;
     }
 
     /** The checkpoint id of the last commit, -1 if none recorded one. */
     public long lastCommittedCheckpoint() {
         return lastCommittedCheckpoint;
+    }
+
+    /** Whether the directory holds a commit (this writer's or an earlier one's). */
+    public boolean hasCommits() {
+        return committed;
+    }
+
+    /** The index's id: the one its commits carry, or the one its first commit will carry. */
+    public String identity() {
+        return identity;
+    }
+
+    /** Continues an index that has no commit yet under the id a restored job knew it by. */
+    public void adoptIdentity(String id) {
+        if (committed) {
+            throw new IllegalStateException("an index with commits keeps its identity " + identity);
+        }
+        identity = id;
     }
 
     /** Discards what was upserted since the last commit. */

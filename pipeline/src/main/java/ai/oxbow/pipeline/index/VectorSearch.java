@@ -29,9 +29,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -146,6 +149,31 @@ public final class VectorSearch implements AutoCloseable {
     /** Documents per model version, ascending by version. */
     public SortedMap<Long, Long> versions() throws IOException {
         return countVersions(new MatchAllDocsQuery());
+    }
+
+    /** Documents per image id, over all versions. */
+    public Map<String, Integer> documentsPerImage() throws IOException {
+        Map<String, Integer> counts = new HashMap<>();
+        StoredFields stored = searcher.storedFields();
+        collect(new MatchAllDocsQuery(), new SimpleCollector() {
+            int docBase;
+
+            @Override
+            protected void doSetNextReader(LeafReaderContext context) {
+                docBase = context.docBase;
+            }
+
+            @Override
+            public void collect(int doc) throws IOException {
+                counts.merge(stored.document(docBase + doc, Set.of(VectorIndex.ID)).get(VectorIndex.ID), 1, Integer::sum);
+            }
+
+            @Override
+            public ScoreMode scoreMode() {
+                return ScoreMode.COMPLETE_NO_SCORES;
+            }
+        });
+        return counts;
     }
 
     private SortedMap<Long, Long> countVersions(Query query) throws IOException {

@@ -78,5 +78,6 @@ public final class JobConfig implements Serializable {
     public long expectedImages = 0;
     /** Test hook: fail the trainer once at this step (after a checkpoint); 0 = never. */
     public long failAtStep = 0;
-    public int restartAttempts = 5;
+    /** Restarts in a row before the job fails (see {@link OxbowJob#flinkConfiguration}). */
+    public int restartAttempts = 10;
 }

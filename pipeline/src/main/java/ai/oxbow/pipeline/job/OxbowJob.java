@@ -10,6 +10,7 @@ import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.index.IndexSink;
 import ai.oxbow.pipeline.ops.EmbedImages;
 import ai.oxbow.pipeline.ops.ModelImage;
+import ai.oxbow.pipeline.ops.ModelRegistrySink;
 import ai.oxbow.pipeline.ops.ToModelInput;
 import ai.oxbow.pipeline.ops.TrainerOperator;
 import ai.oxbow.schemas.DeadLetter;
@@ -39,7 +40,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  *                     │                                      ▲          └─▶ Lucene HNSW index (p = 1)
  *                     │                                      │ encoder versions (broadcast)
  * Kafka images ─▶ decode ─▶ model input ─▶ trainer (p = 1): replay buffer, own training thread
- *  (the trainer's own reader; --trainer-pace sample feeds the trainer from the first branch instead)
+ *  (the trainer's own reader; --trainer-pace sample         └─▶ model registry (p = 1, one file per version)
+ *   feeds the trainer from the first branch instead)
  *                     └─▶ dead letters (first branch only) ─▶ Kafka dead-letters
  * </pre>
  *
@@ -66,9 +68,17 @@ public final class OxbowJob {
             set(conf, "execution.state-recovery.path", cfg.restorePath);
             set(conf, "execution.state-recovery.ignore-unclaimed-state", String.valueOf(cfg.allowNonRestoredState));
         }
-        set(conf, "restart-strategy.type", "fixed-delay");
-        set(conf, "restart-strategy.fixed-delay.attempts", String.valueOf(cfg.restartAttempts));
-        set(conf, "restart-strategy.fixed-delay.delay", "1 s");
+        // A lost TaskManager comes back in seconds, a restarting broker in tens of seconds:
+        // back off from 1 s to 10 s, and give up after restartAttempts failures in a row (the
+        // count resets after a minute without one).
+        set(conf, "restart-strategy.type", "exponential-delay");
+        set(conf, "restart-strategy.exponential-delay.initial-backoff", "1 s");
+        set(conf, "restart-strategy.exponential-delay.max-backoff", "10 s");
+        set(conf, "restart-strategy.exponential-delay.backoff-multiplier", "2");
+        set(conf, "restart-strategy.exponential-delay.reset-backoff-threshold", "60 s");
+        set(conf, "restart-strategy.exponential-delay.jitter-factor", "0.1");
+        set(conf, "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+                String.valueOf(cfg.restartAttempts));
         set(conf, "pipeline.name", "oxbow " + cfg.trainer.method() + "/" + cfg.trainer.encoder());
         return conf;
     }
@@ -92,10 +102,14 @@ public final class OxbowJob {
         DataStream<byte[]> versions = trainerInput(env, cfg, images)
                 .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, new TrainerOperator(
                         cfg.trainer, cfg.replay, new Augmenter(cfg.augment, cfg.augmentSeed),
-                        new TrainerOperator.Options(cfg.runDir, cfg.modelsDir, cfg.progressIntervalMs,
+                        new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs,
                                 cfg.publishEverySteps, cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse,
                                 cfg.classes, cfg.expectedImages, cfg.trainerPace, cfg.viewThreads, cfg.failAtStep)))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
+        if (cfg.modelsDir != null) {
+            versions.sinkTo(new ModelRegistrySink(cfg.modelsDir)).name("model registry").uid("model-registry")
+                    .setParallelism(1);
+        }
 
         DataStream<EmbeddingEvent> embeddings = images
                 .connect(versions.broadcast())

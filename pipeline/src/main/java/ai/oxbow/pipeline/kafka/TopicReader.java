@@ -53,6 +53,20 @@ public final class TopicReader {
     }
 
     public static <T extends SpecificRecord> List<T> readCommitted(String bootstrap, String topic, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readCommittedRaw(bootstrap, topic)) {
+            try {
+                out.add(Avro.decode(r.value(), type));
+            } catch (IOException e) {
+                throw new UncheckedIOException("undecodable record at " + r.topic() + "/"
+                        + r.partition() + "@" + r.offset(), e);
+            }
+        }
+        return out;
+    }
+
+    /** Every committed record of the topic as bytes, partition by partition in offset order. */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommittedRaw(String bootstrap, String topic) {
         Map<String, Object> props = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -60,7 +74,7 @@ public final class TopicReader {
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        List<T> out = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionInfo p : consumer.partitionsFor(topic)) {
@@ -70,14 +84,7 @@ public final class TopicReader {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = settledEnd(consumer, bootstrap, partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    try {
-                        out.add(Avro.decode(r.value(), type));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("undecodable record at " + r.topic() + "/"
-                                + r.partition() + "@" + r.offset(), e);
-                    }
-                }
+                consumer.poll(Duration.ofMillis(500)).forEach(out::add);
             }
         }
         return out;

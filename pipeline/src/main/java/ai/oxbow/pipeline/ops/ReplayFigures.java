@@ -20,6 +20,7 @@ final class ReplayFigures {
         m.put("replay_size", learner::bufferSize);
         m.put("replay_mean_uses", learner::meanUses);
         m.put("replay_pending_steps", learner::pendingSteps);
+        m.put("replay_forgone_steps", learner::forgoneSteps);
         m.put("view_wait_ms", learner::viewWaitMs);
         return m;
     }

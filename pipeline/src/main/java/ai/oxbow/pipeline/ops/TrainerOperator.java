@@ -5,7 +5,6 @@ import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.EncoderSnapshot;
-import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.TrainerConfig;
@@ -16,6 +15,8 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -37,12 +38,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
 
 /**
  * The single stateful trainer (parallelism 1). Images go into an inbox; a training thread of
  * its own moves them into the replay buffer ({@link StreamLearner}) and trains from the buffer.
  * Every K steps or T ms the operator publishes the encoder: an {@link EncoderSnapshot} out to
- * the embedders (broadcast) and into the model registry.
+ * the embedders (broadcast) and the model registry ({@link ModelRegistrySink}).
  *
  * <p>How the input is paced ({@link Pace}):
  * <ul>
@@ -59,16 +61,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  *
  * <p>Everything the trainer learned (network, optimiser, method buffers, replay buffer, credit,
- * the batch sampled for the next step) is one versioned blob in operator state, verified bit for
- * bit on restore; the inbox is state too. A checkpoint waits for the step in progress, so the
- * blob is always between two steps.
+ * the batch sampled for the next step) is one versioned blob in operator state with its CRC-32C,
+ * both checked on restore (the checksum against the bytes read, and the decoded state against
+ * them by re-encoding) before the trainer goes on; the inbox is state too. A checkpoint waits
+ * for the step in progress, and for that step only: the training thread holds the learner's
+ * (fair) lock for the admission and the step, not for the probes, and MinRed's feature pass runs
+ * before it takes the lock. So the blob is always between two steps.
  */
 public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         implements OneInputStreamOperator<ModelImage, byte[]>, BoundedOneInput {
 
     /**
      * @param runDir             where CSV series, the final state and trainer events go (optional)
-     * @param modelsDir          model registry directory (optional)
      * @param publishEverySteps  publish the encoder every K steps (0 = by time only)
      * @param publishEveryMs     ... or every T ms (0 = by steps only)
      * @param collapseThreshold  alarm when collapse_std falls below this fraction of 1/sqrt(d)
@@ -79,7 +83,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
      * @param viewThreads        threads drawing the next batch's views while a step trains
      * @param failAtStep         test hook: fail once at this step after a checkpoint (0 = never)
      */
-    public record Options(String runDir, String modelsDir, long progressIntervalMs, long publishEverySteps,
+    public record Options(String runDir, long progressIntervalMs, long publishEverySteps,
                           long publishEveryMs, double collapseThreshold, boolean holdOnCollapse, int classes,
                           long expectedImages, Pace pace, int viewThreads, long failAtStep)
             implements java.io.Serializable {}
@@ -106,10 +110,15 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private final Options options;
     private transient SslTrainer trainer;
     private transient StreamLearner learner;
-    /** Held by the training thread for each step, and by whoever reads or replaces the learner. */
+    /**
+     * Held by the training thread for each admission and step, and by whoever reads or replaces
+     * the learner. Fair: a waiting checkpoint gets it before the training thread's next step.
+     */
     private transient ReentrantLock learnerLock;
     /** Images not yet in the buffer; its monitor also signals "work" and "idle". */
     private transient ArrayDeque<ReplayItem> inbox;
+    /** Taken from the inbox, not yet admitted (MinRed's feature pass); checkpointed with the inbox. */
+    private transient List<ReplayItem> admitting;
     /**
      * Back-pressure: how many of the inbox's images the training thread may admit. The task
      * thread releases exactly one step's events at a time, so what is admitted before each step
@@ -123,6 +132,14 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient volatile Throwable workerFailure;
     private transient Thread worker;
     private transient ListState<byte[]> learnerState;
+    private transient ListState<Long> learnerChecksum;
+    /** CRC-32C of the last blob snapshotted, and of the one restored (-1: none). */
+    private transient volatile long snapshotCrc;
+    private transient long restoredCrc;
+    private transient long restoredCheckpoint;
+    /** Milliseconds a checkpoint waited for the learner's lock, and spent encoding the blob. */
+    private transient Histogram snapshotWaitMs;
+    private transient Histogram snapshotEncodeMs;
     private transient ListState<ModelImage> inboxState;
     private transient long checkpointsCompleted;
     private transient long lastPublishMs;
@@ -131,7 +148,6 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient boolean announced;
     private transient Counter inboxOverflow;
     private transient TrainerMonitor monitor;
-    private transient ModelRegistry registry;
 
     public TrainerOperator(TrainerConfig config, ReplayConfig replay, Augmenter augmenter, Options options) {
         this.config = config;
@@ -147,10 +163,16 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         learnerState = store.getListState(new ListStateDescriptor<>("trainer-state",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         inboxState = store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class)));
+        learnerChecksum = store.getListState(new ListStateDescriptor<>("trainer-state-crc32c", Long.class));
+        long start = System.nanoTime();
         trainer = new SslTrainer(config);
         learner = new StreamLearner(trainer, augmenter, replay, options.viewThreads());
-        learnerLock = new ReentrantLock();
+        learnerLock = new ReentrantLock(true);
         inbox = new ArrayDeque<>();
+        admitting = List.of();
+        snapshotCrc = -1;
+        restoredCrc = -1;
+        restoredCheckpoint = context.getRestoredCheckpointId().orElse(-1);
         List<byte[]> stored = new ArrayList<>();
         learnerState.get().forEach(stored::add);
         if (stored.size() > 1) {
@@ -159,6 +181,15 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         }
         if (!stored.isEmpty()) {
             byte[] blob = stored.get(0);
+            long crc = crc32c(blob);
+            List<Long> recorded = new ArrayList<>();
+            learnerChecksum.get().forEach(recorded::add);
+            // Checked before anything is restored: corrupt bytes must not reach the trainer.
+            if (!recorded.isEmpty() && recorded.get(0) != crc) {
+                throw new IllegalStateException(String.format("trainer state of checkpoint %d is corrupt: CRC-32C"
+                        + " %08x, recorded at snapshot %08x; refusing to restore it", restoredCheckpoint, crc,
+                        recorded.get(0)));
+            }
             learner.restore(blob);
             // A checkpoint of an Oxbow before the replay buffer holds a bare trainer blob; one of
             // an older learner format is re-encoded in the current one, so only the same format compares.
@@ -169,8 +200,10 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                     || (currentFormat && !Arrays.equals(blob, learner.snapshot()))) {
                 throw new IllegalStateException("restored trainer state differs from the checkpointed state");
             }
-            report("restored step=" + trainer.step() + " bytes=" + blob.length
-                    + (bareTrainer || currentFormat ? " verified=bitwise" : " verified=decoded-older-format"));
+            restoredCrc = crc;
+            report(String.format("restored step=%d bytes=%d crc32c=%08x checksum=%s decoded=%s in %d ms", trainer.step(),
+                    blob.length, crc, recorded.isEmpty() ? "none-recorded" : "verified",
+                    bareTrainer || currentFormat ? "bitwise" : "older-format", (System.nanoTime() - start) / 1_000_000));
         }
         for (ModelImage img : inboxState.get()) {
             inbox.add(item(img));
@@ -180,10 +213,15 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     @Override
     public void open() throws Exception {
         super.open();
-        registry = options.modelsDir() == null ? null : new ModelRegistry(Path.of(options.modelsDir()));
         monitor = new TrainerMonitor(getMetricGroup(), trainer, learner, augmenter, options, this::reportUnchecked);
         inboxOverflow = getMetricGroup().addGroup("oxbow").counter("images_not_admitted");
-        getMetricGroup().addGroup("oxbow").gauge("trainer_inbox", () -> (long) inbox.size());
+        var metrics = getMetricGroup().addGroup("oxbow");
+        metrics.gauge("trainer_inbox", () -> (long) inbox.size());
+        metrics.gauge("trainer_state_crc32c", () -> snapshotCrc);
+        metrics.gauge("trainer_restored_crc32c", () -> restoredCrc);
+        metrics.gauge("trainer_restored_checkpoint", () -> restoredCheckpoint);
+        snapshotWaitMs = metrics.histogram("trainer_snapshot_wait_ms", new DescriptiveStatisticsHistogram(1000));
+        snapshotEncodeMs = metrics.histogram("trainer_snapshot_encode_ms", new DescriptiveStatisticsHistogram(1000));
         lastPublishMs = System.currentTimeMillis();
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
         running = true;
@@ -255,32 +293,39 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private void trainLoop() {
         try {
             while (running) {
+                List<ReplayItem> items;
+                synchronized (inbox) {
+                    int n = admittable();
+                    items = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        items.add(inbox.removeFirst());
+                    }
+                    released = 0;
+                    admitting = items;
+                }
+                // Reads the network only, and only this thread changes it: no lock needed. A
+                // checkpoint meanwhile saves these images with the inbox.
+                float[] features = learner.admissionFeatures(items);
                 boolean trained;
                 learnerLock.lock();
                 try {
-                    // Taken under the learner lock, so that a checkpoint finds every image either
-                    // still in the inbox or already in the buffer.
-                    List<ReplayItem> items;
-                    synchronized (inbox) {
-                        int n = admittable();
-                        items = new ArrayList<>(n);
-                        for (int i = 0; i < n; i++) {
-                            items.add(inbox.removeFirst());
-                        }
-                        released = 0;
-                    }
                     if (!items.isEmpty()) {
-                        learner.admit(items);
+                        learner.admit(items, features);
                         monitor.admitted(items);
+                    }
+                    synchronized (inbox) {
+                        admitting = List.of();
                     }
                     trained = learner.due();
                     if (trained) {
                         monitor.trained(learner.step());
                         maybePublish();
-                        monitor.maybeReport();
                     }
                 } finally {
                     learnerLock.unlock();
+                }
+                if (trained) {
+                    monitor.maybeReport(); // the probes read the network only, like the feature pass
                 }
                 Runnable wake = draining;
                 if (wake != null) {
@@ -361,9 +406,6 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     }
 
     private void emit(EncoderSnapshot snapshot) {
-        if (registry != null) {
-            registry.write(snapshot);
-        }
         output.collect(new StreamRecord<>(snapshot.encode()));
     }
 
@@ -379,20 +421,36 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         checkWorker();
+        long start = System.nanoTime();
         learnerLock.lock();
         try {
+            long locked = System.nanoTime();
+            snapshotWaitMs.update((locked - start) / 1_000_000);
             monitor.flush();
-            learnerState.update(List.of(learner.snapshot()));
+            byte[] blob = learner.snapshot();
+            long crc = crc32c(blob);
+            learnerState.update(List.of(blob));
+            learnerChecksum.update(List.of(crc));
+            snapshotCrc = crc;
             List<ModelImage> pending = new ArrayList<>();
             synchronized (inbox) {
-                for (ReplayItem i : inbox) {
-                    pending.add(new ModelImage(i.id(), i.eventTime(), i.label(), i.pixels()));
+                for (Iterable<ReplayItem> waiting : List.<Iterable<ReplayItem>>of(admitting, inbox)) {
+                    for (ReplayItem i : waiting) {
+                        pending.add(new ModelImage(i.id(), i.eventTime(), i.label(), i.pixels()));
+                    }
                 }
             }
             inboxState.update(pending);
+            snapshotEncodeMs.update((System.nanoTime() - locked) / 1_000_000);
         } finally {
             learnerLock.unlock();
         }
+    }
+
+    private static long crc32c(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return crc.getValue();
     }
 
     @Override

@@ -1,0 +1,87 @@
+package ai.oxbow.pipeline.cli;
+
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.memory.DataInputViewStreamWrapper;
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.state.OperatorStateHandle;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * `checkpoint`: the trainer's state in a retained checkpoint or savepoint, read from its files
+ * with Flink's own metadata format, not through a running job: the size and CRC-32C of the
+ * trainer blob, and the checksum the trainer recorded with it. Restoring that checkpoint must
+ * yield the same CRC (the trainer's {@code trainer_restored_crc32c} metric).
+ */
+public final class CheckpointInfo {
+    private CheckpointInfo() {}
+
+    static void run(Args a) throws IOException {
+        String path = a.get("path", null);
+        a.checkAllUsed();
+        if (path == null) {
+            throw new IllegalArgumentException("--path is required: a checkpoint (chk-N) or savepoint directory");
+        }
+        Path dir = path.startsWith("file:") ? Path.of(URI.create(path)) : Path.of(path);
+        Path metadata = Files.isDirectory(dir) ? dir.resolve("_metadata") : dir;
+        if (!Files.isRegularFile(metadata)) {
+            throw new IllegalArgumentException("no checkpoint metadata at " + metadata);
+        }
+        CheckpointMetadata checkpoint;
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(metadata))) {
+            checkpoint = Checkpoints.loadCheckpointMetadata(in, CheckpointInfo.class.getClassLoader(),
+                    metadata.getParent().toUri().toString());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("checkpoint", checkpoint.getCheckpointId());
+        for (OperatorState operator : checkpoint.getOperatorStates()) {
+            for (OperatorSubtaskState subtask : operator.getStates()) {
+                for (OperatorStateHandle handle : subtask.getManagedOperatorState()) {
+                    byte[] blob = trainerBlob(handle);
+                    if (blob != null) {
+                        CRC32C crc = new CRC32C();
+                        crc.update(blob);
+                        out.put("trainer_state_bytes", blob.length);
+                        out.put("trainer_state_crc32c", crc.getValue());
+                        Long recorded = first(handle, "trainer-state-crc32c", LongSerializer.INSTANCE);
+                        out.put("recorded_crc32c", recorded == null ? -1 : recorded);
+                    }
+                }
+            }
+        }
+        if (!out.containsKey("trainer_state_bytes")) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.getCheckpointId() + " holds no trainer state");
+        }
+        System.out.println(Json.line(out));
+    }
+
+    /** The trainer's state blob in this operator state handle, null if it holds none. */
+    public static byte[] trainerBlob(OperatorStateHandle handle) throws IOException {
+        return first(handle, "trainer-state", BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    /** The first element of a list state in this handle, null if the handle does not hold it. */
+    private static <T> T first(OperatorStateHandle handle, String name, TypeSerializer<T> serializer) throws IOException {
+        OperatorStateHandle.StateMetaInfo info = handle.getStateNameToPartitionOffsets().get(name);
+        if (info == null || info.getOffsets().length == 0) {
+            return null;
+        }
+        try (FSDataInputStream in = handle.openInputStream()) {
+            in.seek(info.getOffsets()[0]);
+            return serializer.deserialize(new DataInputViewStreamWrapper(in));
+        }
+    }
+}
