@@ -80,7 +80,8 @@ now() { python3 -c "import time; print(time.time())"; }
 
 until [[ $(latest_checkpoint 2>/dev/null || echo 0) -ge 3 ]]; do sleep 1; done
 require_running 1
-trainer=$(rest "jobs/$job" "[v['id'] for v in j['vertices'] if v['name'].endswith('trainer')][0]")
+# (the task whose chain holds the operator "trainer"; the model registry sink is chained after it)
+trainer=$(rest "jobs/$job" "[v['id'] for v in j['vertices'] if __import__('re').search(r'-> trainer( |$)', v['name'])][0]")
 tm=$(rest "jobs/$job/vertices/$trainer/taskmanagers" "j['taskmanagers'][0]['taskmanager-id']")
 before=$(latest_checkpoint)
 t0=$(now)
@@ -104,6 +105,9 @@ t0=$(now)
 start_broker
 recovery_broker=$(wait_recovered "$t0" "$before")
 log "failure 2 (broker down ${outage} s): recovered ${recovery_broker:-never} s after it came back"
+# How long checkpoints waited for the training thread, and encoded the state (since the restore).
+snapshot_ms="{\"wait_p99\": $(metric trainer_snapshot_wait_ms_p99), \"wait_max\": $(metric trainer_snapshot_wait_ms_max), \"encode_p99\": $(metric trainer_snapshot_encode_ms_p99)}"
+log "trainer snapshot (ms): $snapshot_ms"
 
 deadline=$((SECONDS + 1200))
 until [[ $(rest "jobs/$job" "j['state']") =~ ^(FINISHED|FAILED|CANCELED)$ ]]; do
@@ -115,16 +119,19 @@ durations=$(rest "jobs/$job/checkpoints" "j['summary']['end_to_end_duration']")
 audit=$(oxbow audit --bootstrap 127.0.0.1:9092 --index-dir "$shared/index" --run-dir "$shared/run")
 log "job $state; checkpoint durations (ms): $durations; audit: $audit"
 python3 - "$audit" "$state" "$expected" "$trainer_restore" "$restored" "${recovery_tm:-}" "${recovery_broker:-}" \
-    "$events" <<'PY'
-import json, sys
+    "$events" "$durations" "$snapshot_ms" <<'PY'
+import ast, json, sys
 audit, state, on_disk, trainer = json.loads(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
 restored, recoveries, events = int(sys.argv[5]), sys.argv[6:8], int(sys.argv[8])
+durations, snapshot = ast.literal_eval(sys.argv[9]), json.loads(sys.argv[10])
 recovered = all(recoveries) and state == "FINISHED"
 checksum = (trainer["checkpoint"] == restored and trainer["crc32c"] == on_disk["trainer_state_crc32c"]
             == on_disk["recorded_crc32c"])
 out = {k: audit[k] for k in ("events", "embeddings", "distinct_ids", "duplicates", "lost", "index_docs")}
 out.update(failures_injected=2, recovered=recovered,
-           recovery_s=[float(r) if r else None for r in recoveries], restored_checksum_matches=checksum)
+           recovery_s=[float(r) if r else None for r in recoveries], restored_checksum_matches=checksum,
+           checkpoint_ms_p50=durations["p50"], checkpoint_ms_p99=durations["p99"],
+           trainer_snapshot_wait_ms_p99=float(snapshot["wait_p99"]))
 print(json.dumps(out))
 ok = (recovered and checksum and audit["events"] == events and audit["duplicates"] == 0 and audit["lost"] == 0
       and audit["unexpected"] == 0 and audit["dead_letter_duplicates"] == 0
