@@ -219,7 +219,6 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         metrics.gauge("trainer_inbox", () -> (long) inbox.size());
         metrics.gauge("trainer_state_crc32c", () -> snapshotCrc);
         metrics.gauge("trainer_restored_crc32c", () -> restoredCrc);
-        metrics.gauge("trainer_restored_checkpoint", () -> restoredCheckpoint);
         snapshotWaitMs = metrics.histogram("trainer_snapshot_wait_ms", new DescriptiveStatisticsHistogram(1000));
         snapshotEncodeMs = metrics.histogram("trainer_snapshot_encode_ms", new DescriptiveStatisticsHistogram(1000));
         lastPublishMs = System.currentTimeMillis();
