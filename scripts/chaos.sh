@@ -93,7 +93,14 @@ expected=$(oxbow checkpoint --path "$shared/checkpoints/$job/chk-$restored")
 recovery_tm=$(wait_recovered "$t0" "$before")
 log "failure 1 (kill -9 of $tm, the trainer's): recovered in ${recovery_tm:-never} s"
 metric() { rest "jobs/$job/vertices/$trainer/metrics?get=0.trainer.oxbow.$1" "j[0]['value']"; }
-trainer_restore="{\"crc32c\": $(metric trainer_restored_crc32c)}"
+# The JobManager fetches metrics every 10 s: until it has the restored attempt's, it shows the first
+# attempt's -1 (a fresh start).
+for _ in $(seq 60); do
+  crc=$(metric trainer_restored_crc32c 2>/dev/null || echo -1)
+  [[ $crc != -1 ]] && break
+  sleep 1
+done
+trainer_restore="{\"crc32c\": $crc}"
 log "checkpoint $restored on disk: $expected; the trainer restored: $trainer_restore"
 
 until [[ $(latest_checkpoint 2>/dev/null || echo 0) -ge $((before + 3)) ]]; do sleep 1; done
