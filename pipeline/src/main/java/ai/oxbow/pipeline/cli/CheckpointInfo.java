@@ -3,12 +3,15 @@ package ai.oxbow.pipeline.cli;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.core.fs.FSDataInputStream;
-import org.apache.flink.core.memory.DataInputViewStreamWrapper;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.core.fs.CloseableRegistry;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.state.DefaultOperatorStateBackend;
+import org.apache.flink.runtime.state.DefaultOperatorStateBackendBuilder;
 import org.apache.flink.runtime.state.OperatorStateHandle;
 
 import java.io.DataInputStream;
@@ -16,7 +19,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -73,15 +78,25 @@ public final class CheckpointInfo {
         return first(handle, "trainer-state", BytePrimitiveArraySerializer.INSTANCE);
     }
 
-    /** The first element of a list state in this handle, null if the handle does not hold it. */
+    /**
+     * The first element of a list state in this handle, null if the handle does not hold it. Read
+     * by the operator state backend Flink restores with, so compressed and uncompressed states
+     * read as a restore reads them.
+     */
     private static <T> T first(OperatorStateHandle handle, String name, TypeSerializer<T> serializer) throws IOException {
-        OperatorStateHandle.StateMetaInfo info = handle.getStateNameToPartitionOffsets().get(name);
-        if (info == null || info.getOffsets().length == 0) {
+        if (!handle.getStateNameToPartitionOffsets().containsKey(name)) {
             return null;
         }
-        try (FSDataInputStream in = handle.openInputStream()) {
-            in.seek(info.getOffsets()[0]);
-            return serializer.deserialize(new DataInputViewStreamWrapper(in));
+        try (CloseableRegistry registry = new CloseableRegistry();
+             DefaultOperatorStateBackend backend = new DefaultOperatorStateBackendBuilder(
+                     CheckpointInfo.class.getClassLoader(), new ExecutionConfig(), false, List.of(handle), registry)
+                     .build()) {
+            Iterator<T> elements = backend.getListState(new ListStateDescriptor<>(name, serializer)).get().iterator();
+            return elements.hasNext() ? elements.next() : null;
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot read state " + name + " of " + handle, e);
         }
     }
 }
