@@ -26,9 +26,13 @@ public final class BadEvents {
     }
 
     public static byte[] png(BufferedImage image) {
+        return encode(image, "png");
+    }
+
+    public static byte[] encode(BufferedImage image, String format) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
+            ImageIO.write(image, format, out);
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -44,15 +48,15 @@ public final class BadEvents {
         out.put(Arrays.copyOf(good, good.length - 5), "NOT_AVRO");
         out.put(Avro.encode(event("bad-size", Encoding.RAW_U8, 4, 4, 1, new byte[10])), "SIZE_MISMATCH");
         out.put(Avro.encode(event("bad-huge", Encoding.RAW_U8, 100_000, 100_000, 1, new byte[1])), "TOO_LARGE");
-        out.put(Avro.encode(event("bad-channels", Encoding.RAW_U8, 4, 4, 2, new byte[32])), "BAD_CHANNELS");
+        out.put(Avro.encode(event("bad-channels", Encoding.RAW_U8, 4, 4, 5, new byte[80])), "BAD_CHANNELS");
         out.put(Avro.encode(event("bad-dims", Encoding.RAW_U8, 0, 4, 1, new byte[0])), "BAD_DIMENSIONS");
         out.put(Avro.encode(event("", Encoding.RAW_U8, 4, 4, 1, new byte[16])), "MISSING_ID");
         out.put(Avro.encode(event("x".repeat(40_000), Encoding.RAW_U8, 4, 4, 1, new byte[16])), "ID_TOO_LONG");
         out.put(Avro.encode(event("bad-png", Encoding.PNG, 8, 8, 1,
                 Arrays.copyOf(validPng, validPng.length / 2))), "DECODE_FAILED");
         out.put(Avro.encode(event("bad-png-dims", Encoding.PNG, 9, 8, 1, validPng)), "DIMENSION_MISMATCH");
-        out.put(Avro.encode(event("bad-png-16bit", Encoding.PNG, 8, 8, 1,
-                png(new BufferedImage(8, 8, BufferedImage.TYPE_USHORT_GRAY)))), "UNSUPPORTED_DEPTH");
+        out.put(Avro.encode(event("bad-png-gif", Encoding.PNG, 8, 8, 1,
+                encode(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY), "gif"))), "DECODE_FAILED");
         out.put(Avro.encode(event("bad-png-channels", Encoding.PNG, 8, 8, 3, validPng)), "BAD_CHANNELS");
         return out;
     }

@@ -26,6 +26,10 @@ public final class Augmenter implements Serializable {
         return recipe;
     }
 
+    public long seed() {
+        return seed;
+    }
+
     /** How many views the recipe draws of each image. */
     public int views() {
         return recipe.views().size();

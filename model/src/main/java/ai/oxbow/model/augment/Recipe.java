@@ -142,7 +142,28 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
         if (channels == 1) {
             views = override(views, globals, Map.of("saturation", "0", "hue", "0", "grayscale", "0"));
         }
-        return new Recipe(name, override(views, globals, rest), globals);
+        Recipe recipe = new Recipe(name, override(views, globals, rest), globals);
+        recipe.checkSizes(size);
+        return recipe;
+    }
+
+    /**
+     * Global views are the trainer's input ({@code size} pixels a side: what its embeddings see),
+     * local crops no larger; anything else is refused here, at start, not on the training thread.
+     */
+    public void checkSizes(int size) {
+        for (int v = 0; v < views.size(); v++) {
+            int side = views.get(v).size();
+            if (v < globals && side != size) {
+                throw new IllegalArgumentException("augmentation size=" + side + " makes global view " + v + " "
+                        + side + " px, but the trainer's input is " + size + " px (--size): global views must be the"
+                        + " trainer's size");
+            }
+            if (v >= globals && side > size) {
+                throw new IllegalArgumentException("augmentation local.size=" + side + " makes local crops larger than"
+                        + " the trainer's " + size + " px input");
+            }
+        }
     }
 
     /** {@code key=value,key=value} (blank for none) as an ordered map. */

@@ -1,25 +1,43 @@
 package ai.oxbow.model.method;
 
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * String options for a method (from the command line or job config), read with typed
- * defaults by each method's Params record.
+ * defaults by each method's Params record. It remembers every key read and the value in force
+ * (given or default): that is the method part of the trainer state's fingerprint.
  */
-public record MethodOptions(Map<String, String> values) {
-    public static final MethodOptions DEFAULTS = new MethodOptions(Map.of());
+public final class MethodOptions {
+    private final Map<String, String> values;
+    private final SortedMap<String, String> resolved = new TreeMap<>();
+
+    public MethodOptions(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+    }
 
     public float getFloat(String key, float fallback) {
         String v = values.get(key);
-        return v == null ? fallback : Float.parseFloat(v);
+        return record(key, v == null ? fallback : Float.parseFloat(v));
     }
 
     public String getString(String key, String fallback) {
-        return values.getOrDefault(key, fallback);
+        return record(key, values.getOrDefault(key, fallback));
     }
 
     public int getInt(String key, int fallback) {
         String v = values.get(key);
-        return v == null ? fallback : Integer.parseInt(v);
+        return record(key, v == null ? fallback : Integer.parseInt(v));
+    }
+
+    /** Every key read so far with the value it had. */
+    public synchronized SortedMap<String, String> resolved() {
+        return new TreeMap<>(resolved);
+    }
+
+    private synchronized <T> T record(String key, T value) {
+        resolved.put(key, String.valueOf(value));
+        return value;
     }
 }

@@ -89,11 +89,14 @@ public abstract class SslMethod {
     public abstract NDArray loss(Views views, long step);
 
     /**
-     * The online projections (N, D) of the first view computed by the last {@link #loss}, detached; read
-     * by the trainer inside the same step for the collapse indicator.
+     * The online projections (N, D) of the first view computed by the last {@link #loss}, detached,
+     * handed over once: the trainer reads them inside the same step (collapse indicator), and the
+     * method keeps no array past the step whose scope frees it.
      */
-    public final NDArray lastProjection() {
-        return projection;
+    public final NDArray takeProjection() {
+        NDArray out = projection;
+        projection = null;
+        return out;
     }
 
     /** The online backbone alone on the views, in training mode, as {@link ViewForward} says. */

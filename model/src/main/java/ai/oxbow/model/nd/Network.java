@@ -1,5 +1,6 @@
 package ai.oxbow.model.nd;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +13,8 @@ import ai.djl.util.Pair;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A named, initialised DJL block with its parameters in a fixed order. The order comes from the
@@ -19,6 +22,11 @@ import java.util.List;
  * that is what EMA updates and the state codec rely on.
  */
 public final class Network {
+    /**
+     * PyTorch has one random generator per process and initialisers draw from it: every
+     * initialisation holds this lock, and {@link #seeded} holds it from the seed to the last draw.
+     */
+    private static final ReentrantLock INITIALISATION = new ReentrantLock();
     private final String name;
     private final Block block;
     private final ParameterStore store;
@@ -27,10 +35,29 @@ public final class Network {
     public Network(String name, Block block, NDManager manager, Shape inputShape) {
         this.name = name;
         this.block = block;
-        block.initialize(manager, DataType.FLOAT32, inputShape);
+        INITIALISATION.lock();
+        try {
+            block.initialize(manager, DataType.FLOAT32, inputShape);
+        } finally {
+            INITIALISATION.unlock();
+        }
         this.store = new ParameterStore(manager, false);
         for (Pair<String, Parameter> p : block.getParameters()) {
             parameters.add(new Pair<>(name + "/" + p.getKey(), p.getValue()));
+        }
+    }
+
+    /**
+     * Seeds the engine's generator and builds networks (and anything else drawing from it) with no
+     * other initialisation in between, so what {@code build} draws depends on the seed alone.
+     */
+    public static <T> T seeded(long seed, Supplier<T> build) {
+        INITIALISATION.lock();
+        try {
+            Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+            return build.get();
+        } finally {
+            INITIALISATION.unlock();
         }
     }
 

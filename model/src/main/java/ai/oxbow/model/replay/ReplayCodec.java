@@ -1,8 +1,8 @@
 package ai.oxbow.model.replay;
 
-import java.io.ByteArrayInputStream;
+import ai.oxbow.model.state.BlobReader;
+
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,7 +79,7 @@ final class ReplayCodec {
 
     /** Fills the empty {@code buffer} from {@code blob}. */
     static void decode(byte[] blob, ReplayBuffer buffer) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(blob))) {
+        try (BlobReader in = new BlobReader(blob, "replay buffer")) {
             int magic = in.readInt();
             if (magic != MAGIC) {
                 throw new IllegalArgumentException("not an Oxbow replay buffer (magic " + Integer.toHexString(magic)
@@ -101,9 +101,9 @@ final class ReplayCodec {
             buffer.evicted = in.readLong();
             buffer.rejected = in.readLong();
             buffer.draws = in.readLong();
-            int dim = in.readInt();
-            int count = in.readInt();
-            if (count < 0 || count > buffer.config.capacity() || (dim > 0) != (buffer.minred && count > 0)) {
+            int dim = in.count("feature dimension", Float.BYTES);
+            int count = in.count("image count", 1);
+            if (count > buffer.config.capacity() || (dim > 0) != (buffer.minred && count > 0)) {
                 throw new IllegalArgumentException("corrupt replay buffer: " + count + " images, feature dimension " + dim);
             }
             List<ReplayEntry> entries = new ArrayList<>(count);
@@ -124,9 +124,7 @@ final class ReplayCodec {
                 }
                 entries.add(e);
             }
-            if (in.available() > 0) {
-                throw new IllegalArgumentException("corrupt replay buffer: " + in.available() + " trailing bytes");
-            }
+            in.end();
             for (int i = 0; i < count && dim > 0; i++) {
                 entries.get(i).neighbour = neighbours[i] < 0 ? null : entries.get(neighbours[i]);
             }
@@ -136,14 +134,13 @@ final class ReplayCodec {
         }
     }
 
-    private static ReplayEntry readEntry(DataInputStream in, int pixels) throws IOException {
+    private static ReplayEntry readEntry(BlobReader in, int pixels) throws IOException {
         String id = in.readUTF();
         long eventTime = in.readLong();
         int label = in.readInt();
         long seq = in.readLong();
         int uses = in.readInt();
-        byte[] image = new byte[pixels];
-        in.readFully(image);
+        byte[] image = in.bytes("image " + id, pixels);
         ReplayEntry e = new ReplayEntry(new ReplayItem(id, eventTime, label, image), seq);
         e.uses = uses;
         return e;

@@ -2,18 +2,22 @@ package ai.oxbow.model.replay;
 
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Pixels;
+import ai.oxbow.model.state.BlobReader;
+import ai.oxbow.model.state.Fingerprint;
+import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.ViewBatch;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -33,14 +37,18 @@ import java.util.concurrent.CompletableFuture;
 public final class StreamLearner implements AutoCloseable {
     /** "OXBL": a learner blob; a bare trainer blob starts with {@link StateCodec#MAGIC} ("OXBO"). */
     public static final int MAGIC = 0x4F58424C;
-    /** 2: the batch sampled for the next step follows the counters (1: no such batch). */
-    public static final int FORMAT_VERSION = 2;
+    /** 3: framed (fingerprint, checksum); 2: the next step's batch follows the counters; 1: no such batch. */
+    public static final int FORMAT_VERSION = 3;
+    /** Fingerprint fields a restore may change: the updates each event earns (credit only). */
+    public static final Set<String> MAY_CHANGE = Set.of("replay.updates_per_event");
+    private static final String WHAT = "learner state";
 
     private final SslTrainer trainer;
     private final ReplayConfig config;
     private final int channels;
     private final int size;
     private final ViewPool pool;
+    private final Fingerprint fingerprint;
     private ReplayBuffer buffer;
     private double credit;
     private double forgoneCredit;
@@ -60,12 +68,14 @@ public final class StreamLearner implements AutoCloseable {
             throw new IllegalArgumentException("the recipe has " + augmenter.recipe().globals()
                     + " global views, the trainer expects " + trainer.config().globalViews());
         }
+        augmenter.recipe().checkSizes(trainer.config().size());
         this.trainer = trainer;
         this.config = config;
         this.channels = trainer.config().channels();
         this.size = trainer.config().size();
         this.buffer = new ReplayBuffer(config, channels, size);
         this.pool = new ViewPool(augmenter, channels, size, viewThreads);
+        this.fingerprint = fingerprint(config, augmenter);
     }
 
     /**
@@ -218,22 +228,21 @@ public final class StreamLearner implements AutoCloseable {
     }
 
     /**
-     * Everything the learner knows as one versioned blob:
+     * Everything the learner knows as one versioned blob. Format 3 is a {@link StateFrame}: magic
+     * 0x4F58424C ("OXBL"), version, {@link #fingerprint} and the CRC-32C of this body:
      * <pre>
-     * int  magic 0x4F58424C ("OXBL"), int format version (2)
      * int  length, trainer blob ({@link StateCodec})
      * int  length, buffer blob ({@link ReplayBuffer#encode})
      * long credit (raw IEEE-754 bits), long steps, long replayed images
      * int  images in the next step's batch (0: none sampled yet), then per image: long admission
      *      number, int draw, UTF id, long event time, int label, channels*size*size bytes (uint8 CHW)
      * </pre>
-     * Format 1 (no next batch) is read too.
+     * Formats 1 and 2 (read, no longer written) had this body right after magic and version, with
+     * no fingerprint or checksum, and format 1 no next batch.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(FORMAT_VERSION);
             for (byte[] part : new byte[][] {trainer.snapshot(), buffer.encode()}) {
                 out.writeInt(part.length);
                 out.write(part);
@@ -255,65 +264,77 @@ public final class StreamLearner implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return StateFrame.write(MAGIC, FORMAT_VERSION, fingerprint, bytes.toByteArray());
+    }
+
+    /**
+     * What shaped the learner's own state (the trainer blob inside has its own): replay
+     * configuration, augmentation recipe and seed.
+     */
+    public Fingerprint fingerprint() {
+        return fingerprint;
+    }
+
+    private static Fingerprint fingerprint(ReplayConfig config, Augmenter augmenter) {
+        TreeMap<String, String> f = new TreeMap<>();
+        f.put("replay.policy", config.policy());
+        f.put("replay.capacity", String.valueOf(config.capacity()));
+        f.put("replay.updates_per_event", String.valueOf(config.updatesPerEvent()));
+        f.put("replay.new_fraction", String.valueOf(config.newFraction()));
+        f.put("replay.batch", String.valueOf(config.batch()));
+        f.put("replay.seed", String.valueOf(config.seed()));
+        f.put("augment.recipe", augmenter.recipe().toString());
+        f.put("augment.seed", String.valueOf(augmenter.seed()));
+        return Fingerprint.of(f);
     }
 
     /**
      * Restores a {@link #snapshot} blob, or a bare trainer blob (magic "OXBO", written by Oxbow
      * versions before the replay buffer): then the trainer is restored and the learner starts
-     * with an empty buffer, no credit and zero counters. Refuses a newer format or a blob of
-     * another method, shape or buffer policy, before changing anything.
+     * with an empty buffer, no credit and zero counters. Refuses a newer format, a corrupt blob or
+     * one of another configuration (fields outside {@link #MAY_CHANGE}), and reads the whole blob,
+     * the trainer's part included, before changing anything.
+     *
+     * @return the configuration fields, the learner's and the trainer's, that may change across a
+     *         restore and did (empty: none)
      */
-    public void restore(byte[] state) {
-        int magic = state.length < 4 ? 0 : (state[0] & 0xFF) << 24 | (state[1] & 0xFF) << 16
-                | (state[2] & 0xFF) << 8 | (state[3] & 0xFF);
-        if (magic == StateCodec.MAGIC) {
-            trainer.restore(state);
+    public Set<String> restore(byte[] state) {
+        if (StateFrame.magic(state) == StateCodec.MAGIC) {
+            Set<String> changed = trainer.restore(state);
             restored(new ReplayBuffer(config, channels, size), 0, 0, 0, List.of());
-            return;
+            return changed;
         }
-        if (magic != MAGIC) {
-            throw new IllegalArgumentException("not an Oxbow learner or trainer state (magic "
-                    + Integer.toHexString(magic) + ")");
+        int version = StateFrame.version(state, MAGIC, FORMAT_VERSION, WHAT);
+        BlobReader in;
+        Set<String> changed = new TreeSet<>();
+        if (version < 3) {
+            in = new BlobReader(state, 8, state.length - 8, WHAT);
+        } else {
+            StateFrame.Frame frame = StateFrame.read(state, MAGIC, FORMAT_VERSION, WHAT);
+            changed.addAll(fingerprint.accept(frame.fingerprint(), MAY_CHANGE, WHAT));
+            in = frame.body();
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-            in.readInt();
-            int version = in.readInt();
-            if (version > FORMAT_VERSION) {
-                throw new IllegalArgumentException("learner state format " + version + " is newer than this Oxbow reads ("
-                        + FORMAT_VERSION + "): upgrade Oxbow to restore it");
-            }
-            byte[] trainerState = readPart(in);
-            ReplayBuffer restoredBuffer = ReplayBuffer.decode(readPart(in), config, channels, size);
+        try {
+            byte[] trainerState = in.bytes("trainer part");
+            ReplayBuffer restoredBuffer = ReplayBuffer.decode(in.bytes("buffer part"), config, channels, size);
             double restoredCredit = Double.longBitsToDouble(in.readLong());
             long restoredSteps = in.readLong();
             long restoredReplayed = in.readLong();
             List<ReplayBuffer.Sample> restoredNext = version >= 2 ? readSamples(in, restoredBuffer) : List.of();
-            if (in.available() > 0) {
-                throw new IllegalArgumentException("corrupt learner state: " + in.available() + " trailing bytes");
-            }
-            trainer.restore(trainerState);
+            in.end();
+            changed.addAll(trainer.restore(trainerState));
             restored(restoredBuffer, restoredCredit, restoredSteps, restoredReplayed, restoredNext);
+            return changed;
         } catch (IOException e) {
-            throw new IllegalArgumentException("corrupt learner state: " + e.getMessage(), e);
+            throw in.corrupt(e.toString());
         }
-    }
-
-    private static byte[] readPart(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > in.available()) {
-            throw new IllegalArgumentException("corrupt learner state: a part of " + length + " bytes");
-        }
-        byte[] part = new byte[length];
-        in.readFully(part);
-        return part;
     }
 
     /** The next step's batch: buffer entries where still present, else the stored image (evicted since). */
-    private List<ReplayBuffer.Sample> readSamples(DataInputStream in, ReplayBuffer restoredBuffer) throws IOException {
-        int count = in.readInt();
-        if (count < 0 || count > config.batch()) {
-            throw new IllegalArgumentException("corrupt learner state: a next batch of " + count + " images");
+    private List<ReplayBuffer.Sample> readSamples(BlobReader in, ReplayBuffer restoredBuffer) throws IOException {
+        int count = in.count("next batch size", channels * size * size);
+        if (count > config.batch()) {
+            throw in.corrupt("a next batch of " + count + " images");
         }
         List<ReplayBuffer.Sample> samples = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

@@ -4,16 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.state.BlobReader;
+import ai.oxbow.model.state.Fingerprint;
+import ai.oxbow.model.state.StateFrame;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One published version of the encoder: what the embedders receive by broadcast, what the model
@@ -21,18 +24,22 @@ import java.util.List;
  * architecture name, input shape, normalisation and every parameter (BatchNorm running
  * statistics included), named as in DJL's block tree.
  *
+ * <p>Format 2 is a {@link StateFrame}: magic 0x4F584245 ("OXBE"), version, a fingerprint of the
+ * fields version, method, encoder, channels, size, mean and std, and the CRC-32C of the body:
  * <pre>
- * int magic 0x4F584245 ("OXBE"), int format version (1)
- * long version, UTF method, UTF encoder, int channels, int size, float[channels] mean, float[channels] std
  * int tensor count, then per tensor: UTF name, int rank, long[rank] shape, int length, float[length]
  * </pre>
+ * Format 1 (read, no longer written) had no checksum: after magic and version, long version, UTF
+ * method, UTF encoder, int channels, int size, float[channels] mean, float[channels] std (each
+ * length-prefixed), then the same tensors.
  *
  * @param version the trainer step at which it was published
  */
 public record EncoderSnapshot(long version, String method, String encoder, int channels, int size,
                               float[] mean, float[] std, List<Tensor> tensors) {
     public static final int MAGIC = 0x4F584245;
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    private static final String WHAT = "encoder snapshot";
 
     /** A named float tensor, row-major. */
     public record Tensor(String name, long[] shape, float[] data) {}
@@ -49,7 +56,7 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
                 config.mean().clone(), config.std().clone(), List.copyOf(tensors));
     }
 
-    /** Overwrites a network of the same architecture with these parameters. */
+    /** Overwrites a network of the same architecture with these parameters; checks every shape first. */
     public void loadInto(Network encoder) {
         List<Pair<String, Parameter>> params = encoder.parameters();
         if (params.size() != tensors.size()) {
@@ -57,28 +64,21 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
                     + " encoder has " + params.size());
         }
         for (int i = 0; i < params.size(); i++) {
-            NDArray live = params.get(i).getValue().getArray();
+            long[] live = params.get(i).getValue().getArray().getShape().getShape();
             Tensor t = tensors.get(i);
-            if (!Arrays.equals(t.shape, live.getShape().getShape())) {
+            if (!Arrays.equals(t.shape, live) || t.data.length != Arrays.stream(live).reduce(1, (x, y) -> x * y)) {
                 throw new IllegalArgumentException("snapshot tensor " + t.name + " has shape " + Arrays.toString(t.shape)
-                        + ", the encoder's is " + live.getShape());
+                        + ", the encoder's is " + Arrays.toString(live));
             }
-            live.set(t.data);
+        }
+        for (int i = 0; i < params.size(); i++) {
+            params.get(i).getValue().getArray().set(tensors.get(i).data);
         }
     }
 
     public byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(FORMAT_VERSION);
-            out.writeLong(version);
-            out.writeUTF(method);
-            out.writeUTF(encoder);
-            out.writeInt(channels);
-            out.writeInt(size);
-            writeFloats(out, mean);
-            writeFloats(out, std);
             out.writeInt(tensors.size());
             for (Tensor t : tensors) {
                 out.writeUTF(t.name);
@@ -91,40 +91,54 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return StateFrame.write(MAGIC, FORMAT_VERSION, fingerprint(), bytes.toByteArray());
     }
 
+    /** The header fields, as the frame's fingerprint. */
+    public Fingerprint fingerprint() {
+        TreeMap<String, String> f = new TreeMap<>();
+        f.put("version", String.valueOf(version));
+        f.put("method", method);
+        f.put("encoder", encoder);
+        f.put("channels", String.valueOf(channels));
+        f.put("size", String.valueOf(size));
+        f.put("mean", floatsText(mean));
+        f.put("std", floatsText(std));
+        return Fingerprint.of(f);
+    }
+
+    /** Decodes format 2 (checksum verified) or 1; every length is checked against the bytes present. */
     public static EncoderSnapshot decode(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            int magic = in.readInt();
-            if (magic != MAGIC) {
-                throw new IllegalArgumentException("not an Oxbow encoder snapshot (magic " + Integer.toHexString(magic) + ")");
+        int format = StateFrame.version(bytes, MAGIC, FORMAT_VERSION, WHAT);
+        BlobReader in = format == 1 ? new BlobReader(bytes, 8, bytes.length - 8, WHAT) : null;
+        try {
+            EncoderSnapshot header;
+            if (format == 1) {
+                header = new EncoderSnapshot(in.readLong(), in.readUTF(), in.readUTF(), in.readInt(), in.readInt(),
+                        in.floats("mean"), in.floats("std"), List.of());
+            } else {
+                StateFrame.Frame frame = StateFrame.read(bytes, MAGIC, FORMAT_VERSION, WHAT);
+                Map<String, String> f = frame.fingerprint().fields();
+                in = frame.body();
+                header = new EncoderSnapshot(Long.parseLong(f.get("version")), f.get("method"), f.get("encoder"),
+                        Integer.parseInt(f.get("channels")), Integer.parseInt(f.get("size")),
+                        parseFloats(f.get("mean")), parseFloats(f.get("std")), List.of());
             }
-            int format = in.readInt();
-            if (format > FORMAT_VERSION) {
-                throw new IllegalArgumentException("encoder snapshot format " + format + " is newer than this Oxbow reads ("
-                        + FORMAT_VERSION + "): upgrade Oxbow");
-            }
-            long version = in.readLong();
-            String method = in.readUTF();
-            String encoder = in.readUTF();
-            int channels = in.readInt();
-            int size = in.readInt();
-            float[] mean = readFloats(in);
-            float[] std = readFloats(in);
-            int count = in.readInt();
+            int count = in.count("tensor count", 2 + 4 + 4);
             List<Tensor> tensors = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 String name = in.readUTF();
-                long[] shape = new long[in.readInt()];
+                long[] shape = new long[in.count("rank of " + name, Long.BYTES)];
                 for (int d = 0; d < shape.length; d++) {
                     shape[d] = in.readLong();
                 }
-                tensors.add(new Tensor(name, shape, readFloats(in)));
+                tensors.add(new Tensor(name, shape, in.floats("tensor " + name)));
             }
-            return new EncoderSnapshot(version, method, encoder, channels, size, mean, std, List.copyOf(tensors));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("corrupt encoder snapshot: " + e.getMessage(), e);
+            in.end();
+            return new EncoderSnapshot(header.version, header.method, header.encoder, header.channels, header.size,
+                    header.mean, header.std, List.copyOf(tensors));
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("corrupt encoder snapshot: " + e, e);
         }
     }
 
@@ -139,11 +153,24 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
         }
     }
 
-    private static float[] readFloats(DataInputStream in) throws IOException {
-        float[] values = new float[in.readInt()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readFloat();
+    /** Floats as text that parses back to the same value (Float.toString is exact). */
+    private static String floatsText(float[] values) {
+        StringBuilder out = new StringBuilder();
+        for (float v : values) {
+            out.append(out.length() == 0 ? "" : ",").append(v);
         }
-        return values;
+        return out.toString();
+    }
+
+    private static float[] parseFloats(String text) {
+        if (text == null || text.isEmpty()) {
+            return new float[0];
+        }
+        String[] parts = text.split(",");
+        float[] out = new float[parts.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Float.parseFloat(parts[i]);
+        }
+        return out;
     }
 }

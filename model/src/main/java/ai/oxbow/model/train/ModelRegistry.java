@@ -57,8 +57,8 @@ public final class ModelRegistry {
         }
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.matches("v\\d{12}\\.oxm"))
-                    .map(n -> Long.parseLong(n.substring(1, 13)))
+                    .filter(n -> n.matches("v\\d{12,19}\\.oxm"))
+                    .map(n -> Long.parseLong(n.substring(1, n.length() - 4)))
                     .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

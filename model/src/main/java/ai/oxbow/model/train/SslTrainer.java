@@ -1,6 +1,6 @@
 package ai.oxbow.model.train;
 
-import ai.djl.engine.Engine;
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.eval.Collapse;
+import ai.oxbow.model.method.MethodOptions;
 import ai.oxbow.model.method.MethodSetup;
 import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MomentumPair;
@@ -17,9 +18,13 @@ import ai.oxbow.model.method.Views;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.optim.Schedules;
 import ai.oxbow.model.optim.Optimizer;
+import ai.oxbow.model.state.Fingerprint;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The training loop of one self-supervised method on DJL's PyTorch engine, with all of its
@@ -39,22 +44,31 @@ public final class SslTrainer implements AutoCloseable {
     /** The encoder that makes embeddings: a copy of the backbone taken at {@link #publish}. */
     private final Network published;
     private long publishedVersion;
+    /** Versions of lineage L are L * 10^12 + step: decimal, they read as the lineage, then the step. */
+    public static final long LINEAGE_STRIDE = 1_000_000_000_000L;
+    private long lineage;
+    private final Fingerprint fingerprint;
 
     public SslTrainer(TrainerConfig config) {
         this.config = config;
-        Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         this.manager = Engines.newManager();
-        this.method = Methods.create(config.method(), new MethodSetup(manager, config.encoder(), config.channels(),
-                config.size(), config.globalViews(), config.options()));
+        MethodOptions options = config.options();
+        MethodSetup setup = new MethodSetup(manager, config.encoder(), config.channels(), config.size(),
+                config.globalViews(), options);
+        // The engine has one random generator per process; its only use is drawing initial
+        // weights, so seeding and building under one lock makes them a function of this seed alone.
+        Pair<SslMethod, Network> built = Network.seeded(config.seed(),
+                () -> new Pair<>(Methods.create(config.method(), setup), setup.backbone("published")));
+        this.method = built.getKey();
+        this.published = built.getValue();
         List<Pair<String, Parameter>> trainable = new ArrayList<>();
         for (Network net : method.online()) {
             trainable.addAll(net.trainable());
         }
         this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), config.weightDecay());
-        this.published = new MethodSetup(manager, config.encoder(), config.channels(), config.size(),
-                config.globalViews(), config.options()).backbone("published");
+        this.fingerprint = fingerprint(config, options);
         published.freeze();
-        publish();
+        initialEncoder(config).loadInto(published);
         for (Network net : method.networks()) {
             for (Pair<String, Parameter> p : net.parameters()) {
                 if (!p.getValue().requiresGradient()) {
@@ -66,6 +80,48 @@ public final class SslTrainer implements AutoCloseable {
 
     public TrainerConfig config() {
         return config;
+    }
+
+    /**
+     * Version 0, the untrained encoder a fresh trainer publishes: the backbone drawn from the
+     * seed on the CPU, whatever device trains. Anyone with the configuration builds the same one,
+     * so the embedders start with it and images never wait for the trainer's first version.
+     */
+    public static EncoderSnapshot initialEncoder(TrainerConfig config) {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            Network backbone = Network.seeded(config.seed(), () -> new MethodSetup(cpu, config.encoder(),
+                    config.channels(), config.size(), config.globalViews(), config.options()).backbone("published"));
+            return EncoderSnapshot.of(0, config, backbone);
+        }
+    }
+
+    /**
+     * What shaped this trainer's state, stored in its header and checked on restore: the whole
+     * configuration, method options with the values in force (defaults included).
+     */
+    public Fingerprint fingerprint() {
+        return fingerprint;
+    }
+
+    private static Fingerprint fingerprint(TrainerConfig c, MethodOptions options) {
+        TreeMap<String, String> f = new TreeMap<>();
+        f.put("method", c.method());
+        f.put("encoder", c.encoder());
+        f.put("channels", String.valueOf(c.channels()));
+        f.put("size", String.valueOf(c.size()));
+        f.put("global_views", String.valueOf(c.globalViews()));
+        f.put("seed", String.valueOf(c.seed()));
+        f.put("optimizer", c.optimizer());
+        f.put("learning_rate", String.valueOf(c.learningRate()));
+        f.put("momentum", String.valueOf(c.momentum()));
+        f.put("weight_decay", String.valueOf(c.weightDecay()));
+        f.put("warmup_steps", String.valueOf(c.warmupSteps()));
+        f.put("horizon_steps", String.valueOf(c.horizonSteps()));
+        f.put("cosine", String.valueOf(c.cosine()));
+        f.put("mean", Arrays.toString(c.mean()));
+        f.put("std", Arrays.toString(c.std()));
+        options.resolved().forEach((k, v) -> f.put("method." + k, v));
+        return Fingerprint.of(f);
     }
 
     public SslMethod method() {
@@ -129,8 +185,9 @@ public final class SslTrainer implements AutoCloseable {
                 for (MomentumPair pair : method.momentumPairs()) {
                     pair.update(tau);
                 }
-                stats.collapseStd = Collapse.std(method.lastProjection());
-                stats.projectionDim = method.lastProjection().getShape().get(1);
+                NDArray projection = method.takeProjection();
+                stats.collapseStd = Collapse.std(projection);
+                stats.projectionDim = projection.getShape().get(1);
                 method.afterStep();
                 stats.recordStep(loss, n, System.nanoTime() - start);
             } else {
@@ -144,10 +201,33 @@ public final class SslTrainer implements AutoCloseable {
         return loss;
     }
 
-    /** Makes the current backbone the published encoder; its version is the current step. */
+    /**
+     * Makes the current backbone the published encoder. Its version is {@code lineage *}
+     * {@link #LINEAGE_STRIDE} {@code + step}: the step alone while the state has never been
+     * restored into another job, and unique once a restore forks it ({@link #fork}).
+     */
     public void publish() {
         published.copyFrom(method.backbone());
-        publishedVersion = stats.steps;
+        publishedVersion = lineage * LINEAGE_STRIDE + stats.steps;
+    }
+
+    /**
+     * Starts a new lineage. A state restored into a new job (a savepoint, or an older checkpoint of
+     * a job that went on) trains on as a fork of the one that wrote it, whose later versions may
+     * already be published: versions must not repeat a step number with other weights.
+     */
+    public void fork() {
+        lineage++;
+    }
+
+    /** How many times this state was forked (0: never restored into another job). */
+    public long lineage() {
+        return lineage;
+    }
+
+    /** The step at which the published encoder was taken. */
+    public long publishedStep() {
+        return publishedVersion % LINEAGE_STRIDE;
     }
 
     /** The published encoder, for embedders, the model registry and export. */
@@ -202,6 +282,7 @@ public final class SslTrainer implements AutoCloseable {
             state.tensor("network/" + p.getKey(), p.getValue().getArray());
         }
         publishedVersion = state.scalar("published/version", publishedVersion);
+        lineage = state.scalar("published/lineage", lineage);
         optimizer.visit(state);
         method.visitBuffers(state);
         stats.visit(state);
@@ -211,8 +292,13 @@ public final class SslTrainer implements AutoCloseable {
         return StateCodec.encode(this);
     }
 
-    public void restore(byte[] state) {
-        StateCodec.decode(state, this);
+    /**
+     * Restores a {@link #snapshot} blob, whole or not at all (see {@link StateCodec}).
+     *
+     * @return the configuration fields that may change across a restore and did (empty: none)
+     */
+    public Set<String> restore(byte[] state) {
+        return StateCodec.decode(state, this);
     }
 
     @Override

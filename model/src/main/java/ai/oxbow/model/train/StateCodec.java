@@ -4,10 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.oxbow.model.state.BlobReader;
+import ai.oxbow.model.state.StateFrame;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,38 +15,41 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The versioned binary format of trainer state (Flink keeps it as one opaque blob).
+ * The versioned binary format of trainer state (Flink keeps it as one opaque blob). Format 2
+ * is a {@link StateFrame}: magic 0x4F58424F ("OXBO"), version, the trainer's {@link
+ * SslTrainer#fingerprint} and the CRC-32C of this body:
  *
  * <pre>
- * int   magic 0x4F58424F ("OXBO")
- * int   format version (1)
- * UTF   method, UTF encoder, int channels, int size
  * int   entry count, then per entry: UTF name, byte kind (0 tensor, 1 scalar) and
  *       tensor: UTF dtype, int rank, long[rank] shape, int length, raw little-endian bytes
  *       scalar: long value (floats as their raw IEEE-754 bits)
  * </pre>
  *
- * Decoding refuses a newer format, another method/encoder/shape, or a missing or extra entry,
- * with a message that says which; it never restores half a state.
+ * Format 1 (read, no longer written) had no fingerprint or checksum: magic, version, UTF method,
+ * UTF encoder, int channels, int size, then the same entries.
+ *
+ * <p>Decoding checks, in this order and before it writes anything: magic and version, checksum,
+ * fingerprint (every field outside {@link #MAY_CHANGE}), every length against the bytes present,
+ * then every entry's name, kind, data type and shape against the trainer's. A refusal names what
+ * differs; a trainer is either restored whole or left untouched.
  */
 public final class StateCodec {
     public static final int MAGIC = 0x4F58424F;
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Fingerprint fields a restore may change: the schedule, and the seed (it only drew the initial weights). */
+    public static final Set<String> MAY_CHANGE = Set.of("learning_rate", "warmup_steps", "horizon_steps", "cosine",
+            "seed");
+    private static final String WHAT = "trainer state";
 
     private StateCodec() {}
 
     static byte[] encode(SslTrainer trainer) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            TrainerConfig c = trainer.config();
-            out.writeInt(MAGIC);
-            out.writeInt(FORMAT_VERSION);
-            out.writeUTF(c.method());
-            out.writeUTF(c.encoder());
-            out.writeInt(c.channels());
-            out.writeInt(c.size());
             Map<String, Object> entries = new LinkedHashMap<>();
             trainer.visit(new StateVisitor() {
                 @Override
@@ -74,7 +77,7 @@ public final class StateCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return StateFrame.write(MAGIC, FORMAT_VERSION, trainer.fingerprint(), bytes.toByteArray());
     }
 
     private static void writeTensor(DataOutputStream out, NDArray array) throws IOException {
@@ -95,54 +98,39 @@ public final class StateCodec {
     public record Header(int formatVersion, String method, String encoder, int channels, int size) {}
 
     public static Header header(byte[] state) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-            return readHeader(in);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not an Oxbow trainer state: " + e.getMessage(), e);
+        int version = StateFrame.version(state, MAGIC, FORMAT_VERSION, WHAT);
+        if (version == 1) {
+            try (BlobReader in = new BlobReader(state, 8, state.length - 8, WHAT)) {
+                return new Header(1, in.readUTF(), in.readUTF(), in.readInt(), in.readInt());
+            } catch (IOException e) {
+                throw new IllegalArgumentException("corrupt trainer state: " + e, e);
+            }
+        }
+        Map<String, String> f = StateFrame.read(state, MAGIC, FORMAT_VERSION, WHAT).fingerprint().fields();
+        try {
+            return new Header(version, f.get("method"), f.get("encoder"), Integer.parseInt(f.get("channels")),
+                    Integer.parseInt(f.get("size")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("corrupt trainer state: header " + f, e);
         }
     }
 
-    private static Header readHeader(DataInputStream in) throws IOException {
-        int magic = in.readInt();
-        if (magic != MAGIC) {
-            throw new IllegalArgumentException("not an Oxbow trainer state (magic " + Integer.toHexString(magic) + ")");
-        }
-        int version = in.readInt();
-        if (version > FORMAT_VERSION) {
-            throw new IllegalArgumentException("trainer state format " + version
-                    + " is newer than this Oxbow reads (" + FORMAT_VERSION + "): upgrade Oxbow to restore it");
-        }
-        return new Header(version, in.readUTF(), in.readUTF(), in.readInt(), in.readInt());
-    }
-
-    static void decode(byte[] state, SslTrainer trainer) {
-        Map<String, Object> entries = new LinkedHashMap<>();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-            Header h = readHeader(in);
-            TrainerConfig c = trainer.config();
-            Header expected = new Header(h.formatVersion(), c.method(), c.encoder(), c.channels(), c.size());
-            if (!h.equals(expected)) {
-                throw new IllegalArgumentException("trainer state is for " + h + " but this trainer is " + expected);
-            }
-            int count = in.readInt();
-            for (int i = 0; i < count; i++) {
-                String name = in.readUTF();
-                entries.put(name, in.readByte() == 0 ? readTensor(in) : (Object) in.readLong());
-            }
+    /** @return the {@link #MAY_CHANGE} fields that differ from the stored ones */
+    static Set<String> decode(byte[] state, SslTrainer trainer) {
+        Set<String> changed = new TreeSet<>();
+        Map<String, Object> entries;
+        try {
+            entries = readEntries(state, trainer, changed);
         } catch (IOException e) {
-            throw new IllegalArgumentException("corrupt trainer state: " + e.getMessage(), e);
+            throw new IllegalArgumentException("corrupt trainer state: " + e, e);
         }
-        checkNames(entries, trainer);
+        checkEntries(entries, trainer);
         try (NDManager scratch = trainer.method().backbone().parameters().get(0).getValue()
                 .getArray().getManager().newSubManager()) {
             trainer.visit(new StateVisitor() {
                 @Override
                 public void tensor(String name, NDArray live) {
                     StoredTensor stored = (StoredTensor) entries.get(name);
-                    if (!stored.shape.equals(live.getShape()) || stored.dataType != live.getDataType()) {
-                        throw new IllegalArgumentException("state entry " + name + " is " + stored.dataType
-                                + stored.shape + ", the trainer has " + live.getDataType() + live.getShape());
-                    }
                     ByteBuffer buffer = ByteBuffer.allocateDirect(stored.raw.length).order(ByteOrder.nativeOrder());
                     buffer.put(ByteBuffer.wrap(stored.raw).order(ByteOrder.LITTLE_ENDIAN)).flip();
                     scratch.create(buffer, stored.shape, stored.dataType).copyTo(live);
@@ -154,27 +142,70 @@ public final class StateCodec {
                 }
             });
         }
+        return changed;
     }
 
-    /** Refuses before touching any live array if the stored entries do not match the trainer's. */
-    private static void checkNames(Map<String, Object> entries, SslTrainer trainer) {
-        Map<String, Boolean> live = new LinkedHashMap<>();
+    /** Every entry of a blob, after its version, checksum and fingerprint were accepted. */
+    private static Map<String, Object> readEntries(byte[] state, SslTrainer trainer, Set<String> changed)
+            throws IOException {
+        int version = StateFrame.version(state, MAGIC, FORMAT_VERSION, WHAT);
+        BlobReader in;
+        if (version == 1) {
+            in = new BlobReader(state, 8, state.length - 8, WHAT);
+            TrainerConfig c = trainer.config();
+            Header h = new Header(1, in.readUTF(), in.readUTF(), in.readInt(), in.readInt());
+            Header expected = new Header(1, c.method(), c.encoder(), c.channels(), c.size());
+            if (!h.equals(expected)) {
+                throw new IllegalArgumentException("trainer state is for " + h + " but this trainer is " + expected);
+            }
+        } else {
+            StateFrame.Frame frame = StateFrame.read(state, MAGIC, FORMAT_VERSION, WHAT);
+            changed.addAll(trainer.fingerprint().accept(frame.fingerprint(), MAY_CHANGE, WHAT));
+            in = frame.body();
+        }
+        Map<String, Object> entries = new LinkedHashMap<>();
+        int count = in.count("entry count", 11);
+        for (int i = 0; i < count; i++) {
+            String name = in.readUTF();
+            byte kind = in.readByte();
+            if (kind != 0 && kind != 1) {
+                throw in.corrupt("entry " + name + " has kind " + kind);
+            }
+            if (entries.put(name, kind == 0 ? readTensor(in, name) : (Object) in.readLong()) != null) {
+                throw in.corrupt("entry " + name + " appears twice");
+            }
+        }
+        in.end();
+        if (version == 1) {
+            entries.putIfAbsent("published/lineage", 0L); // format 2 added it: a format-1 state never forked
+        }
+        return entries;
+    }
+
+    /** Refuses, before any live array is touched, entries that do not match the trainer's by name, kind, type and shape. */
+    private static void checkEntries(Map<String, Object> entries, SslTrainer trainer) {
+        Map<String, Object> live = new LinkedHashMap<>();
         trainer.visit(new StateVisitor() {
             @Override
             public void tensor(String name, NDArray array) {
-                live.put(name, true);
+                live.put(name, array);
             }
 
             @Override
             public long scalar(String name, long value) {
-                live.put(name, false);
+                live.put(name, value);
                 return value;
             }
         });
-        for (Map.Entry<String, Boolean> e : live.entrySet()) {
+        for (Map.Entry<String, Object> e : live.entrySet()) {
             Object stored = entries.get(e.getKey());
-            if (stored == null || (stored instanceof StoredTensor) != e.getValue()) {
+            if (stored == null || (stored instanceof StoredTensor) != (e.getValue() instanceof NDArray)) {
                 throw new IllegalArgumentException("trainer state lacks entry " + e.getKey());
+            }
+            if (stored instanceof StoredTensor t && e.getValue() instanceof NDArray array
+                    && (!t.shape.equals(array.getShape()) || t.dataType != array.getDataType())) {
+                throw new IllegalArgumentException("state entry " + e.getKey() + " is " + t.dataType + t.shape
+                        + ", the trainer has " + array.getDataType() + array.getShape());
             }
         }
         for (String name : entries.keySet()) {
@@ -186,14 +217,31 @@ public final class StateCodec {
 
     private record StoredTensor(DataType dataType, Shape shape, byte[] raw) {}
 
-    private static StoredTensor readTensor(DataInputStream in) throws IOException {
-        DataType type = DataType.valueOf(in.readUTF());
-        long[] shape = new long[in.readInt()];
+    private static StoredTensor readTensor(BlobReader in, String name) throws IOException {
+        String typeName = in.readUTF();
+        DataType type;
+        try {
+            type = DataType.valueOf(typeName);
+        } catch (IllegalArgumentException e) {
+            throw in.corrupt("entry " + name + " has data type " + typeName);
+        }
+        long[] shape = new long[in.count("rank of " + name, Long.BYTES)];
+        long elements = 1;
         for (int i = 0; i < shape.length; i++) {
             shape[i] = in.readLong();
+            try {
+                elements = Math.multiplyExact(elements, shape[i]);
+            } catch (ArithmeticException e) {
+                elements = -1;
+            }
+            if (shape[i] < 0 || elements < 0) {
+                throw in.corrupt("entry " + name + " has dimension " + shape[i]);
+            }
         }
-        byte[] raw = new byte[in.readInt()];
-        in.readFully(raw);
+        byte[] raw = in.bytes("entry " + name);
+        if (raw.length != elements * type.getNumOfBytes()) {
+            throw in.corrupt("entry " + name + " has " + raw.length + " bytes for " + type + new Shape(shape));
+        }
         return new StoredTensor(type, new Shape(shape), raw);
     }
 }

@@ -2,6 +2,7 @@ package ai.oxbow.model.augment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +80,7 @@ class RecipeTest {
 
     @Test
     void optionsOverrideEveryParameterAndTheMostSpecificWins() {
-        Recipe r = Recipe.parse("byol", "cifar", 32, 3, Recipe.parseOptions(
+        Recipe r = Recipe.parse("byol", "cifar", 24, 3, Recipe.parseOptions(
                 "view1.blur=0.3, blur=0.7, size=24, scale=0.3:0.9, ratio=0.5:2, flip=0.1, jitter=0.2, brightness=0.1,"
                         + "contrast=0.2, saturation=0.3, hue=0.4, grayscale=0.6, blur_kernel=5, blur_sigma=0.2:0.4,"
                         + "solarize=0.9, solarize_threshold=0.25"));
@@ -87,6 +88,18 @@ class RecipeTest {
         assertEquals(new Recipe.View(24, 0.3, 0.9, 0.5, 2, 0.1, 0.2, new ColorJitter(0.1, 0.2, 0.3, 0.4), 0.6,
                 0.7, 5, 0.2, 0.4, 0.9, 0.25), v0);
         assertEquals(0.3, r.views().get(1).blur());
+    }
+
+    @Test
+    void globalViewsMustBeTheTrainersSizeAndLocalCropsNoLarger() {
+        IllegalArgumentException global = assertThrows(IllegalArgumentException.class,
+                () -> Recipe.parse("simclr", null, 28, 1, Map.of("size", "32")));
+        assertTrue(global.getMessage().contains("size=32") && global.getMessage().contains("28 px"), global.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 28, 1, Map.of("size", "20")));
+        IllegalArgumentException local = assertThrows(IllegalArgumentException.class,
+                () -> Recipe.parse("multicrop", null, 28, 1, Map.of("local.size", "40")));
+        assertTrue(local.getMessage().contains("local.size=40"), local.getMessage());
+        assertEquals(12, Recipe.parse("multicrop", null, 28, 1, Map.of("local.size", "12")).views().get(2).size());
     }
 
     @Test

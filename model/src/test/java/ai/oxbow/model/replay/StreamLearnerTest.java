@@ -10,6 +10,7 @@ import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -143,11 +145,14 @@ class StreamLearnerTest {
             StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 1), 1);
             learner.admit(items(0, 8));
             byte[] current = learner.snapshot();
-            // Format 1 is format 2 without the trailing next-batch count (0 here: no step taken yet).
-            byte[] formatOne = java.util.Arrays.copyOf(current, current.length - 4);
-            formatOne[7] = 1;
+            // Format 1 is magic, version 1 and today's body without its trailing next-batch count (0
+            // here: no step taken yet), unframed.
+            int body = StateFrame.read(current, StreamLearner.MAGIC, StreamLearner.FORMAT_VERSION, "learner")
+                    .body().remaining();
+            ByteBuffer formatOne = ByteBuffer.allocate(8 + body - 4).putInt(StreamLearner.MAGIC).putInt(1)
+                    .put(current, current.length - body, body - 4);
             StreamLearner restored = new StreamLearner(other, AUGMENTER, replay("fifo", 1), 1);
-            restored.restore(formatOne);
+            restored.restore(formatOne.array());
             assertArrayEquals(current, restored.snapshot());
             assertEquals(8, restored.bufferSize());
         }

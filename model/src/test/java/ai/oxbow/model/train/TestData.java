@@ -1,13 +1,16 @@
 package ai.oxbow.model.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +36,27 @@ public final class TestData {
         return new TrainerConfig(d.method(), d.encoder(), d.channels(), d.size(), 2, d.seed(), d.optimizer(),
                 d.optimizer().equals("adamw") ? 1e-3f : 0.05f, d.momentum(), d.weightDecay(), 2, 100, true,
                 d.mean(), d.std(), options);
+    }
+
+    /** Every entry of a trainer's state: tensors as their bytes, scalars as longs. */
+    public static Map<String, Object> entries(SslTrainer trainer) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        trainer.visit(new StateVisitor() {
+            @Override
+            public void tensor(String name, NDArray live) {
+                ByteBuffer b = live.toByteBuffer();
+                byte[] raw = new byte[b.remaining()];
+                b.get(raw);
+                out.put(name, ByteBuffer.wrap(raw));
+            }
+
+            @Override
+            public long scalar(String name, long value) {
+                out.put(name, value);
+                return value;
+            }
+        });
+        return out;
     }
 
     /** One step on two global views. */

@@ -7,6 +7,7 @@ import ai.oxbow.pipeline.bench.BenchEmbed;
 import ai.oxbow.pipeline.bench.BenchIndex;
 import ai.oxbow.pipeline.bench.BenchOffline;
 import ai.oxbow.pipeline.bench.BenchReplay;
+import ai.oxbow.pipeline.bench.BenchSoak;
 import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
@@ -59,6 +60,8 @@ public final class Oxbow {
               bench quality  the one-pass protocol: demo on the 60,000 Fashion-MNIST training images,
                              kNN, linear probe, wall time and kNN over time: [--order {iid,sequential}] [demo options]
               bench offline  the multi-epoch reference: the same trainer for --epochs E over the training set
+              bench soak     the job on an unbounded stream at --rate R images/s for --minutes M: memory,
+                             images/s and checkpoint-size slopes [--sample-s 30] [--out DIR] [job options]
             See README.md for every option.""";
 
     private Oxbow() {}
@@ -120,8 +123,9 @@ public final class Oxbow {
             case "embed" -> BenchEmbed.run(new Args(argv, 2));
             case "quality" -> Demo.quality(new Args(argv, 2));
             case "offline" -> BenchOffline.run(new Args(argv, 2));
+            case "soak" -> BenchSoak.run(new Args(argv, 2));
             default -> throw new IllegalArgumentException(
-                    "usage: oxbow bench {train,augment,replay,index,embed,quality,offline} [options]");
+                    "usage: oxbow bench {train,augment,replay,index,embed,quality,offline,soak} [options]");
         }
     }
 

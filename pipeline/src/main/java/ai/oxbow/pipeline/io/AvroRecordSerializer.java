@@ -12,6 +12,11 @@ import java.util.function.Function;
  * schema id the Confluent Schema Registry wire format (byte 0, the id as a big-endian int, then
  * the Avro binary) for indexers that read it. Register the schema under the topic's subject
  * first and pass the id it returns (README, "Schema Registry").
+ *
+ * <p>Records carry no timestamp of their own, so the producer stamps them with the time they are
+ * sent (processing time): an image's {@code event_time} stays in the record, but a camera clock
+ * hours ahead, a time before 1970 or a backfill older than the topic's retention would be refused
+ * by the broker or deleted right after it is committed.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
     private final String topic;
@@ -31,7 +36,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
         String k = key.apply(element);
-        return new ProducerRecord<>(topic, null, timestamp,
+        return new ProducerRecord<>(topic, null, null,
                 k == null ? null : k.getBytes(StandardCharsets.UTF_8),
                 schemaId < 0 ? Avro.encode(element) : Avro.confluent(schemaId, element));
     }

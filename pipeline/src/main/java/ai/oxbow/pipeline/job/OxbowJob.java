@@ -24,6 +24,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import ai.oxbow.pipeline.kafka.RestorableBoundedSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -120,7 +121,7 @@ public final class OxbowJob {
         DataStream<EmbeddingEvent> embeddings = images
                 .connect(versions.broadcast())
                 .transform("embedder", new AvroTypeInfo<>(EmbeddingEvent.class),
-                        new EmbedImages(cfg.embedBatch, cfg.embedMaxWaitMs))
+                        new EmbedImages(cfg.embedBatch, cfg.embedMaxWaitMs, cfg.trainer))
                 .setParallelism(cfg.embedderParallelism).uid("embedder");
 
         embeddings.sinkTo(sink(cfg, new AvroRecordSerializer<>(cfg.embeddingsTopic,
@@ -156,7 +157,8 @@ public final class OxbowJob {
                 .name("trainer model input").uid("trainer-model-input").setParallelism(1);
     }
 
-    private static KafkaSource<RawRecord> source(JobConfig cfg, String groupId) {
+    /** The images topic; bounded: up to its end offsets at the start, also after a restore. */
+    private static RestorableBoundedSource<RawRecord> source(JobConfig cfg, String groupId) {
         var builder = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(cfg.bootstrapServers)
                 .setTopics(cfg.imagesTopic)
@@ -170,7 +172,7 @@ public final class OxbowJob {
             // finished reader's offset commits only time out; the checkpoints hold the offsets.
             builder.setBounded(OffsetsInitializer.latest()).setProperty("commit.offsets.on.checkpoint", "false");
         }
-        return builder.build();
+        return new RestorableBoundedSource<>(builder.build(), cfg.bootstrapServers, cfg.imagesTopic);
     }
 
     /**

@@ -73,6 +73,13 @@ public final class LocalFlink implements AutoCloseable {
                 : graph.getCheckpointStatsSnapshot().getCounts().getNumberOfCompletedCheckpoints();
     }
 
+    /** Checkpointed bytes of the job's latest completed checkpoint (0 before the first). */
+    public long latestCheckpointBytes(JobID job) throws Exception {
+        var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+        var latest = stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
+        return latest == null ? 0 : latest.getStateSize();
+    }
+
     public void cancel(JobID job) throws Exception {
         cluster.cancelJob(job).get();
     }

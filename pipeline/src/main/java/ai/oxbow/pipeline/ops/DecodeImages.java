@@ -11,6 +11,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -21,6 +22,8 @@ import java.util.Map;
  * events are the first reader's, already dead-lettered and counted there.
  */
 public final class DecodeImages extends ProcessFunction<RawRecord, DecodedImage> {
+    public static final int MAX_ORIGINAL_BYTES = 256 * 1024;
+    public static final int MAX_MESSAGE_CHARS = 4096;
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     private final ImageDecoder decoder;
@@ -49,6 +52,23 @@ public final class DecodeImages extends ProcessFunction<RawRecord, DecodedImage>
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<DecodedImage> out) {
+        Outcome o = outcome(decoder, record);
+        if (o.image() != null) {
+            out.collect(o.image());
+            if (report) {
+                valid.inc();
+            }
+        } else if (report) {
+            rejected.get(o.reason()).inc();
+            ctx.output(DEAD_LETTERS, o.deadLetter());
+        }
+    }
+
+    /** What a record becomes: exactly one of a decoded image and a dead letter (with its reason). */
+    public record Outcome(DecodedImage image, DeadLetter deadLetter, Rejected.Reason reason) {}
+
+    /** Decodes a record; nothing it holds can make this throw. */
+    public static Outcome outcome(ImageDecoder decoder, RawRecord record) {
         String id = null;
         try {
             ImageEvent event;
@@ -58,24 +78,45 @@ public final class DecodeImages extends ProcessFunction<RawRecord, DecodedImage>
                 throw new Rejected(Rejected.Reason.NOT_AVRO, "not an ImageEvent in raw Avro binary: " + e);
             }
             id = event.getId();
-            out.collect(decoder.decode(event));
-            if (report) {
-                valid.inc();
-            }
+            return new Outcome(decoder.decode(event), null, null);
         } catch (Rejected r) {
-            if (!report) {
-                return;
-            }
-            rejected.get(r.reason()).inc();
-            ctx.output(DEAD_LETTERS, DeadLetter.newBuilder()
-                    .setOriginal(ByteBuffer.wrap(record.value))
-                    .setTopic(record.topic)
-                    .setPartition(record.partition)
-                    .setOffset(record.offset)
-                    .setReason(r.reason().name())
-                    .setMessage(r.getMessage())
-                    .setImageId(id)
-                    .build());
+            return new Outcome(null, deadLetter(record, r, id), r.reason());
         }
+    }
+
+    /**
+     * The dead letter of a record, always small enough for a broker's default 1 MB record limit:
+     * the original cut to {@value #MAX_ORIGINAL_BYTES} bytes (its full size and its offset say
+     * where the whole is), the id to {@link ImageDecoder#MAX_ID_BYTES}, the message to
+     * {@value #MAX_MESSAGE_CHARS} characters.
+     */
+    static DeadLetter deadLetter(RawRecord record, Rejected r, String id) {
+        return DeadLetter.newBuilder()
+                .setOriginal(ByteBuffer.wrap(record.value, 0, Math.min(record.value.length, MAX_ORIGINAL_BYTES)))
+                .setOriginalSize(record.value.length)
+                .setTopic(record.topic)
+                .setPartition(record.partition)
+                .setOffset(record.offset)
+                .setReason(r.reason().name())
+                .setMessage(cut(r.getMessage(), MAX_MESSAGE_CHARS))
+                .setImageId(id == null ? null : cutUtf8(id, ImageDecoder.MAX_ID_BYTES))
+                .build();
+    }
+
+    private static String cut(String s, int chars) {
+        return s.length() <= chars ? s : s.substring(0, chars) + "…";
+    }
+
+    /** The longest prefix of whole characters that fits in {@code bytes} UTF-8 bytes. */
+    private static String cutUtf8(String s, int bytes) {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= bytes) {
+            return s;
+        }
+        int end = bytes;
+        while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
+            end--;
+        }
+        return new String(utf8, 0, end, StandardCharsets.UTF_8);
     }
 }

@@ -2,6 +2,8 @@ package ai.oxbow.pipeline.ops;
 
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
+import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.schemas.EmbeddingEvent;
 
 import org.apache.flink.api.common.state.ListState;
@@ -25,13 +27,17 @@ import java.util.List;
  * parallelism); input 2: encoder snapshots from the trainer, broadcast to every subtask.
  *
  * <ul>
- *   <li>Before the first snapshot arrives, images wait in operator state (the trainer sends its
- *       current version as soon as it starts, so the wait is its start-up time).</li>
+ *   <li>Each subtask starts with version 0, which it builds itself ({@link
+ *       SslTrainer#initialEncoder}: the trainer's is the same), or with the version restored from
+ *       state: images never wait for an encoder, so at most a batch of them is held (in operator
+ *       state) and a fast source is back-pressured by the embedding itself, not buffered.</li>
  *   <li>A new snapshot first flushes the waiting images with the version they arrived under, then
  *       replaces the encoder: each image is embedded once, by the newest version that had
  *       arrived before it, and its event says which.</li>
- *   <li>The current snapshot is checkpointed (union state: every subtask gets it back, also after
- *       a rescale), as are the images still waiting, so a failover neither drops nor repeats one.</li>
+ *   <li>The current snapshot is checkpointed by subtask 0 (union state: every subtask gets it back,
+ *       also after a rescale; aligned barriers give every subtask the same version at a checkpoint,
+ *       so one copy serves all, not one per subtask), as are each subtask's waiting images, so a
+ *       failover neither drops nor repeats one.</li>
  * </ul>
  *
  * Images are embedded in batches of up to {@code batch}, or fewer after {@code maxWaitMs}.
@@ -39,18 +45,20 @@ import java.util.List;
 public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
         implements TwoInputStreamOperator<ModelImage, byte[], EmbeddingEvent>, BoundedMultiInput {
     private final int batch;
+    private final TrainerConfig trainer;
     private final long maxWaitMs;
     private transient Embedder embedder;
     private transient List<ModelImage> waiting;
     private transient ListState<ModelImage> waitingState;
     private transient ListState<byte[]> modelState;
     private transient long deadline;
-    private transient int inputsEnded;
     private transient Counter embedded;
     private transient volatile long lagMs;
 
-    public EmbedImages(int batch, long maxWaitMs) {
+    /** @param trainer the trainer's configuration, for version 0 */
+    public EmbedImages(int batch, long maxWaitMs, TrainerConfig trainer) {
         this.batch = batch;
+        this.trainer = trainer;
         this.maxWaitMs = maxWaitMs;
     }
 
@@ -69,6 +77,9 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
             if (embedder == null || s.version() > embedder.version()) {
                 replaceEncoder(s);
             }
+        }
+        if (embedder == null) {
+            replaceEncoder(SslTrainer.initialEncoder(trainer));
         }
     }
 
@@ -89,7 +100,7 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     @Override
     public void processElement1(StreamRecord<ModelImage> element) {
         waiting.add(element.getValue());
-        if (embedder != null && waiting.size() >= batch) {
+        if (waiting.size() >= batch) {
             flush();
         } else if (waiting.size() == 1) {
             armTimer();
@@ -99,7 +110,7 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     @Override
     public void processElement2(StreamRecord<byte[]> element) {
         EncoderSnapshot s = EncoderSnapshot.decode(element.getValue());
-        if (embedder != null && s.version() <= embedder.version()) {
+        if (s.version() <= embedder.version()) {
             return; // a re-sent version (the trainer re-announces its current one after a restart)
         }
         flush();
@@ -108,28 +119,25 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     }
 
     private void replaceEncoder(EncoderSnapshot s) {
-        if (embedder != null) {
-            embedder.close();
-        }
+        Embedder previous = embedder;
         embedder = new Embedder(s);
+        if (previous != null) {
+            previous.close();
+        }
     }
 
     private void armTimer() {
         long due = getProcessingTimeService().getCurrentProcessingTime() + maxWaitMs;
         deadline = due;
         getProcessingTimeService().registerTimer(due, time -> {
-            if (time == deadline && !waiting.isEmpty()) {
-                if (embedder == null) {
-                    armTimer();
-                } else {
-                    flush();
-                }
+            if (time == deadline) {
+                flush();
             }
         });
     }
 
     private void flush() {
-        if (embedder == null || waiting.isEmpty()) {
+        if (waiting.isEmpty()) {
             return;
         }
         EncoderSnapshot model = embedder.snapshot();
@@ -164,23 +172,17 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         waitingState.update(waiting);
-        modelState.update(embedder == null ? List.of() : List.of(embedder.snapshot().encode()));
+        boolean writer = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+        modelState.update(writer ? List.of(embedder.snapshot().encode()) : List.of());
     }
 
     /**
      * Either input may end first: the two inputs are independent channels, so the trainer's last
-     * version can arrive while images are still in flight. Whatever waits is embedded as soon as
-     * there is an encoder; with no encoder once both inputs have ended, the images cannot be
-     * embedded, which is an error rather than a silent loss.
+     * version can arrive while images are still in flight. Whatever waits is embedded at once.
      */
     @Override
     public void endInput(int inputId) {
-        inputsEnded++;
-        if (embedder != null) {
-            flush();
-        } else if (inputsEnded == 2 && !waiting.isEmpty()) {
-            throw new IllegalStateException(waiting.size() + " images but the trainer published no encoder");
-        }
+        flush();
     }
 
     @Override

@@ -4,7 +4,7 @@ package ai.oxbow.pipeline.ops;
 public final class Rejected extends Exception {
     public enum Reason {
         NOT_AVRO, MISSING_ID, ID_TOO_LONG, BAD_DIMENSIONS, TOO_LARGE, BAD_CHANNELS, SIZE_MISMATCH,
-        DECODE_FAILED, DIMENSION_MISMATCH, UNSUPPORTED_DEPTH
+        DECODE_FAILED, DIMENSION_MISMATCH
     }
 
     private final Reason reason;

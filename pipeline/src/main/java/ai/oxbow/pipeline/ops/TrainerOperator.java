@@ -6,6 +6,7 @@ import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.TrainerConfig;
 
@@ -37,6 +38,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
@@ -133,6 +135,8 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient Thread worker;
     private transient ListState<byte[]> learnerState;
     private transient ListState<Long> learnerChecksum;
+    /** The job that wrote the state: restored into another, the state forks (see {@link SslTrainer#fork}). */
+    private transient ListState<String> writerJob;
     /** CRC-32C of the last blob snapshotted, and of the one restored (-1: none). */
     private transient volatile long snapshotCrc;
     private transient long restoredCrc;
@@ -164,6 +168,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         inboxState = store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class)));
         learnerChecksum = store.getListState(new ListStateDescriptor<>("trainer-state-crc32c", Long.class));
+        writerJob = store.getListState(new ListStateDescriptor<>("trainer-job-id", String.class));
         long start = System.nanoTime();
         trainer = new SslTrainer(config);
         learner = new StreamLearner(trainer, augmenter, replay, options.viewThreads());
@@ -190,20 +195,31 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                         + " %08x, recorded at snapshot %08x; refusing to restore it", restoredCheckpoint, crc,
                         recorded.get(0)));
             }
-            learner.restore(blob);
-            // A checkpoint of an Oxbow before the replay buffer holds a bare trainer blob; one of
-            // an older learner format is re-encoded in the current one, so only the same format compares.
-            ByteBuffer header = ByteBuffer.wrap(blob);
-            boolean bareTrainer = header.getInt() == StateCodec.MAGIC;
-            boolean currentFormat = !bareTrainer && header.getInt() == StreamLearner.FORMAT_VERSION;
-            if ((bareTrainer && !Arrays.equals(blob, trainer.snapshot()))
-                    || (currentFormat && !Arrays.equals(blob, learner.snapshot()))) {
+            Set<String> reconfigured = learner.restore(blob);
+            // A blob of an older format is re-encoded in the current one, and one restored with
+            // changed schedule fields records them: only a current blob of the same configuration
+            // must re-encode to the same bytes. (A checkpoint of an Oxbow before the replay
+            // buffer holds a bare trainer blob.)
+            boolean bareTrainer = StateFrame.magic(blob) == StateCodec.MAGIC;
+            int version = ByteBuffer.wrap(blob).getInt(4);
+            boolean current = version == (bareTrainer ? StateCodec.FORMAT_VERSION : StreamLearner.FORMAT_VERSION);
+            if (current && reconfigured.isEmpty()
+                    && !Arrays.equals(blob, bareTrainer ? trainer.snapshot() : learner.snapshot())) {
                 throw new IllegalStateException("restored trainer state differs from the checkpointed state");
             }
+            List<String> writer = new ArrayList<>();
+            writerJob.get().forEach(writer::add);
+            String forked = "";
+            if (!writer.equals(List.of(jobId()))) {
+                trainer.fork();
+                forked = " forked from job " + (writer.isEmpty() ? "(unrecorded)" : writer.get(0));
+            }
             restoredCrc = crc;
-            report(String.format("restored step=%d bytes=%d crc32c=%08x checksum=%s decoded=%s in %d ms", trainer.step(),
-                    blob.length, crc, recorded.isEmpty() ? "none-recorded" : "verified",
-                    bareTrainer || currentFormat ? "bitwise" : "older-format", (System.nanoTime() - start) / 1_000_000));
+            String decoded = !current ? "older-format" : reconfigured.isEmpty() ? "bitwise"
+                    : "reconfigured" + reconfigured;
+            report(String.format("restored step=%d bytes=%d crc32c=%08x checksum=%s decoded=%s in %d ms lineage=%d%s",
+                    trainer.step(), blob.length, crc, recorded.isEmpty() ? "none-recorded" : "verified", decoded,
+                    (System.nanoTime() - start) / 1_000_000, trainer.lineage(), forked));
         }
         for (ModelImage img : inboxState.get()) {
             inbox.add(item(img));
@@ -392,7 +408,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
      */
     private void maybePublish() {
         long now = System.currentTimeMillis();
-        long sincePublished = trainer.step() - trainer.publishedVersion();
+        long sincePublished = trainer.step() - trainer.publishedStep();
         boolean due = sincePublished > 0 && ((options.publishEverySteps() > 0
                 && sincePublished >= options.publishEverySteps())
                 || (options.publishEveryMs() > 0 && now - lastPublishMs >= options.publishEveryMs()));
@@ -430,6 +446,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
             long crc = crc32c(blob);
             learnerState.update(List.of(blob));
             learnerChecksum.update(List.of(crc));
+            writerJob.update(List.of(jobId()));
             snapshotCrc = crc;
             List<ModelImage> pending = new ArrayList<>();
             synchronized (inbox) {
@@ -444,6 +461,10 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         } finally {
             learnerLock.unlock();
         }
+    }
+
+    private String jobId() {
+        return getRuntimeContext().getJobInfo().getJobId().toString();
     }
 
     private static long crc32c(byte[] bytes) {

@@ -177,4 +177,33 @@ class VectorIndexTest {
             assertThrows(IllegalArgumentException.class, () -> search.search(new float[DIM], 3, 0));
         }
     }
+
+    /**
+     * An index committed by an earlier Oxbow (src/test/resources/compat/index-v1.zip: 12 documents,
+     * versions 3 and 5, checkpoint 4) opens for search and for writing on.
+     */
+    @Test
+    void anIndexOfTheFirstFormatOpensAndTakesMoreDocuments(@TempDir Path dir) throws IOException {
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(
+                VectorIndexTest.class.getResourceAsStream("/compat/index-v1.zip"))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                java.nio.file.Files.copy(zip, dir.resolve(e.getName()));
+            }
+        }
+        try (VectorSearch search = new VectorSearch(dir)) {
+            assertEquals(new TreeMap<>(Map.of(3L, 6L, 5L, 6L)), search.versions());
+        }
+        String identity;
+        try (VectorIndex index = new VectorIndex(dir)) {
+            assertEquals(4, index.lastCommittedCheckpoint());
+            identity = index.identity();
+            assertFalse(identity.isEmpty());
+            index.upsert(doc("new", 6, 1, random(new SplittableRandom(9))));
+            index.commit(5);
+        }
+        try (VectorIndex index = new VectorIndex(dir); VectorSearch search = new VectorSearch(dir)) {
+            assertEquals(identity, index.identity());
+            assertEquals(new TreeMap<>(Map.of(3L, 6L, 5L, 6L, 6L, 1L)), search.versions());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package ai.oxbow.pipeline.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ai.oxbow.schemas.EmbeddingEvent;
 
@@ -28,6 +29,7 @@ class AvroRecordSerializerTest {
     @Test
     void rawAvroByDefault() throws Exception {
         ProducerRecord<byte[], byte[]> r = serialize(-1);
+        assertNull(r.timestamp(), "no timestamp of the image's: the producer stamps the time of sending");
         assertEquals("img-7", new String(r.key(), StandardCharsets.UTF_8));
         assertEquals(EVENT, Avro.decode(r.value(), EmbeddingEvent.class));
     }

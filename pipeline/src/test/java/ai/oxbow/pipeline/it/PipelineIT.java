@@ -14,15 +14,19 @@ import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.BadEvents;
+import ai.oxbow.pipeline.FuzzEvents;
 import ai.oxbow.pipeline.index.VectorSearch;
-import ai.oxbow.pipeline.ops.TrainerOperator;
 import ai.oxbow.pipeline.io.Avro;
+import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
+import ai.oxbow.pipeline.ops.DecodeImages;
+import ai.oxbow.pipeline.ops.ImageDecoder;
+import ai.oxbow.pipeline.ops.TrainerOperator;
 import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.DeadLetter;
@@ -42,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +54,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -225,8 +231,27 @@ class PipelineIT {
         cfg.checkpointIntervalMs = 500;
         cfg.failAtStep = 25;
         cfg.embedderParallelism = 2;
-        Map<byte[], String> bad = BadEvents.all();
-        Set<String> ids = produce(cfg, 1_500, new ArrayList<>(bad.keySet()));
+        // The hand-made broken events, then 2,000 fuzzed ones (FuzzEvents), each expected to end
+        // as the decode step alone says: embedded, or dead-lettered with that reason.
+        Map<byte[], String> bad = new LinkedHashMap<>(BadEvents.all());
+        List<byte[]> validFuzzed = new ArrayList<>();
+        ImageDecoder decoder = new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes);
+        FuzzEvents fuzz = new FuzzEvents(7, System.currentTimeMillis());
+        Set<String> fuzzedIds = new HashSet<>();
+        for (int i = 0; i < 2_000; i++) {
+            byte[] value = fuzz.event(i).value();
+            DecodeImages.Outcome o = DecodeImages.outcome(decoder, new RawRecord(cfg.imagesTopic, 0, i, 0, value));
+            if (o.image() == null) {
+                bad.put(value, o.reason().name());
+            } else if (!o.image().id.startsWith("gen") && fuzzedIds.add(o.image().id)) {
+                validFuzzed.add(value);
+            }
+        }
+        List<byte[]> extra = new ArrayList<>(bad.keySet());
+        extra.addAll(validFuzzed);
+        Collections.shuffle(extra, new java.util.Random(3));
+        Set<String> ids = produce(cfg, 1_500, extra);
+        ids.addAll(fuzzedIds);
         runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
@@ -241,10 +266,11 @@ class PipelineIT {
         Collections.sort(expected);
         Collections.sort(reasons);
         assertEquals(expected, reasons, "one dead letter per broken event, with its reason");
-        Set<String> originals = new HashSet<>();
-        dead.forEach(d -> originals.add(new String(d.getOriginal().array())));
+        Set<ByteBuffer> originals = new HashSet<>();
+        dead.forEach(d -> originals.add(d.getOriginal()));
         for (byte[] b : bad.keySet()) {
-            assertTrue(originals.contains(new String(b)), "dead letter keeps the original bytes");
+            assertTrue(originals.contains(ByteBuffer.wrap(b, 0, Math.min(b.length, DecodeImages.MAX_ORIGINAL_BYTES))
+                    .slice()), "dead letter keeps the original bytes (the first 256 KiB)");
         }
 
         // The trainer's inbox, replay buffer and credit are restored with the source offsets: every
@@ -256,6 +282,42 @@ class PipelineIT {
 
         String events = Files.readString(runDir.resolve("trainer-events.log"));
         assertTrue(events.contains("restored step="), "the trainer restarted from a checkpoint: " + events);
+    }
+
+    /**
+     * A bounded run cancelled after a checkpoint, then restored into a new job (as `run --bounded
+     * --restore` does): the restored job must end, with every image embedded exactly once across
+     * the two jobs and the restored trainer's versions in a lineage of their own.
+     */
+    @Test
+    void aBoundedRunRestoredFromARetainedCheckpointFinishes(@TempDir Path runDir) throws Exception {
+        JobConfig cfg = config("resumed", "simclr", runDir);
+        cfg.checkpointIntervalMs = 500;
+        Set<String> ids = produce(cfg, 600, List.of());
+        try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                    OxbowJob.flinkConfiguration(cfg));
+            OxbowJob.build(env, cfg);
+            JobID job = flink.submit(env);
+            while (flink.completedCheckpoints(job) < 2) {
+                Thread.sleep(100);
+            }
+            flink.cancel(job);
+        }
+        Path checkpoint;
+        try (var dirs = Files.walk(runDir.resolve("checkpoints"), 2)) {
+            checkpoint = dirs.filter(d -> d.getFileName().toString().startsWith("chk-")
+                            && Files.exists(d.resolve("_metadata")))
+                    .max(java.util.Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().substring(4))))
+                    .orElseThrow();
+        }
+        cfg.restorePath = checkpoint.toUri().toString();
+        cfg.checkpointDir = runDir.resolve("checkpoints-resumed").toUri().toString();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(4), () -> runJob(cfg),
+                "the restored bounded job ends");
+        assertExactlyOneEmbeddingPerImage(cfg, ids);
+        assertTrue(Files.exists(runDir.resolve("final-state.bin")), "the bounded run wrote its final state");
+        assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("lineage=1 forked from job"));
     }
 
     /**

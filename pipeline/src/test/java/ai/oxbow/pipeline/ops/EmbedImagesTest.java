@@ -1,15 +1,20 @@
 package ai.oxbow.pipeline.ops;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.train.Embedder;
+import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.schemas.EmbeddingEvent;
 
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.OperatorStateHandle;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,11 +29,12 @@ class EmbedImagesTest {
     static LabeledImages images;
     static byte[] v0;
     static byte[] v1;
+    static final TrainerConfig TRAINER = TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 8);
 
     @BeforeAll
     static void versions() {
         images = GeneratedImages.generate(10, SIZE, 1, 4);
-        try (SslTrainer t = new SslTrainer(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 8))) {
+        try (SslTrainer t = new SslTrainer(TRAINER)) {
             v0 = t.publishedSnapshot().encode();
             java.util.SplittableRandom random = new java.util.SplittableRandom(3);
             float[] a = new float[8 * SIZE * SIZE];
@@ -48,7 +54,7 @@ class EmbedImagesTest {
     }
 
     static TwoInputStreamOperatorTestHarness<ModelImage, byte[], EmbeddingEvent> harness() throws Exception {
-        return new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000));
+        return new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER));
     }
 
     static Map<String, Long> versionById(List<EmbeddingEvent> out) {
@@ -56,20 +62,31 @@ class EmbedImagesTest {
     }
 
     @Test
-    void imagesWaitForTheFirstVersionAndANewVersionFlushesWithTheOldOneFirst() throws Exception {
+    void theEmbedderStartsWithTheTrainersVersionZeroAndANewVersionFlushesWithTheOldOneFirst() throws Exception {
+        assertArrayEquals(v0, SslTrainer.initialEncoder(TRAINER).encode(), "version 0 is built alike on both sides");
         try (var h = harness()) {
             h.open();
             h.processElement1(image(0), 0);
             h.processElement1(image(1), 0);
-            assertEquals(0, h.extractOutputValues().size(), "no encoder yet: the images wait");
-            h.processElement2(v0, 0);
+            h.processElement2(v0, 0); // the trainer's announcement of the version the embedder has: ignored
             h.processElement1(image(2), 0);
             h.processElement2(v1, 0);
             h.processElement1(image(3), 0);
             h.processElement2(v0, 0); // re-announced older version: ignored
             h.endInput1();
             h.endInput2();
-            assertEquals(Map.of("img-0", 0L, "img-1", 0L, "img-2", 0L, "img-3", 1L), versionById(h.extractOutputValues()));
+            List<EmbeddingEvent> out = h.extractOutputValues();
+            assertEquals(Map.of("img-0", 0L, "img-1", 0L, "img-2", 0L, "img-3", 1L), versionById(out));
+            try (Embedder trainers = new Embedder(EncoderSnapshot.decode(v0))) {
+                // The same batch the operator embedded (img-0 and img-1 waited together): the same bits.
+                float[] expected = java.util.Arrays.copyOf(trainers.embed(ModelImage.batch(List.of(image(0), image(1))), 2),
+                        trainers.dim());
+                float[] got = new float[expected.length];
+                for (int d = 0; d < got.length; d++) {
+                    got[d] = out.get(0).getVector().get(d);
+                }
+                assertArrayEquals(expected, got, "img-0 embedded before the trainer's version 0 arrived, by it");
+            }
         }
     }
 
@@ -106,6 +123,36 @@ class EmbedImagesTest {
             h.open();
             h.endInput1();
             assertEquals(Map.of("img-7", 1L, "img-8", 1L), versionById(h.extractOutputValues()));
+        }
+    }
+
+    /** Subtask 0 alone checkpoints the version (union state): N subtasks restore one copy, not N each. */
+    @Test
+    void aRestoreOfThreeSubtasksHoldsOneCopyOfTheVersionAndEachGetsIt() throws Exception {
+        OperatorSubtaskState[] states = new OperatorSubtaskState[3];
+        for (int i = 0; i < 3; i++) {
+            try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER), 3, 3, i)) {
+                h.open();
+                h.processElement2(v1, 0);
+                states[i] = h.snapshot(1, 1);
+            }
+        }
+        long copies = 0;
+        for (OperatorSubtaskState state : states) {
+            for (OperatorStateHandle handle : state.getManagedOperatorState()) {
+                copies += handle.getStateNameToPartitionOffsets().get("embedder-model").getOffsets().length;
+            }
+        }
+        assertEquals(1, copies);
+        OperatorSubtaskState all = AbstractStreamOperatorTestHarness.repackageState(states);
+        for (int i = 0; i < 3; i++) {
+            try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER), 3, 3, i)) {
+                h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(all, 3, 3, 3, i));
+                h.open();
+                h.processElement1(image(i), 0);
+                h.endInput1();
+                assertEquals(Map.of("img-" + i, 1L), versionById(h.extractOutputValues()), "subtask " + i);
+            }
         }
     }
 }

@@ -10,10 +10,14 @@ import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.replay.ReplayConfig;
+import ai.oxbow.model.replay.StreamLearner;
+import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.CheckpointInfo;
 
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.state.OperatorStateHandle;
 import org.apache.flink.runtime.state.OperatorStreamStateHandle;
 import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
@@ -27,13 +31,16 @@ import java.util.Map;
 class TrainerOperatorTest {
     static final int SIZE = 16;
     static final int BATCH = 8;
+    /** One job: a restore within it is a failover, not a fork. */
+    static final JobID JOB = new JobID();
+
+    static final TrainerConfig CONFIG = TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, BATCH);
+    static final Augmenter AUGMENTER = new Augmenter(Recipe.parse("simclr", "none", SIZE, 1, Map.of("blur", "0")), 1);
+    // u = 2: four events pay for one step of eight images.
+    static final ReplayConfig REPLAY = new ReplayConfig("fifo", 64, 2, 0.5, BATCH, 3);
 
     static TrainerOperator operator(TrainerOperator.Pace pace) {
-        TrainerConfig config = TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, BATCH);
-        Augmenter augmenter = new Augmenter(Recipe.parse("simclr", "none", SIZE, 1, Map.of("blur", "0")), 1);
-        // u = 2: four events pay for one step of eight images.
-        ReplayConfig replay = new ReplayConfig("fifo", 64, 2, 0.5, BATCH, 3);
-        return new TrainerOperator(config, replay, augmenter, new TrainerOperator.Options(null, 60_000, 0, 0,
+        return new TrainerOperator(CONFIG, REPLAY, AUGMENTER, new TrainerOperator.Options(null, 60_000, 0, 0,
                 0.1, true, 10, 0, pace, 1, 0));
     }
 
@@ -53,15 +60,7 @@ class TrainerOperatorTest {
 
     @Test
     void aRestoredTrainerHoldsTheVeryStateSnapshottedAndRefusesACorruptOne() throws Exception {
-        LabeledImages images = GeneratedImages.generate(12, SIZE, 1, 5);
-        OperatorSubtaskState state;
-        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE))) {
-            h.open();
-            for (int i = 0; i < 12; i++) {
-                h.processElement(new ModelImage("img-" + i, i, images.labels()[i], images.image(i)), i);
-            }
-            state = h.snapshot(1, 1);
-        }
+        OperatorSubtaskState state = trainedState(JOB);
         byte[] blob = CheckpointInfo.trainerBlob(handle(state));
         try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE))) {
             h.setRestoredCheckpointId(1);
@@ -87,9 +86,73 @@ class TrainerOperatorTest {
         }
     }
 
-    /** A harness whose checkpoints stay in memory, as bytes a test can read and corrupt. */
+    @Test
+    void aFailureOnTheTrainingThreadFailsTheTaskNamingItsCause() throws Exception {
+        var h = new OneInputStreamOperatorTestHarness<>(operator(TrainerOperator.Pace.BACKPRESSURE));
+        h.open();
+        // An image of the wrong shape (the job's model-input step never makes one) fails the
+        // training thread as it enters the replay buffer; the task thread must not carry on.
+        Exception e = assertThrows(Exception.class, () -> {
+            for (int i = 0; i < 8; i++) {
+                h.processElement(new ModelImage("wrong-" + i, i, 0, new byte[10]), i);
+            }
+        });
+        assertEquals("training thread failed", e.getMessage());
+        assertTrue(e.getCause().getMessage().contains("has 10 bytes, expected 1x16x16"), e.getCause().getMessage());
+        assertThrows(Exception.class, () -> h.snapshot(1, 1), "no checkpoint of a failed trainer");
+    }
+
+    @Test
+    void stateRestoredIntoAnotherJobForksAndPublishesVersionsOfItsOwn() throws Exception {
+        OperatorSubtaskState state = trainedState(JOB);
+        assertEquals(0, lineage(CheckpointInfo.trainerBlob(handle(state))));
+        OperatorSubtaskState forked;
+        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE), new JobID())) {
+            h.setRestoredCheckpointId(1);
+            h.initializeState(state);
+            h.open();
+            forked = h.snapshot(2, 2);
+        }
+        assertEquals(1, lineage(CheckpointInfo.trainerBlob(handle(forked))), "a new job forks the lineage");
+        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE), JOB)) {
+            h.setRestoredCheckpointId(2);
+            h.initializeState(forked);
+            h.open();
+            assertEquals(2, lineage(CheckpointInfo.trainerBlob(handle(h.snapshot(3, 3)))),
+                    "the forked state was written by the other job");
+        }
+    }
+
+    /** 12 events trained by a job, snapshotted as checkpoint 1. */
+    private static OperatorSubtaskState trainedState(JobID job) throws Exception {
+        LabeledImages images = GeneratedImages.generate(12, SIZE, 1, 5);
+        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE), job)) {
+            h.open();
+            for (int i = 0; i < 12; i++) {
+                h.processElement(new ModelImage("img-" + i, i, images.labels()[i], images.image(i)), i);
+            }
+            return h.snapshot(1, 1);
+        }
+    }
+
+    private static long lineage(byte[] learnerBlob) {
+        try (SslTrainer trainer = new SslTrainer(CONFIG); StreamLearner learner = new StreamLearner(trainer, AUGMENTER,
+                REPLAY, 0)) {
+            learner.restore(learnerBlob);
+            trainer.publish();
+            assertEquals(trainer.lineage() * SslTrainer.LINEAGE_STRIDE + trainer.step(), trainer.publishedVersion());
+            return trainer.lineage();
+        }
+    }
+
     private static OneInputStreamOperatorTestHarness<ModelImage, byte[]> inMemory(TrainerOperator op) throws Exception {
-        var h = new OneInputStreamOperatorTestHarness<>(op);
+        return inMemory(op, JOB);
+    }
+
+    /** A harness of a job whose checkpoints stay in memory, as bytes a test can read and corrupt. */
+    private static OneInputStreamOperatorTestHarness<ModelImage, byte[]> inMemory(TrainerOperator op, JobID job)
+            throws Exception {
+        var h = new OneInputStreamOperatorTestHarness<>(op, MockEnvironment.builder().setJobID(job).build());
         h.setCheckpointStorage(new JobManagerCheckpointStorage(64 << 20));
         return h;
     }
