@@ -148,20 +148,16 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
     }
 
     /**
-     * Global views are the trainer's input ({@code size} pixels a side: what its embeddings see),
-     * local crops no larger; anything else is refused here, at start, not on the training thread.
+     * Views are cut from the trainer's input images ({@code size} pixels a side) and may be
+     * smaller (local crops, EMP's patches) but not larger: that would only upsample, at the cost
+     * of memory and time. Refused here, at start, naming the option.
      */
     public void checkSizes(int size) {
         for (int v = 0; v < views.size(); v++) {
             int side = views.get(v).size();
-            if (v < globals && side != size) {
-                throw new IllegalArgumentException("augmentation size=" + side + " makes global view " + v + " "
-                        + side + " px, but the trainer's input is " + size + " px (--size): global views must be the"
-                        + " trainer's size");
-            }
-            if (v >= globals && side > size) {
-                throw new IllegalArgumentException("augmentation local.size=" + side + " makes local crops larger than"
-                        + " the trainer's " + size + " px input");
+            if (side > size) {
+                throw new IllegalArgumentException("augmentation " + (v < globals ? "size" : "local.size") + "=" + side
+                        + " makes view " + v + " larger than the " + size + " px images it is cut from (--size)");
             }
         }
     }

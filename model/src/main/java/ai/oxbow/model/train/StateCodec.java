@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -113,6 +114,40 @@ public final class StateCodec {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("corrupt trainer state: header " + f, e);
         }
+    }
+
+    /**
+     * The configuration a framed (format 2) trainer state was written with, rebuilt from its
+     * fingerprint, so tools can restore it without being told how the run was configured.
+     */
+    public static TrainerConfig config(byte[] state) {
+        Map<String, String> f = StateFrame.read(state, MAGIC, FORMAT_VERSION, WHAT).fingerprint().fields();
+        HashMap<String, String> options = new HashMap<>();
+        f.forEach((k, v) -> {
+            if (k.startsWith("method.")) {
+                options.put(k.substring("method.".length()), v);
+            }
+        });
+        try {
+            return new TrainerConfig(f.get("method"), f.get("encoder"), Integer.parseInt(f.get("channels")),
+                    Integer.parseInt(f.get("size")), Integer.parseInt(f.get("global_views")),
+                    Long.parseLong(f.get("seed")), f.get("optimizer"), Float.parseFloat(f.get("learning_rate")),
+                    Float.parseFloat(f.get("momentum")), Float.parseFloat(f.get("weight_decay")),
+                    Long.parseLong(f.get("warmup_steps")), Long.parseLong(f.get("horizon_steps")),
+                    Boolean.parseBoolean(f.get("cosine")), floats(f.get("mean")), floats(f.get("std")), options);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("corrupt trainer state: its header does not describe a trainer: " + f, e);
+        }
+    }
+
+    /** {@link java.util.Arrays#toString(float[])} read back. */
+    private static float[] floats(String text) {
+        String[] parts = text.substring(1, text.length() - 1).split(",");
+        float[] out = new float[parts.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Float.parseFloat(parts[i].trim());
+        }
+        return out;
     }
 
     /** @return the {@link #MAY_CHANGE} fields that differ from the stored ones */

@@ -136,6 +136,22 @@ class StateRestoreTest {
     }
 
     @Test
+    void theHeaderRebuildsTheConfigurationSoAToolCanRestoreWithoutBeingTold() {
+        TrainerConfig c = TestData.config("mocov2").withGlobalViews(3);
+        try (SslTrainer source = new SslTrainer(c)) {
+            byte[] blob = source.snapshot();
+            TrainerConfig rebuilt = StateCodec.config(blob);
+            assertEquals(3, rebuilt.globalViews());
+            assertEquals(c.learningRate(), rebuilt.learningRate());
+            assertArrayEquals(c.mean(), rebuilt.mean());
+            try (SslTrainer restored = new SslTrainer(rebuilt)) {
+                assertTrue(restored.restore(blob).isEmpty(), "the same configuration");
+                assertArrayEquals(blob, restored.snapshot());
+            }
+        }
+    }
+
+    @Test
     void aForkedStatePublishesVersionsOfANewLineage() {
         TrainerConfig c = TestData.config("mocov2");
         try (SslTrainer t = trained(c); SslTrainer restored = new SslTrainer(c)) {

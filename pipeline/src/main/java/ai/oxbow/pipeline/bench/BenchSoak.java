@@ -30,13 +30,15 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * `bench soak --minutes M --rate R [--sample-s 30] [--out DIR] <job options>`: the whole job
  * (embedded Kafka and MiniCluster in this process, as in `demo`) on an unbounded stream produced
  * at R images/s for M minutes, checkpointing as configured. Every sample-s seconds it records the
  * process's resident memory (RSS), the JVM heap in use, native memory (RSS minus the JVM's
- * committed heap and non-heap: libtorch, direct buffers, thread stacks), the trainer's images/s
+ * committed heap and non-heap: libtorch, direct buffers, thread stacks; exact only with a fixed,
+ * pre-touched heap, {@code -Xms = -Xmx -XX:+AlwaysPreTouch}), the trainer's images/s
  * and the size of the latest checkpoint (samples.csv in the run directory), and reports their
  * least-squares slopes per hour over the samples after the first tenth of the run (start-up
  * allocation is not a leak). Its web UI takes any free port and its Prometheus reporter one of
@@ -77,8 +79,9 @@ public final class BenchSoak {
             Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1,
                     cfg.deadLettersTopic, 1));
             long[] sent = new long[1];
+            AtomicBoolean stop = new AtomicBoolean();
             Thread producer = new Thread(() -> sent[0] = ImageProducer.produce(cfg.bootstrapServers, cfg.imagesTopic,
-                    cycle(images), Long.MAX_VALUE, rate), "soak-producer");
+                    cycle(images, stop), Long.MAX_VALUE, rate), "soak-producer");
             producer.start();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     OxbowJob.flinkConfiguration(cfg));
@@ -90,7 +93,7 @@ public final class BenchSoak {
                 Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
                 samples.add(sample((System.nanoTime() - start) / 1e9, runDir, flink.latestCheckpointBytes(job)));
             }
-            producer.interrupt();
+            stop.set(true);
             producer.join();
             produced = sent[0];
             flink.cancel(job);
@@ -110,6 +113,9 @@ public final class BenchSoak {
         out.put("heap_mb_start", first.heapMb());
         out.put("heap_mb_end", last.heapMb());
         out.put("heap_mb_per_hour", slope(kept, Sample::heapMb));
+        // RSS minus committed heap is native memory only when the committed heap is resident.
+        out.put("heap_pretouched", ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:+AlwaysPreTouch"));
         out.put("native_mb_start", first.nativeMb());
         out.put("native_mb_end", last.nativeMb());
         out.put("native_mb_per_hour", slope(kept, Sample::nativeMb));
@@ -123,15 +129,15 @@ public final class BenchSoak {
         System.out.println(Json.line(out));
     }
 
-    /** The images again and again, each pass under new ids. */
-    private static Iterator<ImageEvent> cycle(LabeledImages images) {
+    /** The images again and again, each pass under new ids, until {@code stop}. */
+    private static Iterator<ImageEvent> cycle(LabeledImages images, AtomicBoolean stop) {
         return new Iterator<>() {
             int pass;
             Iterator<ImageEvent> current = ImageSources.of(images, "soak-0");
 
             @Override
             public boolean hasNext() {
-                return true;
+                return !stop.get();
             }
 
             @Override

@@ -57,10 +57,11 @@ public final class Export {
     }
 
     /**
-     * Restores a trainer from the state and takes its published encoder. The state holds no
-     * learning settings and no normalisation: export uses neither the former, and the latter is
-     * {@link TrainerConfig#defaults}', which every command trains with. Method options that
-     * size buffers (queue_size, ...) must be given as in the run, or the restore refuses.
+     * Restores a trainer from the state and takes its published encoder. A state of format 2 says
+     * how its trainer was configured; one of format 1 holds no learning settings and no
+     * normalisation: export uses neither the former, and the latter is {@link TrainerConfig#defaults}',
+     * which every command trains with, and method options that size buffers (queue_size, ...) must
+     * be given as in the run, or the restore refuses.
      */
     private static EncoderSnapshot fromState(Path file, Map<String, String> methodOptions) {
         byte[] bytes;
@@ -70,8 +71,9 @@ public final class Export {
             throw new UncheckedIOException(e);
         }
         StateCodec.Header h = StateCodec.header(bytes);
-        TrainerConfig config = TrainerConfig.defaults(h.method(), h.encoder(), h.channels(), h.size(), 64)
-                .withOptions(methodOptions);
+        // Format 2 records the whole configuration; format 1 only method, encoder and shape.
+        TrainerConfig config = h.formatVersion() >= 2 ? StateCodec.config(bytes)
+                : TrainerConfig.defaults(h.method(), h.encoder(), h.channels(), h.size(), 64).withOptions(methodOptions);
         try (SslTrainer trainer = new SslTrainer(config)) {
             trainer.restore(bytes);
             return trainer.publishedSnapshot();
