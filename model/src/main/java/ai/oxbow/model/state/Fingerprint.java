@@ -2,6 +2,7 @@ package ai.oxbow.model.state;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
@@ -59,6 +60,25 @@ public record Fingerprint(SortedMap<String, String> fields) {
                     + "); refusing to restore it. Fields that may change across a restore: " + new TreeSet<>(mayChange));
         }
         return changed;
+    }
+
+    /** A float array as a field value ({@link Arrays#toString(float[])}: it parses back exactly). */
+    public static String floats(float[] values) {
+        return Arrays.toString(values);
+    }
+
+    /** A field value written by {@link #floats(float[])}. */
+    public static float[] floats(String text) {
+        String inner = text.substring(1, text.length() - 1).trim();
+        if (inner.isEmpty()) {
+            return new float[0];
+        }
+        String[] parts = inner.split(",");
+        float[] out = new float[parts.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Float.parseFloat(parts[i].trim());
+        }
+        return out;
     }
 
     void write(DataOutputStream out) throws IOException {

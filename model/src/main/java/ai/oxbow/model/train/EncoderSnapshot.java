@@ -102,8 +102,8 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
         f.put("encoder", encoder);
         f.put("channels", String.valueOf(channels));
         f.put("size", String.valueOf(size));
-        f.put("mean", floatsText(mean));
-        f.put("std", floatsText(std));
+        f.put("mean", Fingerprint.floats(mean));
+        f.put("std", Fingerprint.floats(std));
         return Fingerprint.of(f);
     }
 
@@ -122,7 +122,7 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
                 in = frame.body();
                 header = new EncoderSnapshot(Long.parseLong(f.get("version")), f.get("method"), f.get("encoder"),
                         Integer.parseInt(f.get("channels")), Integer.parseInt(f.get("size")),
-                        parseFloats(f.get("mean")), parseFloats(f.get("std")), List.of());
+                        Fingerprint.floats(f.get("mean")), Fingerprint.floats(f.get("std")), List.of());
             }
             int count = in.count("tensor count", 2 + 4 + 4);
             List<Tensor> tensors = new ArrayList<>(count);
@@ -137,7 +137,7 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
             in.end();
             return new EncoderSnapshot(header.version, header.method, header.encoder, header.channels, header.size,
                     header.mean, header.std, List.copyOf(tensors));
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException | NumberFormatException | NullPointerException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException("corrupt encoder snapshot: " + e, e);
         }
     }
@@ -151,26 +151,5 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
         for (float v : values) {
             out.writeFloat(v);
         }
-    }
-
-    /** Floats as text that parses back to the same value (Float.toString is exact). */
-    private static String floatsText(float[] values) {
-        StringBuilder out = new StringBuilder();
-        for (float v : values) {
-            out.append(out.length() == 0 ? "" : ",").append(v);
-        }
-        return out.toString();
-    }
-
-    private static float[] parseFloats(String text) {
-        if (text == null || text.isEmpty()) {
-            return new float[0];
-        }
-        String[] parts = text.split(",");
-        float[] out = new float[parts.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Float.parseFloat(parts[i]);
-        }
-        return out;
     }
 }

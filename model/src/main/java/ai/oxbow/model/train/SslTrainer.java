@@ -21,7 +21,6 @@ import ai.oxbow.model.optim.Optimizer;
 import ai.oxbow.model.state.Fingerprint;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -118,8 +117,8 @@ public final class SslTrainer implements AutoCloseable {
         f.put("warmup_steps", String.valueOf(c.warmupSteps()));
         f.put("horizon_steps", String.valueOf(c.horizonSteps()));
         f.put("cosine", String.valueOf(c.cosine()));
-        f.put("mean", Arrays.toString(c.mean()));
-        f.put("std", Arrays.toString(c.std()));
+        f.put("mean", Fingerprint.floats(c.mean()));
+        f.put("std", Fingerprint.floats(c.std()));
         options.resolved().forEach((k, v) -> f.put("method." + k, v));
         return Fingerprint.of(f);
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.state.BlobReader;
+import ai.oxbow.model.state.Fingerprint;
 import ai.oxbow.model.state.StateFrame;
 
 import java.io.ByteArrayOutputStream;
@@ -102,7 +103,7 @@ public final class StateCodec {
         int version = StateFrame.version(state, MAGIC, FORMAT_VERSION, WHAT);
         if (version == 1) {
             try (BlobReader in = new BlobReader(state, 8, state.length - 8, WHAT)) {
-                return new Header(1, in.readUTF(), in.readUTF(), in.readInt(), in.readInt());
+                return formatOneHeader(in);
             } catch (IOException e) {
                 throw new IllegalArgumentException("corrupt trainer state: " + e, e);
             }
@@ -114,6 +115,11 @@ public final class StateCodec {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("corrupt trainer state: header " + f, e);
         }
+    }
+
+    /** Format 1's header fields, after magic and version. */
+    private static Header formatOneHeader(BlobReader in) throws IOException {
+        return new Header(1, in.readUTF(), in.readUTF(), in.readInt(), in.readInt());
     }
 
     /**
@@ -134,20 +140,11 @@ public final class StateCodec {
                     Long.parseLong(f.get("seed")), f.get("optimizer"), Float.parseFloat(f.get("learning_rate")),
                     Float.parseFloat(f.get("momentum")), Float.parseFloat(f.get("weight_decay")),
                     Long.parseLong(f.get("warmup_steps")), Long.parseLong(f.get("horizon_steps")),
-                    Boolean.parseBoolean(f.get("cosine")), floats(f.get("mean")), floats(f.get("std")), options);
+                    Boolean.parseBoolean(f.get("cosine")), Fingerprint.floats(f.get("mean")),
+                    Fingerprint.floats(f.get("std")), options);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("corrupt trainer state: its header does not describe a trainer: " + f, e);
         }
-    }
-
-    /** {@link java.util.Arrays#toString(float[])} read back. */
-    private static float[] floats(String text) {
-        String[] parts = text.substring(1, text.length() - 1).split(",");
-        float[] out = new float[parts.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Float.parseFloat(parts[i].trim());
-        }
-        return out;
     }
 
     /** @return the {@link #MAY_CHANGE} fields that differ from the stored ones */
@@ -188,7 +185,7 @@ public final class StateCodec {
         if (version == 1) {
             in = new BlobReader(state, 8, state.length - 8, WHAT);
             TrainerConfig c = trainer.config();
-            Header h = new Header(1, in.readUTF(), in.readUTF(), in.readInt(), in.readInt());
+            Header h = formatOneHeader(in);
             Header expected = new Header(1, c.method(), c.encoder(), c.channels(), c.size());
             if (!h.equals(expected)) {
                 throw new IllegalArgumentException("trainer state is for " + h + " but this trainer is " + expected);
