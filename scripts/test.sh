@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite on a fresh machine: installs what the tests run for real (Debian's prometheus for
-# PrometheusIT, python3-torch for EncoderExportTest), then `mvn -B test`, then scripts/chaos.sh.
+# PrometheusIT, chromium for ServeBrowserTest, python3-torch for EncoderExportTest), then
+# `mvn -B test`, then scripts/chaos.sh.
 # Arguments go to Maven (e.g. -Dtest=PrometheusIT -pl pipeline -am
 # -Dsurefire.failIfNoSpecifiedTests=false) and skip the chaos run. This is the README's test
 # command and CI's (.ci/run).
@@ -24,6 +25,7 @@ need() {
 
 need prometheus '[ -x /usr/bin/prometheus ]' PrometheusIT 'runs a real server; it is not started as a service'
 # Checks Debian's python3: a pyenv or venv python3 first on the PATH may lack torch (the test tries both).
+need chromium '[ -x /usr/bin/chromium ]' ServeBrowserTest 'loads the search page headless'
 need python3-torch "/usr/bin/python3 -c 'import torch'" EncoderExportTest 'loads the export in PyTorch'
 mvn -B test "$@"
 # Then the failure scenario on a real cluster (separate JVMs, a killed TaskManager, a broker

@@ -78,7 +78,7 @@ public final class BenchIndex {
             try (VectorIndex index = new VectorIndex(dir)) {
                 for (int i = 0; i < train.count(); i++) {
                     index.upsert(new VectorDoc("train-" + i, snapshot.version(), snapshot.method(), snapshot.encoder(),
-                            train.labels()[i], 0, trainVectors[i]));
+                            train.labels()[i], 0, trainVectors[i], null));
                 }
                 index.commit();
             }

@@ -81,6 +81,10 @@ public final class JobOptions {
         cfg.embedderParallelism = a.getInt("embedder-parallelism", cfg.embedderParallelism);
         cfg.embedBatch = a.getInt("embed-batch", cfg.embedBatch);
         cfg.embedMaxWaitMs = a.getLong("embed-max-wait-ms", cfg.embedMaxWaitMs);
+        cfg.thumbnailSize = a.getInt("thumbnail-size", cfg.thumbnailSize);
+        if (cfg.thumbnailSize < 0) {
+            throw new IllegalArgumentException("--thumbnail-size must be 0 (none) or more");
+        }
         cfg.trainerPace = TrainerOperator.Pace.parse(a.get("trainer-pace", "backpressure"));
         cfg.viewThreads = a.getInt("view-threads", cfg.viewThreads);
         cfg.modelsDir = a.get("models-dir", null);

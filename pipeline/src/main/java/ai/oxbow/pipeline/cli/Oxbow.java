@@ -17,6 +17,7 @@ import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageOrder;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.pipeline.report.Report;
+import ai.oxbow.pipeline.serve.Serve;
 import ai.oxbow.schemas.ImageEvent;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -46,6 +47,8 @@ public final class Oxbow {
               produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
                        [--order {iid,sequential}] [--classes-per-block 2]
               search   query the index: --index DIR (--id IMAGE_ID | --image FILE --models DIR) [--version V] [--k 10]
+              serve    search as a service: JSON API and a web page with thumbnails, on 127.0.0.1:
+                       --index DIR [--models DIR] [--port 8080] [--host 127.0.0.1] [--threads-http 4]
               reindex  images topic -> fresh index with one model version: --bootstrap --topic --from-offset N
                        --models DIR --version V --index NEWDIR
               export   an encoder version for plain PyTorch: --models DIR [--version V] --out DIR
@@ -86,6 +89,7 @@ public final class Oxbow {
                 case "search" -> Search.run(new Args(argv, 1));
                 case "reindex" -> Reindex.run(new Args(argv, 1));
                 case "export" -> Export.run(new Args(argv, 1));
+                case "serve" -> Serve.run(new Args(argv, 1));
                 case "bench" -> bench(argv);
                 default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'\n" + USAGE);
             }

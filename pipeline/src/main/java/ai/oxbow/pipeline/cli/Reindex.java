@@ -11,6 +11,7 @@ import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.ops.DecodedImage;
 import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.ops.Rejected;
+import ai.oxbow.pipeline.ops.Thumbnail;
 import ai.oxbow.schemas.ImageEvent;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -51,21 +52,24 @@ public final class Reindex {
         String indexDir = a.get("index", null);
         int batch = a.getInt("batch", 64);
         JobConfig defaults = new JobConfig();
+        int thumbnailSize = a.getInt("thumbnail-size", defaults.thumbnailSize);
         ImageDecoder decoder = new ImageDecoder(a.getLong("max-pixels", defaults.maxPixels),
                 a.getInt("max-encoded-bytes", defaults.maxEncodedBytes));
         a.checkAllUsed();
         if (bootstrap == null || models == null || indexDir == null) {
             throw new IllegalArgumentException("usage: reindex --bootstrap HOST:PORT --models DIR --index NEWDIR "
-                    + "[--version V] [--topic oxbow.images] [--from-offset N] [--to-offset M] [--batch 64]");
+                    + "[--version V] [--topic oxbow.images] [--from-offset N] [--to-offset M] [--batch 64] [--thumbnail-size 32]");
         }
         ModelRegistry registry = new ModelRegistry(Path.of(models));
         EncoderSnapshot snapshot = version == null ? registry.latest() : registry.load(version);
-        System.out.println(Json.line(reindex(bootstrap, topic, from, to, snapshot, Path.of(indexDir), batch, decoder)));
+        System.out.println(Json.line(reindex(bootstrap, topic, from, to, snapshot, Path.of(indexDir), batch, decoder,
+                thumbnailSize)));
     }
 
     /** Images of the topic's offsets [from, to) embedded by one version into a fresh index; returns the summary. */
     public static Map<String, Object> reindex(String bootstrap, String topic, long from, long to, EncoderSnapshot snapshot,
-                                              Path dir, int batch, ImageDecoder decoder) throws IOException {
+                                              Path dir, int batch, ImageDecoder decoder, int thumbnailSize)
+            throws IOException {
         requireEmpty(dir);
         long start = System.nanoTime();
         long reindexed = 0;
@@ -87,14 +91,14 @@ public final class Reindex {
                         continue;
                     }
                     if (images.size() == batch) {
-                        long written = write(index, embedder, images);
+                        long written = write(index, embedder, images, thumbnailSize);
                         reindexed += written;
                         unsearchable += images.size() - written;
                         images.clear();
                     }
                 }
             }
-            long written = write(index, embedder, images);
+            long written = write(index, embedder, images, thumbnailSize);
             reindexed += written;
             unsearchable += images.size() - written;
             index.commit();
@@ -163,7 +167,8 @@ public final class Reindex {
     }
 
     /** Embeds and upserts a batch; returns how many were written. */
-    private static long write(VectorIndex index, ImageEmbedder embedder, List<DecodedImage> images) throws IOException {
+    private static long write(VectorIndex index, ImageEmbedder embedder, List<DecodedImage> images,
+                              int thumbnailSize) throws IOException {
         if (images.isEmpty()) {
             return 0;
         }
@@ -172,8 +177,9 @@ public final class Reindex {
         long written = 0;
         for (int i = 0; i < images.size(); i++) {
             DecodedImage img = images.get(i);
+            byte[] thumbnail = Thumbnail.png(embedder.input(img), model.channels(), model.size(), thumbnailSize);
             if (index.upsert(new VectorDoc(img.id, model.version(), model.method(), model.encoder(), img.label,
-                    img.eventTime, vectors[i]))) {
+                    img.eventTime, vectors[i], thumbnail))) {
                 written++;
             }
         }

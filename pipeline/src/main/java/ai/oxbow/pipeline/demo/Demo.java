@@ -164,7 +164,7 @@ public final class Demo {
             EncoderSnapshot last = new ModelRegistry(Path.of(cfg.modelsDir)).latest();
             Path finalIndex = runDir.resolve("index-final");
             Map<String, Object> reindexed = Reindex.reindex(cfg.bootstrapServers, cfg.imagesTopic, 0, Long.MAX_VALUE,
-                    last, finalIndex, 256, new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes));
+                    last, finalIndex, 256, new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes), cfg.thumbnailSize);
             log("reindexed the images topic with the final version " + last.version() + " into " + finalIndex);
             summary.put("final_version", last.version());
             summary.put("index_final_docs", reindexed.get("reindexed"));

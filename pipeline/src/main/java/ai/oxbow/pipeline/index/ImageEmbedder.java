@@ -26,10 +26,15 @@ public final class ImageEmbedder implements AutoCloseable {
         return embedder.snapshot();
     }
 
+    /** The image at this encoder's input shape, as it embeds it. */
+    public ModelImage input(DecodedImage image) {
+        return toInput.map(image);
+    }
+
     /** One vector per image, in the given order; the caller chooses the batch. */
     public float[][] embed(List<DecodedImage> images) {
         int n = images.size();
-        float[] flat = embedder.embed(ModelImage.batch(images.stream().map(toInput::map).toList()), n);
+        float[] flat = embedder.embed(ModelImage.batch(images.stream().map(this::input).toList()), n);
         int dim = embedder.dim();
         float[][] vectors = new float[n][dim];
         for (int i = 0; i < n; i++) {

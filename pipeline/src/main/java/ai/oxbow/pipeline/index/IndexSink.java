@@ -192,6 +192,8 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
     private static byte[] writeEntry(long checkpointId, List<VectorDoc> docs) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            // Format-1 entries began with the (non-negative) checkpoint id; newer ones with -format.
+            out.writeLong(-VectorDoc.FORMAT);
             out.writeLong(checkpointId);
             out.writeInt(docs.size());
             for (VectorDoc d : docs) {
@@ -203,11 +205,17 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
 
     private void readEntry(byte[] entry) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
-            long checkpointId = in.readLong();
+            long first = in.readLong();
+            int format = first < 0 ? (int) -first : 1;
+            if (format > VectorDoc.FORMAT) {
+                throw new IllegalStateException("index sink state has format " + format + "; this build reads up to "
+                        + VectorDoc.FORMAT);
+            }
+            long checkpointId = first < 0 ? in.readLong() : first;
             int n = in.readInt();
             List<VectorDoc> docs = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                docs.add(VectorDoc.read(in));
+                docs.add(VectorDoc.read(in, format));
             }
             pending.put(checkpointId, docs);
         }

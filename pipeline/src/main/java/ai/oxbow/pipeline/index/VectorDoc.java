@@ -5,6 +5,7 @@ import ai.oxbow.schemas.EmbeddingEvent;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -13,9 +14,12 @@ import java.util.List;
  *
  * @param label the image's class label, -1 when unknown
  * @param eventTime epoch milliseconds of the image event
+ * @param thumbnail a small PNG of the image, null when the embedding carried none
  */
 public record VectorDoc(String imageId, long modelVersion, String method, String encoder, int label,
-                        long eventTime, float[] vector) {
+                        long eventTime, float[] vector, byte[] thumbnail) {
+    /** Format of {@link #write}: 1 had no thumbnail. */
+    public static final int FORMAT = 2;
 
     public static VectorDoc of(EmbeddingEvent e) {
         List<Float> values = e.getVector();
@@ -24,7 +28,16 @@ public record VectorDoc(String imageId, long modelVersion, String method, String
             vector[i] = values.get(i);
         }
         return new VectorDoc(e.getImageId(), e.getModelVersion(), e.getMethod(), e.getEncoderName(), e.getLabel(),
-                e.getEventTime() == null ? 0 : e.getEventTime().toEpochMilli(), vector);
+                e.getEventTime() == null ? 0 : e.getEventTime().toEpochMilli(), vector, bytes(e.getThumbnail()));
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
     }
 
     /** Compact binary form, for the index sink's write-ahead state. */
@@ -39,9 +52,14 @@ public record VectorDoc(String imageId, long modelVersion, String method, String
         for (float v : vector) {
             out.writeFloat(v);
         }
+        out.writeInt(thumbnail == null ? -1 : thumbnail.length);
+        if (thumbnail != null) {
+            out.write(thumbnail);
+        }
     }
 
-    public static VectorDoc read(DataInput in) throws IOException {
+    /** @param format the {@link #FORMAT} it was written in */
+    public static VectorDoc read(DataInput in, int format) throws IOException {
         String imageId = in.readUTF();
         long version = in.readLong();
         String method = in.readUTF();
@@ -52,6 +70,12 @@ public record VectorDoc(String imageId, long modelVersion, String method, String
         for (int i = 0; i < vector.length; i++) {
             vector[i] = in.readFloat();
         }
-        return new VectorDoc(imageId, version, method, encoder, label, eventTime, vector);
+        byte[] thumbnail = null;
+        int length = format >= 2 ? in.readInt() : -1;
+        if (length >= 0) {
+            thumbnail = new byte[length];
+            in.readFully(thumbnail);
+        }
+        return new VectorDoc(imageId, version, method, encoder, label, eventTime, vector, thumbnail);
     }
 }

@@ -50,6 +50,7 @@ public final class VectorIndex implements AutoCloseable {
     static final String LABEL = "label";
     static final String EVENT_TIME = "event_time";
     static final String VECTOR = "vector";
+    static final String THUMBNAIL = "thumbnail";
     static final String CHECKPOINT = "oxbow.checkpoint";
     /** A random id given to an index at its first commit: tells one index from another. */
     static final String IDENTITY = "oxbow.index-id";
@@ -108,6 +109,9 @@ public final class VectorIndex implements AutoCloseable {
         d.add(new StoredField(ENCODER, doc.encoder()));
         d.add(new StoredField(LABEL, doc.label()));
         d.add(new StoredField(EVENT_TIME, doc.eventTime()));
+        if (doc.thumbnail() != null) {
+            d.add(new StoredField(THUMBNAIL, doc.thumbnail()));
+        }
         // The graph keeps the raw floats too (no quantisation): VectorSearch reads them back.
         d.add(new KnnFloatVectorField(VECTOR, doc.vector(), VectorSimilarityFunction.COSINE));
         writer.updateDocument(new Term(KEY, key), d);

@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -139,6 +140,29 @@ public final class VectorSearch implements AutoCloseable {
         forEachVector(new TermQuery(new Term(VectorIndex.KEY, VectorIndex.key(imageId, version))),
                 (doc, vector) -> found.add(vector.clone()));
         return found.stream().findFirst();
+    }
+
+    /** The thumbnail stored with an image's vector under one version, if the embedding carried one. */
+    public Optional<byte[]> thumbnailOf(String imageId, long version) throws IOException {
+        TopDocs top = searcher.search(new TermQuery(new Term(VectorIndex.KEY, VectorIndex.key(imageId, version))), 1);
+        if (top.scoreDocs.length == 0) {
+            return Optional.empty();
+        }
+        var field = searcher.storedFields().document(top.scoreDocs[0].doc, Set.of(VectorIndex.THUMBNAIL))
+                .getBinaryValue(VectorIndex.THUMBNAIL);
+        return field == null ? Optional.empty() : Optional.of(
+                Arrays.copyOfRange(field.bytes, field.offset, field.offset + field.length));
+    }
+
+    /** Up to {@code limit} image ids indexed under one version, in index order: something to query with. */
+    public List<String> imageIds(long version, int limit) throws IOException {
+        TopDocs top = searcher.search(versionFilter(version), limit);
+        StoredFields stored = searcher.storedFields();
+        List<String> ids = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc sd : top.scoreDocs) {
+            ids.add(stored.document(sd.doc, Set.of(VectorIndex.ID)).get(VectorIndex.ID));
+        }
+        return ids;
     }
 
     /** The versions under which an image is indexed, ascending. */

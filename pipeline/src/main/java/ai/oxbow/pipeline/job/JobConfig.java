@@ -23,6 +23,8 @@ public final class JobConfig implements Serializable {
     /** Embedders embed batches of up to this many images, or fewer after embedMaxWaitMs. */
     public int embedBatch = 64;
     public long embedMaxWaitMs = 200;
+    /** Each embedding carries a PNG of its image at most this many pixels a side (0: none), for search pages. */
+    public int thumbnailSize = 32;
     /** Replay buffer, updates per event and training batch size. */
     public ReplayConfig replay;
     /**

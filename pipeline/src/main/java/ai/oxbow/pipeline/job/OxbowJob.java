@@ -121,7 +121,7 @@ public final class OxbowJob {
         DataStream<EmbeddingEvent> embeddings = images
                 .connect(versions.broadcast())
                 .transform("embedder", new AvroTypeInfo<>(EmbeddingEvent.class),
-                        new EmbedImages(cfg.embedBatch, cfg.embedMaxWaitMs, cfg.trainer))
+                        new EmbedImages(cfg.embedBatch, cfg.embedMaxWaitMs, cfg.trainer, cfg.thumbnailSize))
                 .setParallelism(cfg.embedderParallelism).uid("embedder");
 
         embeddings.sinkTo(sink(cfg, new AvroRecordSerializer<>(cfg.embeddingsTopic,

@@ -18,6 +18,7 @@ import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     private final int batch;
     private final TrainerConfig trainer;
     private final long maxWaitMs;
+    private final int thumbnailSize;
     private transient Embedder embedder;
     private transient List<ModelImage> waiting;
     private transient ListState<ModelImage> waitingState;
@@ -55,11 +57,15 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     private transient Counter embedded;
     private transient volatile long lagMs;
 
-    /** @param trainer the trainer's configuration, for version 0 */
-    public EmbedImages(int batch, long maxWaitMs, TrainerConfig trainer) {
+    /**
+     * @param trainer       the trainer's configuration, for version 0
+     * @param thumbnailSize the longest side of the thumbnail each embedding carries, 0 for none
+     */
+    public EmbedImages(int batch, long maxWaitMs, TrainerConfig trainer, int thumbnailSize) {
         this.batch = batch;
         this.trainer = trainer;
         this.maxWaitMs = maxWaitMs;
+        this.thumbnailSize = thumbnailSize;
     }
 
     @Override
@@ -160,12 +166,18 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
                     .setDim(dim)
                     .setLabel(img.label)
                     .setVector(vector)
+                    .setThumbnail(thumbnail(img, model))
                     .build(), img.eventTime));
             lagMs = now - img.eventTime;
         }
         embedded.inc(n);
         waiting = new ArrayList<>();
         deadline = -1;
+    }
+
+    private ByteBuffer thumbnail(ModelImage img, EncoderSnapshot model) {
+        byte[] png = Thumbnail.png(img, model.channels(), model.size(), thumbnailSize);
+        return png == null ? null : ByteBuffer.wrap(png);
     }
 
     @Override

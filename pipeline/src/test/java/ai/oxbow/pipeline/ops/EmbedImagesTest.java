@@ -54,7 +54,7 @@ class EmbedImagesTest {
     }
 
     static TwoInputStreamOperatorTestHarness<ModelImage, byte[], EmbeddingEvent> harness() throws Exception {
-        return new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER));
+        return new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER, 32));
     }
 
     static Map<String, Long> versionById(List<EmbeddingEvent> out) {
@@ -131,7 +131,7 @@ class EmbedImagesTest {
     void aRestoreOfThreeSubtasksHoldsOneCopyOfTheVersionAndEachGetsIt() throws Exception {
         OperatorSubtaskState[] states = new OperatorSubtaskState[3];
         for (int i = 0; i < 3; i++) {
-            try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER), 3, 3, i)) {
+            try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER, 32), 3, 3, i)) {
                 h.open();
                 h.processElement2(v1, 0);
                 states[i] = h.snapshot(1, 1);
@@ -146,7 +146,7 @@ class EmbedImagesTest {
         assertEquals(1, copies);
         OperatorSubtaskState all = AbstractStreamOperatorTestHarness.repackageState(states);
         for (int i = 0; i < 3; i++) {
-            try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER), 3, 3, i)) {
+            try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, TRAINER, 32), 3, 3, i)) {
                 h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(all, 3, 3, 3, i));
                 h.open();
                 h.processElement1(image(i), 0);
