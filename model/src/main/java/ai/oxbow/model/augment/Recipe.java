@@ -1,5 +1,7 @@
 package ai.oxbow.model.augment;
 
+import ai.oxbow.model.util.Nearest;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -322,6 +324,10 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                     minSigma, maxSigma, solarize, solarizeThreshold);
         }
 
+        /** The keys {@link #set} takes. */
+        static final List<String> KEYS = List.of("size", "scale", "ratio", "flip", "jitter", "brightness", "contrast",
+                "saturation", "hue", "grayscale", "blur", "blur_kernel", "blur_sigma", "solarize", "solarize_threshold");
+
         void set(String key, String value) {
             switch (key) {
                 case "size" -> size = parseInt(key, value);
@@ -351,7 +357,8 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                 }
                 case "solarize" -> solarize = number(key, value);
                 case "solarize_threshold" -> solarizeThreshold = number(key, value);
-                default -> throw new IllegalArgumentException("unknown augmentation option '" + key + "'");
+                default -> throw new IllegalArgumentException("unknown augmentation option '" + key + "'"
+                        + Nearest.hint(key, KEYS) + ", expected one of " + KEYS);
             }
         }
 

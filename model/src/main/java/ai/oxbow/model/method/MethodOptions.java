@@ -19,7 +19,7 @@ public final class MethodOptions {
 
     public float getFloat(String key, float fallback) {
         String v = values.get(key);
-        return record(key, v == null ? fallback : Float.parseFloat(v));
+        return record(key, v == null ? fallback : (float) number(key, v, false));
     }
 
     public String getString(String key, String fallback) {
@@ -28,7 +28,16 @@ public final class MethodOptions {
 
     public int getInt(String key, int fallback) {
         String v = values.get(key);
-        return record(key, v == null ? fallback : Integer.parseInt(v));
+        return record(key, v == null ? fallback : (int) number(key, v, true));
+    }
+
+    private static double number(String key, String value, boolean integer) {
+        try {
+            return integer ? Integer.parseInt(value.trim()) : Float.parseFloat(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("method option " + key + " must be " + (integer ? "an integer" : "a number")
+                    + ", not '" + value + "'");
+        }
     }
 
     /** Every key read so far with the value it had. */

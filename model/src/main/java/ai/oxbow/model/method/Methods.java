@@ -1,6 +1,11 @@
 package ai.oxbow.model.method;
 
+import ai.oxbow.model.util.Nearest;
+
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** The methods selectable by name (`--method`). */
 public final class Methods {
@@ -74,6 +79,43 @@ public final class Methods {
             case "emp" -> new Defaults("lars", 1.2f, 1e-4f, 0.9f, "emp", "views=16,size=14", 4);
             default -> throw unknown(name);
         };
+    }
+
+    /**
+     * Fails on a method option key the method does not read (e.g. queue_size given to SimCLR),
+     * naming the nearest key it does read: a typo must not pass silently.
+     */
+    public static void checkOptions(String name, Map<String, String> options) {
+        Set<String> known = optionKeys(name);
+        for (String key : new TreeSet<>(options.keySet())) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("unknown method option '" + key + "' for " + name
+                        + Nearest.hint(key, known) + ", expected one of " + known);
+            }
+        }
+    }
+
+    /** The option keys a method reads: its Params' and every method's view_forward. */
+    public static Set<String> optionKeys(String name) {
+        MethodOptions o = new MethodOptions(Map.of());
+        switch (name) {
+            case "mocov2" -> MoCoV2Plus.Params.from(o);
+            case "nnclr" -> Nnclr.Params.from(o);
+            case "simclr" -> SimClr.Params.from(o);
+            case "byol" -> Byol.Params.from(o);
+            case "simsiam" -> SimSiam.Params.from(o);
+            case "barlow" -> BarlowTwins.Params.from(o);
+            case "vicreg" -> VicReg.Params.from(o);
+            case "wmse" -> WMse.Params.from(o);
+            case "swav" -> SwAV.Params.from(o);
+            case "dino" -> Dino.Params.from(o);
+            case "meanshift" -> MeanShift.Params.from(o, 512);
+            case "emp" -> Emp.Params.from(o);
+            default -> throw unknown(name);
+        }
+        Set<String> keys = new TreeSet<>(o.resolved().keySet());
+        keys.add(SslMethod.VIEW_FORWARD);
+        return keys;
     }
 
     private static IllegalArgumentException unknown(String name) {

@@ -37,10 +37,13 @@ public abstract class SslMethod {
      */
     public enum ViewForward { EACH, JOINT }
 
+    /** The method option that overrides {@link ViewForward}. */
+    public static final String VIEW_FORWARD = "view_forward";
+
     protected SslMethod(String name, MethodSetup setup, ViewForward paperForward) {
         this.name = name;
         this.backbone = setup.backbone("backbone");
-        String forward = setup.options().getString("view_forward", paperForward.name());
+        String forward = setup.options().getString(VIEW_FORWARD, paperForward.name());
         if (!forward.equalsIgnoreCase("each") && !forward.equalsIgnoreCase("joint")) {
             throw new IllegalArgumentException("method option view_forward must be each or joint, not '" + forward + "'");
         }

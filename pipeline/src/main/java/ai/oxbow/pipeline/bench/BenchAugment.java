@@ -7,7 +7,9 @@ import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,18 +29,29 @@ import java.util.concurrent.Future;
 public final class BenchAugment {
     private BenchAugment() {}
 
+    public static final List<Option> OPTIONS = List.of(
+            Option.string("recipe", "mocov2", "augmentation recipe").oneOf(Recipe.NAMES.toArray(String[]::new)),
+            Option.string("preset", "none", "input preset (fashion-mnist or none)"),
+            Option.integer("size", 0, "view side").computed("the preset's, else 28").atLeast(1),
+            Option.integer("channels", 0, "channels").computed("the preset's, else 1").atLeast(1),
+            Option.integer("source-size", 0, "side of the generated source images").computed("--size").atLeast(1),
+            Option.integer("images", 256, "generated source images").atLeast(1),
+            Option.integer("threads", 1, "augmentation threads").atLeast(1),
+            Option.decimal("seconds", 3, "measured seconds").atLeast(0),
+            Option.decimal("warmup-seconds", 1, "warm-up seconds").atLeast(0),
+            Option.string("options", "", "recipe options k=v,..."));
+
     public static void run(Args a) {
-        String name = a.get("recipe", "mocov2");
-        Preset preset = Preset.parse(a.get("preset", "none"));
+        String name = a.get("recipe");
+        Preset preset = Preset.parse(a.get("preset"));
         int size = a.getInt("size", preset.size() > 0 ? preset.size() : 28);
         int channels = a.getInt("channels", preset.channels() > 0 ? preset.channels() : 1);
         int sourceSize = a.getInt("source-size", size);
-        int count = a.getInt("images", 256);
-        int threads = a.getInt("threads", 1);
-        double seconds = a.getDouble("seconds", 3);
-        double warmup = a.getDouble("warmup-seconds", 1);
-        Recipe recipe = Recipe.parse(name, preset.key(), size, channels, Recipe.parseOptions(a.get("options", "")));
-        a.checkAllUsed();
+        int count = a.getInt("images");
+        int threads = a.getInt("threads");
+        double seconds = a.getDouble("seconds");
+        double warmup = a.getDouble("warmup-seconds");
+        Recipe recipe = Recipe.parse(name, preset.key(), size, channels, Recipe.parseOptions(a.get("options")));
 
         LabeledImages images = GeneratedImages.generate(count, sourceSize, channels, 1);
         float[][] sources = new float[count][];

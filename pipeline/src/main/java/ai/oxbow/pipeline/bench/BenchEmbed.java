@@ -1,12 +1,15 @@
 package ai.oxbow.pipeline.bench;
 
+import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.export.EncoderExport;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 
 import com.google.gson.JsonObject;
 import com.sun.management.OperatingSystemMXBean;
@@ -29,14 +32,21 @@ import java.util.Random;
 public final class BenchEmbed {
     private BenchEmbed() {}
 
+    public static final List<Option> OPTIONS = List.of(
+            Option.string("encoder", "small-cnn", "backbone").oneOf(Encoders.NAMES.toArray(String[]::new)),
+            Option.integer("size", 28, "input side").atLeast(4),
+            Option.integer("channels", 1, "input channels").atLeast(1),
+            Option.integer("batch", 256, "embedding batch").atLeast(1),
+            Option.integer("images", 20_000, "images embedded").atLeast(1),
+            JobOptions.THREADS);
+
     public static void run(Args a) {
-        String encoder = a.get("encoder", "small-cnn");
-        int size = a.getInt("size", 28);
-        int channels = a.getInt("channels", 1);
-        int batch = a.getInt("batch", 256);
-        int images = a.getInt("images", 20_000);
+        String encoder = a.get("encoder");
+        int size = a.getInt("size");
+        int channels = a.getInt("channels");
+        int batch = a.getInt("batch");
+        int images = a.getInt("images");
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        a.checkAllUsed();
         EncoderSnapshot snapshot;
         try (SslTrainer trainer = new SslTrainer(TrainerConfig.defaults("simclr", encoder, channels, size, batch))) {
             snapshot = trainer.publishedSnapshot();

@@ -7,7 +7,9 @@ import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.index.ImageEmbedder;
 import ai.oxbow.pipeline.index.VectorDoc;
 import ai.oxbow.pipeline.index.VectorIndex;
@@ -42,6 +44,14 @@ public final class BenchIndex {
 
     private BenchIndex() {}
 
+    public static final List<Option> OPTIONS = List.of(
+            Option.string("models", null, "embed with this model registry").computed("raw pixels"),
+            Option.longInteger("version", 0, "the registry's version").computed("the newest"),
+            Option.integer("images", 10_000, "indexed images").atLeast(1),
+            Option.integer("queries", 1_000, "queries").atLeast(1),
+            Option.integer("k", 10, "neighbours").atLeast(1),
+            JobOptions.DATA, JobOptions.THREADS);
+
     public static void run(Args a) {
         try {
             bench(a);
@@ -51,14 +61,12 @@ public final class BenchIndex {
     }
 
     private static void bench(Args a) throws IOException {
-        String models = a.get("models", null);
-        Long version = a.has("version") ? a.getLong("version", 0) : null;
-        int images = a.getInt("images", 10_000);
-        int queries = a.getInt("queries", 1_000);
-        int k = a.getInt("k", 10);
-        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
-        a.get("threads", null); // PyTorch threads: Oxbow.main sets them before the engine starts
-        a.checkAllUsed();
+        String models = a.get("models");
+        Long version = a.has("version") ? a.getLong("version") : null;
+        int images = a.getInt("images");
+        int queries = a.getInt("queries");
+        int k = a.getInt("k");
+        Path data = Path.of(a.get("data"));
         if (!Idx.available(data)) {
             throw new IllegalArgumentException("no Fashion-MNIST in " + data + " (apt-get install dataset-fashion-mnist)");
         }

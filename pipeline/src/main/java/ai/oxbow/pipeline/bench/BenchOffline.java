@@ -9,6 +9,7 @@ import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
@@ -35,10 +37,17 @@ public final class BenchOffline {
 
     private BenchOffline() {}
 
+    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
+            Option.integer("epochs", 10, "passes over the 60,000 training images").atLeast(1),
+            Option.longInteger("order-seed", 7, "seed of each epoch's random order"),
+            Option.string("resume-dir", null, "save the trainer after every epoch there and continue from it")
+                    .computed("none"),
+            JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER);
+
     public static void run(Args a) throws Exception {
-        int epochs = a.getInt("epochs", 10);
-        int batch = a.getInt("batch", 64);
-        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        int epochs = a.getInt("epochs");
+        int batch = a.getInt("batch");
+        Path data = Path.of(a.get("data"));
         if (!Idx.available(data)) {
             throw new IllegalArgumentException("bench offline needs Fashion-MNIST in " + data
                     + " (apt-get install dataset-fashion-mnist)");
@@ -47,11 +56,9 @@ public final class BenchOffline {
         long steps = (long) epochs * (train.count() / batch);
         TrainerConfig config = JobOptions.trainer(a, steps, true, "fashion-mnist");
         Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"),
-                a.getLong("augment-seed", 1234));
-        long seed = a.getLong("order-seed", 7);
-        String resumeDir = a.get("resume-dir", null);
-        a.get("threads", null);
-        a.checkAllUsed();
+                a.getLong("augment-seed"));
+        long seed = a.getLong("order-seed");
+        String resumeDir = a.get("resume-dir");
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException("bench offline trains on Fashion-MNIST as it is: --channels 1 --size 28");
         }

@@ -12,6 +12,8 @@ import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
+import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.produce.ImageOrder;
 
 import java.io.IOException;
@@ -37,19 +39,23 @@ public final class BenchReplay {
 
     private BenchReplay() {}
 
+    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
+            Option.integer("events", 10_000, "Fashion-MNIST training images streamed").atLeast(1),
+            Demo.ORDER, Demo.CLASSES_PER_BLOCK,
+            JobOptions.JOB_OPTIONS.stream().filter(o -> o.name().equals("view-threads")).findFirst().orElseThrow(),
+            JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER, JobOptions.REPLAY_OPTIONS);
+
     public static void run(Args a) throws IOException {
-        int events = a.getInt("events", 10_000);
-        int batch = a.getInt("batch", 64);
-        String order = a.get("order", "iid");
-        int classesPerBlock = a.getInt("classes-per-block", 2);
+        int events = a.getInt("events");
+        int batch = a.getInt("batch");
+        String order = a.get("order");
+        int classesPerBlock = a.getInt("classes-per-block");
         ReplayConfig replay = JobOptions.replay(a);
         long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
         TrainerConfig config = JobOptions.trainer(a, horizon, true, "fashion-mnist");
-        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.getLong("augment-seed", 1234));
-        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
-        int viewThreads = a.getInt("view-threads", 1);
-        a.get("threads", null);
-        a.checkAllUsed();
+        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.getLong("augment-seed"));
+        Path data = Path.of(a.get("data"));
+        int viewThreads = a.getInt("view-threads");
         if (!Idx.available(data)) {
             throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + data
                     + " (apt-get install dataset-fashion-mnist)");

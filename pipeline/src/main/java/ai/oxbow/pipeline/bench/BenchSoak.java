@@ -7,6 +7,7 @@ import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.EmbeddedKafka;
@@ -50,19 +51,25 @@ public final class BenchSoak {
     private record Sample(double timeS, double rssMb, double heapMb, double nativeMb, double trainImagesPerS,
                           double checkpointMb) {}
 
+    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
+            Option.decimal("minutes", 60, "how long").atLeast(0),
+            Option.decimal("rate", 50, "images/s produced").atLeast(0),
+            Option.decimal("sample-s", 30, "seconds between samples").atLeast(0),
+            Option.string("out", "runs/soak", "run directory"),
+            JobOptions.DATA, JobOptions.THREADS), JobOptions.ALL);
+
     public static void run(Args a) throws Exception {
-        double minutes = a.getDouble("minutes", 60);
-        double rate = a.getDouble("rate", 50);
-        double sampleS = a.getDouble("sample-s", 30);
+        double minutes = a.getDouble("minutes");
+        double rate = a.getDouble("rate");
+        double sampleS = a.getDouble("sample-s");
         if (!(minutes > 0) || !(rate > 0) || !(sampleS > 0)) {
             throw new IllegalArgumentException("--minutes, --rate and --sample-s must be positive");
         }
-        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        Path data = Path.of(a.get("data"));
         String preset = Idx.available(data) ? "fashion-mnist" : "none";
         TrainerConfig trainer = JobOptions.trainer(a, 10_000, false, preset);
         JobConfig cfg = JobOptions.job(a, trainer, preset);
-        Path runDir = Path.of(a.get("out", "runs/soak")).toAbsolutePath();
-        a.checkAllUsed();
+        Path runDir = Path.of(a.get("out")).toAbsolutePath();
         Files.createDirectories(runDir);
         cfg.runDir = runDir.toString();
         cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();

@@ -15,6 +15,7 @@ import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 
 import com.google.gson.JsonObject;
 
@@ -56,17 +57,23 @@ public final class BenchTrain {
         return -1;
     }
 
+    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
+            Option.integer("steps", 30, "measured steps").atLeast(1),
+            Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0),
+            Option.integer("repeats", 1, "Oxbow and PyTorch back to back this many times (medians)").atLeast(1),
+            Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)"),
+            JobOptions.THREADS), JobOptions.TRAINER);
+
     public static void run(Args a) {
-        int batch = a.getInt("batch", 64);
-        int steps = a.getInt("steps", 30);
-        int warmup = a.getInt("warmup", 3);
-        int repeats = a.getInt("repeats", 1);
-        boolean pytorch = Boolean.parseBoolean(a.get("pytorch", "true"));
+        int batch = a.getInt("batch");
+        int steps = a.getInt("steps");
+        int warmup = a.getInt("warmup");
+        int repeats = a.getInt("repeats");
+        boolean pytorch = a.getBoolean("pytorch");
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        String methodOptions = a.get("method-options", "");
+        String methodOptions = a.get("method-options");
         TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
         Recipe recipe = JobOptions.recipe(a, config, "none");
-        a.checkAllUsed();
         if (repeats < 1 || steps < 1) {
             throw new IllegalArgumentException("--repeats and --steps must be at least 1");
         }

@@ -29,15 +29,20 @@ import java.util.Set;
 final class Audit {
     private Audit() {}
 
+    static final List<Option> OPTIONS = JobOptions.concat(List.of(
+            Option.string("bootstrap", new JobConfig().bootstrapServers, "Kafka bootstrap servers HOST:PORT")),
+            JobOptions.JOB_OPTIONS.stream().filter(o -> o.name().endsWith("-topic")).toList(), List.of(
+            Option.string("index-dir", null, "also check this index").computed("none"),
+            Option.string("run-dir", null, "also count the events the trainer was offered (its run directory)")
+                    .computed("none")), JobOptions.KAFKA);
+
     static void run(Args a) throws IOException {
-        JobConfig defaults = new JobConfig();
-        String bootstrap = a.get("bootstrap", defaults.bootstrapServers);
-        String imagesTopic = a.get("images-topic", defaults.imagesTopic);
-        String embeddingsTopic = a.get("embeddings-topic", defaults.embeddingsTopic);
-        String deadLettersTopic = a.get("dead-letters-topic", defaults.deadLettersTopic);
-        String indexDir = a.get("index-dir", null);
-        String runDir = a.get("run-dir", null);
-        a.checkAllUsed();
+        String bootstrap = a.get("bootstrap");
+        String imagesTopic = a.get("images-topic");
+        String embeddingsTopic = a.get("embeddings-topic");
+        String deadLettersTopic = a.get("dead-letters-topic");
+        String indexDir = a.get("index-dir");
+        String runDir = a.get("run-dir");
 
         Map<String, Integer> deadLettered = new HashMap<>();
         List<DeadLetter> dead = TopicReader.readCommitted(bootstrap, deadLettersTopic, DeadLetter.class);

@@ -34,9 +34,11 @@ import java.util.zip.CRC32C;
 public final class CheckpointInfo {
     private CheckpointInfo() {}
 
+    static final List<Option> OPTIONS = List.of(
+            Option.string("path", null, "a retained checkpoint (chk-N) or savepoint directory").computed("required"));
+
     static void run(Args a) throws IOException {
-        String path = a.get("path", null);
-        a.checkAllUsed();
+        String path = a.get("path");
         if (path == null) {
             throw new IllegalArgumentException("--path is required: a checkpoint (chk-N) or savepoint directory");
         }

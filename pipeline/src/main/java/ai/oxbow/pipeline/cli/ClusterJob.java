@@ -1,5 +1,7 @@
 package ai.oxbow.pipeline.cli;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * The entry class `submit` runs on the cluster: `run` with the submitted options. It is not
  * {@link Oxbow#main}, which ends its JVM when done: here that JVM is the JobManager.
@@ -8,6 +10,8 @@ public final class ClusterJob {
     private ClusterJob() {}
 
     public static void main(String[] argv) throws Exception {
-        Oxbow.run(new Args(argv, 0));
+        Args a = Args.parse(Oxbow.RUN, argv);
+        LoggerFactory.getLogger(ClusterJob.class).info("oxbow run configuration:\n{}", a.effectiveConfig());
+        Oxbow.run(a);
     }
 }

@@ -26,13 +26,19 @@ import java.util.Map;
 public final class Export {
     private Export() {}
 
+    static final List<Option> OPTIONS = List.of(
+            Option.string("models", null, "model registry directory (or --state)").computed("none"),
+            Option.string("version", null, "the version to export").computed("the newest"),
+            Option.string("state", null, "a trainer state file (final-state.bin) instead of --models").computed("none"),
+            Option.string("method-options", "", "the method options the state was trained with"),
+            Option.string("out", null, "output directory").computed("required"));
+
     public static void run(Args a) {
-        String models = a.get("models", null);
-        String state = a.get("state", null);
-        String version = a.get("version", null);
-        String methodOptions = a.get("method-options", "");
-        String out = a.get("out", null);
-        a.checkAllUsed();
+        String models = a.get("models");
+        String state = a.get("state");
+        String version = a.get("version");
+        String methodOptions = a.get("method-options");
+        String out = a.get("out");
         if ((models == null) == (state == null) || out == null) {
             throw new IllegalArgumentException("usage: oxbow export {--models DIR [--version V] | --state FILE "
                     + "[--method-options k=v,...]} --out DIR");

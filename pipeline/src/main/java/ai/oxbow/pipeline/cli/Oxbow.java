@@ -1,7 +1,7 @@
 package ai.oxbow.pipeline.cli;
 
-import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.util.Nearest;
 import ai.oxbow.pipeline.bench.BenchAugment;
 import ai.oxbow.pipeline.bench.BenchEmbed;
 import ai.oxbow.pipeline.bench.BenchIndex;
@@ -21,116 +21,164 @@ import ai.oxbow.pipeline.serve.Serve;
 import ai.oxbow.schemas.ImageEvent;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** `java -jar pipeline/target/oxbow.jar <command> [--option value ...]`. */
+/**
+ * `java -jar pipeline/target/oxbow.jar <command> [--option value ...]`. Exit codes: 0 done, 2 a
+ * usage error (unknown option, bad value, missing requirement: nothing was started), 1 a failure
+ * while running.
+ */
 public final class Oxbow {
-    private static final String USAGE = """
-            usage: oxbow <command> [options]
-              demo     everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus :9249),
-                       Fashion-MNIST streamed in, training, embeddings out (Kafka + search index), kNN evaluation
-                       --events N --method M --encoder {small-cnn,resnet18} --batch B --order {iid,sequential}
-                       --replay-policy {fifo,reservoir,minred} --replay-size N --updates-per-event U ...
-              run      the job against an external Kafka: --bootstrap HOST:PORT [--bounded] [--restore PATH]
-                       [--models-dir DIR] [--index-dir DIR] [--embedder-parallelism N] ...
-              submit   `run` on a Flink cluster: --jobmanager HOST:PORT [--jar oxbow-job.jar] [--wait] <run options>
-              cancel   --jobmanager HOST:PORT --job ID [--savepoint-dir DIR (stop with a savepoint)]
-              savepoint  --jobmanager HOST:PORT --job ID --savepoint-dir DIR (the job goes on)
-              audit    exactly once? counts of events, embeddings, duplicates, lost, index documents:
-                       --bootstrap HOST:PORT [--index-dir DIR] [--run-dir DIR] [--images-topic ...]
-              checkpoint  the trainer state in a checkpoint or savepoint, from its files: --path DIR
-                       (size, CRC-32C, the checksum recorded with it)
-              produce  stream images into a topic: --bootstrap --source {fashion-mnist,generated,folder} --count --rate
-                       [--order {iid,sequential}] [--classes-per-block 2]
-              search   query the index: --index DIR (--id IMAGE_ID | --image FILE --models DIR) [--version V] [--k 10]
-              serve    search as a service: JSON API and a web page with thumbnails, on 127.0.0.1:
-                       --index DIR [--models DIR] [--port 8080] [--host 127.0.0.1] [--threads-http 4]
-              reindex  images topic -> fresh index with one model version: --bootstrap --topic --from-offset N
-                       --models DIR --version V --index NEWDIR
-              export   an encoder version for plain PyTorch: --models DIR [--version V] --out DIR
-              report   PNG charts of a run directory: --run DIR [--out DIR] [--max-points N] [--perplexity P]
-                       [--tsne-iterations N] [--proj-dim D]
-              bench train    the trainer alone beside plain PyTorch eager: --method --encoder --batch --steps --size
-                             --channels --threads --augment --augment-options --repeats [--pytorch false]
-              bench augment  augmentation alone: --recipe --preset --size --channels --images --threads --options
-              bench replay   replay buffer quality: --method --replay-policy --updates-per-event --order --events
-              bench index    HNSW recall@k and latency against exact search: --images --queries --k [--models --version]
-              bench embed    embedder images/s against PyTorch no-grad inference: --encoder --batch --threads
-              bench quality  the one-pass protocol: demo on the 60,000 Fashion-MNIST training images,
-                             kNN, linear probe, wall time and kNN over time: [--order {iid,sequential}] [demo options]
-              bench offline  the multi-epoch reference: the same trainer for --epochs E over the training set
-              bench soak     the job on an unbounded stream at --rate R images/s for --minutes M: memory,
-                             images/s and checkpoint-size slopes [--sample-s 30] [--out DIR] [job options]
-            See README.md for every option.""";
+    private static final Logger LOG = LoggerFactory.getLogger(Oxbow.class);
+
+    /** `run`'s own options, then the job's. */
+    static final List<Option> RUN = JobOptions.concat(List.of(
+            Option.string("bootstrap", new JobConfig().bootstrapServers, "Kafka bootstrap servers HOST:PORT"),
+            Option.flag("bounded", false, "stop at the images topic's end offsets as of the start; else run until"
+                    + " cancelled"),
+            Option.string("checkpoint-dir", "file:///tmp/oxbow/checkpoints", "checkpoint directory URI"),
+            Option.string("restore", null, "a retained checkpoint or savepoint to resume from").computed("none"),
+            Option.flag("allow-non-restored-state", false, "restore even if the checkpoint holds state of operators"
+                    + " this graph lacks"),
+            Option.string("run-dir", null, "directory for the final trainer state and trainer events")
+                    .computed("none"),
+            Option.string("transactional-id-prefix", new JobConfig().transactionalIdPrefix,
+                    "prefix of the Kafka sinks' transactional ids"),
+            JobOptions.THREADS), JobOptions.ALL, List.of(Args.CONFIG, Args.PRINT_CONFIG));
+
+    private static final List<Option> PRODUCE = JobOptions.concat(List.of(
+            Option.string("bootstrap", new JobConfig().bootstrapServers, "Kafka bootstrap servers HOST:PORT"),
+            Option.string("topic", new JobConfig().imagesTopic, "the images topic (created if absent)"),
+            Option.string("source", "fashion-mnist", "what to send").oneOf("fashion-mnist", "generated", "folder"),
+            Option.longInteger("count", Long.MAX_VALUE, "events to send").computed("all").atLeast(0),
+            Option.decimal("rate", 0, "events/s (0: as fast as possible)").atLeast(0),
+            Option.integer("partitions", 1, "partitions of a topic it creates").atLeast(1),
+            Demo.ORDER, Demo.CLASSES_PER_BLOCK, JobOptions.DATA,
+            Option.integer("size", 28, "generated: image side").atLeast(1),
+            Option.integer("channels", 1, "generated: channels").atLeast(1),
+            Option.longInteger("seed", 1, "generated: seed"),
+            Option.string("folder", ".", "folder: a directory of PNG/JPEG files")), JobOptions.KAFKA);
+
+    /** Every subcommand, in the order `oxbow --help` lists them. */
+    static final List<Command> COMMANDS = List.of(
+            new Command("demo", "everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus"
+                    + " :9249), Fashion-MNIST streamed in, training, embeddings out (Kafka + index), probes",
+                    Demo.OPTIONS, Demo::run),
+            new Command("run", "the job against an external Kafka", RUN, Oxbow::run),
+            new Command("submit", "`run` on a Flink cluster over its REST API", Submit.SUBMIT, Submit::submit),
+            new Command("cancel", "cancel a job on a Flink cluster, or stop it with a savepoint", Submit.CANCEL,
+                    Submit::cancel),
+            new Command("savepoint", "a savepoint of a running job (it goes on)", Submit.SAVEPOINT, Submit::savepoint),
+            new Command("audit", "exactly once? events, embeddings, duplicates, lost, index documents", Audit.OPTIONS,
+                    Audit::run),
+            new Command("checkpoint", "the trainer state in a checkpoint or savepoint, read from its files",
+                    CheckpointInfo.OPTIONS, CheckpointInfo::run),
+            new Command("produce", "stream images into a topic", PRODUCE, Oxbow::produce),
+            new Command("search", "the k nearest images in the index", Search.OPTIONS, Search::run),
+            new Command("serve", "search as a service: a JSON API and a web page with thumbnails", Serve.OPTIONS,
+                    Serve::run),
+            new Command("reindex", "the images topic into a fresh index with one model version", Reindex.OPTIONS,
+                    Reindex::run),
+            new Command("export", "an encoder version for plain PyTorch", Export.OPTIONS, Export::run),
+            new Command("report", "PNG charts of a run directory", Report.OPTIONS, Report::run),
+            new Command("bench train", "the trainer alone beside plain PyTorch eager", BenchTrain.OPTIONS,
+                    BenchTrain::run),
+            new Command("bench augment", "augmentation alone", BenchAugment.OPTIONS, BenchAugment::run),
+            new Command("bench replay", "the replay learner alone in lock step, then the probes", BenchReplay.OPTIONS,
+                    BenchReplay::run),
+            new Command("bench index", "HNSW recall@k and latency against exact search", BenchIndex.OPTIONS,
+                    BenchIndex::run),
+            new Command("bench embed", "embedder images/s against PyTorch no-grad inference", BenchEmbed.OPTIONS,
+                    BenchEmbed::run),
+            new Command("bench quality", "the one-pass protocol: demo on the 60,000 Fashion-MNIST training images",
+                    Demo.QUALITY, Demo::quality),
+            new Command("bench offline", "the multi-epoch reference: the same trainer for --epochs E",
+                    BenchOffline.OPTIONS, BenchOffline::run),
+            new Command("bench soak", "the job on an unbounded stream at --rate R for --minutes M: memory and"
+                    + " throughput slopes", BenchSoak.OPTIONS, BenchSoak::run));
 
     private Oxbow() {}
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
-            System.out.println(USAGE);
+            System.out.print(usage());
             return;
         }
-        configureDjl(argv);
+        int code;
         try {
-            switch (argv[0]) {
-                case "demo" -> Demo.run(new Args(argv, 1));
-                case "run" -> run(new Args(argv, 1));
-                case "submit" -> Submit.submit(new Args(argv, 1));
-                case "cancel" -> Submit.cancel(new Args(argv, 1));
-                case "savepoint" -> Submit.savepoint(new Args(argv, 1));
-                case "audit" -> Audit.run(new Args(argv, 1));
-                case "checkpoint" -> CheckpointInfo.run(new Args(argv, 1));
-                case "produce" -> produce(new Args(argv, 1));
-                case "report" -> Report.run(new Args(argv, 1));
-                case "search" -> Search.run(new Args(argv, 1));
-                case "reindex" -> Reindex.run(new Args(argv, 1));
-                case "export" -> Export.run(new Args(argv, 1));
-                case "serve" -> Serve.run(new Args(argv, 1));
-                case "bench" -> bench(argv);
-                default -> throw new IllegalArgumentException("unknown command '" + argv[0] + "'\n" + USAGE);
-            }
+            code = execute(argv);
         } catch (IllegalArgumentException e) {
             System.err.println("oxbow: " + e.getMessage());
-            System.exit(2);
+            code = 2;
         }
         // Kafka and Flink leave non-daemon threads behind; the work is done.
-        System.exit(0);
+        System.exit(code);
+    }
+
+    /** Runs one command line; usage errors are IllegalArgumentExceptions, thrown before anything starts. */
+    static int execute(String[] argv) throws Exception {
+        Command command = null;
+        int from = 0;
+        for (Command c : COMMANDS) {
+            String[] words = c.name().split(" ");
+            if (argv.length >= words.length && String.join(" ", List.of(argv).subList(0, words.length)).equals(c.name())) {
+                command = c;
+                from = words.length;
+            }
+        }
+        if (command == null) {
+            List<String> names = COMMANDS.stream().map(Command::name).toList();
+            String given = argv[0].equals("bench") && argv.length > 1 ? "bench " + argv[1] : argv[0];
+            throw new IllegalArgumentException("unknown command '" + given + "'" + Nearest.hint(given, names)
+                    + "; oxbow --help lists them");
+        }
+        Args a = command.parse(argv, from);
+        if (a.helpRequested()) {
+            System.out.print(a.usage());
+            return 0;
+        }
+        if (command.options().contains(Args.PRINT_CONFIG) && a.getBoolean(Args.PRINT_CONFIG.name())) {
+            System.out.print(a.effectiveConfig());
+            return 0;
+        }
+        configureDjl(a, command);
+        if (command.options().contains(Args.CONFIG)) {
+            LOG.info("oxbow {} configuration:\n{}", command.name(), a.effectiveConfig());
+        }
+        command.action().run(a);
+        return 0;
+    }
+
+    static String usage() {
+        StringBuilder out = new StringBuilder("usage: oxbow <command> [options]; oxbow <command> --help lists its"
+                + " options\n");
+        for (Command c : COMMANDS) {
+            out.append(String.format("  %-15s %s%n", c.name(), c.summary()));
+        }
+        out.append("exit codes: 0 done, 2 usage error (nothing started), 1 failure\n");
+        return out.toString();
     }
 
     /**
      * DJL reads these once, before the engine starts: offline (never download), and the thread
      * count (it changes results bitwise, so a run is reproducible only with the same count).
      */
-    private static void configureDjl(String[] argv) {
+    private static void configureDjl(Args a, Command command) {
         System.setProperty("ai.djl.offline", "true");
         String threads = String.valueOf(Runtime.getRuntime().availableProcessors());
-        for (int i = 1; i + 1 < argv.length; i++) {
-            if (argv[i].equals("--threads")) {
-                threads = argv[i + 1];
-            }
+        if (command.options().stream().anyMatch(o -> o.name().equals(JobOptions.THREADS.name()))
+                && a.has(JobOptions.THREADS.name())) {
+            threads = a.get(JobOptions.THREADS.name());
         }
         System.setProperty("ai.djl.pytorch.num_threads", threads);
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    }
-
-    private static void bench(String[] argv) throws Exception {
-        String which = argv.length < 2 ? "" : argv[1];
-        switch (which) {
-            case "train" -> BenchTrain.run(new Args(argv, 2));
-            case "augment" -> BenchAugment.run(new Args(argv, 2));
-            case "replay" -> BenchReplay.run(new Args(argv, 2));
-            case "index" -> BenchIndex.run(new Args(argv, 2));
-            case "embed" -> BenchEmbed.run(new Args(argv, 2));
-            case "quality" -> Demo.quality(new Args(argv, 2));
-            case "offline" -> BenchOffline.run(new Args(argv, 2));
-            case "soak" -> BenchSoak.run(new Args(argv, 2));
-            default -> throw new IllegalArgumentException(
-                    "usage: oxbow bench {train,augment,replay,index,embed,quality,offline,soak} [options]");
-        }
     }
 
     /** `run`: builds the job and runs it where the environment points (local, or the cluster it was submitted to). */
@@ -145,40 +193,37 @@ public final class Oxbow {
     /** The job `run` (and `submit`) starts; every option is checked here, before anything runs. */
     static JobConfig runConfig(Args a) {
         JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false, "none"), "none");
-        cfg.bootstrapServers = a.get("bootstrap", cfg.bootstrapServers);
-        cfg.bounded = a.has("bounded");
-        cfg.checkpointDir = a.get("checkpoint-dir", "file:///tmp/oxbow/checkpoints");
-        cfg.restorePath = a.get("restore", null);
-        cfg.allowNonRestoredState = a.has("allow-non-restored-state");
-        cfg.runDir = a.get("run-dir", null);
-        cfg.transactionalIdPrefix = a.get("transactional-id-prefix", cfg.transactionalIdPrefix);
-        a.get("threads", null);
-        a.checkAllUsed();
+        cfg.bootstrapServers = a.get("bootstrap");
+        cfg.bounded = a.getBoolean("bounded");
+        cfg.checkpointDir = a.get("checkpoint-dir");
+        cfg.restorePath = a.get("restore");
+        cfg.allowNonRestoredState = a.getBoolean("allow-non-restored-state");
+        cfg.runDir = a.get("run-dir");
+        cfg.transactionalIdPrefix = a.get("transactional-id-prefix");
         return cfg;
     }
 
     private static void produce(Args a) throws Exception {
-        String bootstrap = a.get("bootstrap", "127.0.0.1:9092");
-        String topic = a.get("topic", "oxbow.images");
-        String source = a.get("source", "fashion-mnist");
+        String bootstrap = a.get("bootstrap");
+        String topic = a.get("topic");
+        String source = a.get("source");
         long count = a.getLong("count", Long.MAX_VALUE);
-        double rate = a.getDouble("rate", 0);
-        int partitions = a.getInt("partitions", 1);
-        String order = a.get("order", "iid");
-        int perBlock = a.getInt("classes-per-block", 2);
+        double rate = a.getDouble("rate");
+        int partitions = a.getInt("partitions");
+        String order = a.get("order");
+        int perBlock = a.getInt("classes-per-block");
         Iterator<ImageEvent> events = switch (source) {
             case "fashion-mnist" -> {
                 LabeledImages train = ImageSources.fashionMnistTrain(
-                        Path.of(a.get("data", Idx.FASHION_MNIST.toString())), (int) Math.min(count, Integer.MAX_VALUE));
+                        Path.of(a.get("data")), (int) Math.min(count, Integer.MAX_VALUE));
                 yield ImageSources.of(ImageOrder.order(train, order, perBlock, 1), "fashion-mnist-train");
             }
             case "generated" -> ImageSources.of(ImageOrder.order(ImageSources.generated(
-                    (int) Math.min(count, 1_000_000), a.getInt("size", 28), a.getInt("channels", 1),
-                    a.getLong("seed", 1)), order, perBlock, 1), "generated");
-            case "folder" -> ImageSources.folder(Path.of(a.get("folder", ".")));
+                    (int) Math.min(count, 1_000_000), a.getInt("size"), a.getInt("channels"),
+                    a.getLong("seed")), order, perBlock, 1), "generated");
+            case "folder" -> ImageSources.folder(Path.of(a.get("folder")));
             default -> throw new IllegalArgumentException("--source must be fashion-mnist, generated or folder");
         };
-        a.checkAllUsed();
         Topics.create(bootstrap, Map.of(topic, partitions));
         long start = System.nanoTime();
         long sent = ImageProducer.produce(bootstrap, topic, events, count, rate);

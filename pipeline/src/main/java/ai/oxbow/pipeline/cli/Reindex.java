@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -42,20 +43,29 @@ import java.util.stream.Stream;
 public final class Reindex {
     private Reindex() {}
 
+    static final List<Option> OPTIONS = JobOptions.concat(List.of(
+            Option.string("bootstrap", null, "Kafka bootstrap servers HOST:PORT").computed("required"),
+            Option.string("topic", new JobConfig().imagesTopic, "the images topic"),
+            Option.longInteger("from-offset", 0, "first offset of every partition").atLeast(0),
+            Option.longInteger("to-offset", Long.MAX_VALUE, "end offset (exclusive)").computed("the end as of the start"),
+            Option.string("models", null, "model registry directory").computed("required"),
+            Option.longInteger("version", 0, "encoder version from the registry").computed("the newest"),
+            Option.string("index", null, "the new index directory").computed("required"),
+            Option.integer("batch", 64, "embedding batch size").atLeast(1)),
+            JobOptions.JOB_OPTIONS.stream().filter(o -> Set.of("thumbnail-size", "max-pixels", "max-encoded-bytes")
+                    .contains(o.name())).toList(), JobOptions.KAFKA, List.of(JobOptions.THREADS));
+
     public static void run(Args a) throws IOException {
-        String bootstrap = a.get("bootstrap", null);
-        String topic = a.get("topic", "oxbow.images");
-        long from = a.getLong("from-offset", 0);
+        String bootstrap = a.get("bootstrap");
+        String topic = a.get("topic");
+        long from = a.getLong("from-offset");
         long to = a.getLong("to-offset", Long.MAX_VALUE);
-        String models = a.get("models", null);
-        Long version = a.has("version") ? a.getLong("version", 0) : null;
-        String indexDir = a.get("index", null);
-        int batch = a.getInt("batch", 64);
-        JobConfig defaults = new JobConfig();
-        int thumbnailSize = a.getInt("thumbnail-size", defaults.thumbnailSize);
-        ImageDecoder decoder = new ImageDecoder(a.getLong("max-pixels", defaults.maxPixels),
-                a.getInt("max-encoded-bytes", defaults.maxEncodedBytes));
-        a.checkAllUsed();
+        String models = a.get("models");
+        Long version = a.has("version") ? a.getLong("version") : null;
+        String indexDir = a.get("index");
+        int batch = a.getInt("batch");
+        int thumbnailSize = a.getInt("thumbnail-size");
+        ImageDecoder decoder = new ImageDecoder(a.getLong("max-pixels"), a.getInt("max-encoded-bytes"));
         if (bootstrap == null || models == null || indexDir == null) {
             throw new IllegalArgumentException("usage: reindex --bootstrap HOST:PORT --models DIR --index NEWDIR "
                     + "[--version V] [--topic oxbow.images] [--from-offset N] [--to-offset M] [--batch 64] [--thumbnail-size 32]");

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,14 +20,23 @@ import java.util.Map;
 public final class Search {
     private Search() {}
 
+    static final List<Option> OPTIONS = List.of(
+            Option.string("index", null, "index directory").computed("required"),
+            Option.string("id", null, "query by the stored vector of this image id").computed("none"),
+            Option.string("image", null, "query by this image file, embedded with --version from --models")
+                    .computed("none"),
+            Option.string("models", null, "model registry directory (for --image)").computed("none"),
+            Option.longInteger("version", 0, "model version to search within").computed("the newest"),
+            Option.integer("k", 10, "neighbours").atLeast(1),
+            JobOptions.THREADS);
+
     public static void run(Args a) throws IOException {
-        String indexDir = a.get("index", null);
-        String id = a.get("id", null);
-        String image = a.get("image", null);
-        String models = a.get("models", null);
-        Long version = a.has("version") ? a.getLong("version", 0) : null;
-        int k = a.getInt("k", 10);
-        a.checkAllUsed();
+        String indexDir = a.get("index");
+        String id = a.get("id");
+        String image = a.get("image");
+        String models = a.get("models");
+        Long version = a.has("version") ? a.getLong("version") : null;
+        int k = a.getInt("k");
         if (indexDir == null || (id == null) == (image == null)) {
             throw new IllegalArgumentException("usage: search --index DIR (--id IMAGE_ID | --image FILE) "
                     + "[--models DIR] [--version V] [--k 10]");

@@ -14,6 +14,7 @@ import ai.oxbow.pipeline.bench.Machine;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.cli.Reindex;
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.job.JobConfig;
@@ -62,6 +63,22 @@ public final class Demo {
     private static final int CURVE_MEMORY = 5_000;
     private static final int CURVE_QUERIES = 1_000;
 
+    public static final Option ORDER = Option.string("order", "iid", "iid: file order; sequential: the same"
+            + " images in label blocks (classes 0-1, then 2-3, ...), a class-incremental stream")
+            .oneOf("iid", "sequential");
+    public static final Option CLASSES_PER_BLOCK = Option.integer("classes-per-block", 2,
+            "classes in each block of --order sequential").atLeast(1);
+    /** `bench quality`'s options: the demo's but --events. */
+    public static final List<Option> QUALITY = JobOptions.concat(List.of(ORDER, CLASSES_PER_BLOCK,
+            JobOptions.DATA,
+            Option.decimal("rate", 0, "events/s produced (0: as fast as possible)").atLeast(0),
+            Option.string("out", null, "run directory").computed("runs/demo-TIME"),
+            Option.integer("web-port", 8081, "Flink web UI port").atLeast(0),
+            Option.integer("prometheus-port", 9249, "Prometheus metrics port").atLeast(0),
+            JobOptions.THREADS), JobOptions.ALL, List.of(Args.CONFIG, Args.PRINT_CONFIG));
+    public static final List<Option> OPTIONS = JobOptions.concat(
+            List.of(Option.integer("events", 20_000, "images streamed").atLeast(1)), QUALITY);
+
     private Demo() {}
 
     /**
@@ -74,7 +91,7 @@ public final class Demo {
             throw new IllegalArgumentException("bench quality streams the 60,000 training images: drop --events "
                     + "(demo --events N runs other sizes)");
         }
-        if (!Idx.available(Path.of(a.get("data", Idx.FASHION_MNIST.toString())))) {
+        if (!Idx.available(Path.of(a.get("data")))) {
             throw new IllegalArgumentException("bench quality needs Fashion-MNIST in --data [" + Idx.FASHION_MNIST
                     + "] (apt-get install dataset-fashion-mnist)");
         }
@@ -82,27 +99,27 @@ public final class Demo {
     }
 
     public static void run(Args a) throws Exception {
-        run(a, a.getInt("events", 20_000));
+        run(a, a.getInt("events"));
     }
 
     private static void run(Args a, int events) throws Exception {
         // Wall time counts from the start of this JVM: the whole run, start to summary.
         long startMs = ManagementFactory.getRuntimeMXBean().getStartTime();
-        int batch = a.getInt("batch", 64);
+        int batch = a.getInt("batch");
         ReplayConfig replay = JobOptions.replay(a);
         // The schedules run over the steps the stream will earn.
         long updates = Math.round(events * replay.updatesPerEvent());
-        Path data = Path.of(a.get("data", Idx.FASHION_MNIST.toString()));
+        Path data = Path.of(a.get("data"));
         String preset = Idx.available(data) ? "fashion-mnist" : "none";
         TrainerConfig trainerConfig = JobOptions.trainer(a, Math.max(1, updates / batch), true, preset);
         JobConfig cfg = JobOptions.job(a, trainerConfig, preset);
-        String order = a.get("order", "iid");
-        int webPort = a.getInt("web-port", 8081);
-        String promPort = a.get("prometheus-port", "9249");
+        String order = a.get("order");
+        int perBlock = a.getInt("classes-per-block");
+        int webPort = a.getInt("web-port");
+        String promPort = a.get("prometheus-port");
         Path runDir = Path.of(a.get("out", "runs/demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
-        double rate = a.getDouble("rate", 0);
-        a.checkAllUsed();
+        double rate = a.getDouble("rate");
 
         Files.createDirectories(runDir);
         cfg.runDir = runDir.toAbsolutePath().toString();
@@ -115,12 +132,12 @@ public final class Demo {
         LabeledImages train;
         LabeledImages test;
         if (Idx.available(data)) {
-            train = ImageOrder.order(ImageSources.fashionMnistTrain(data, events), order, 2, 1);
+            train = ImageOrder.order(ImageSources.fashionMnistTrain(data, events), order, perBlock, 1);
             test = Idx.fashionMnist(data, "t10k");
             log("streaming " + train.count() + " Fashion-MNIST training images from " + data + " in " + order + " order");
         } else {
             train = ImageOrder.order(GeneratedImages.generate(events, trainerConfig.size(), trainerConfig.channels(), 1),
-                    order, 2, 1);
+                    order, perBlock, 1);
             test = GeneratedImages.generate(2_000, trainerConfig.size(), trainerConfig.channels(), 2);
             log("Fashion-MNIST not found at " + data + " (apt-get install dataset-fashion-mnist): "
                     + "streaming " + events + " generated images instead");

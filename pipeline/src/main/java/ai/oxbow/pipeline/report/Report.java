@@ -2,6 +2,7 @@ package ai.oxbow.pipeline.report;
 
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.Option;
 
 import org.knowm.xchart.XYChart;
 
@@ -42,19 +43,29 @@ public final class Report {
     /** The PNGs written (the overview last) and the number of embeddings drawn. */
     public record Result(Path out, List<Path> charts, int embeddingsDrawn) {}
 
+    public static final List<Option> OPTIONS = List.of(
+            Option.string("run", null, "a run directory (demo --out, run --run-dir)")
+                    .computed("required"),
+            Option.string("out", null, "output directory").computed("<run>/report"),
+            Option.integer("max-points", Options.defaults().maxPoints(),
+                    "embeddings drawn in the 2-D map").atLeast(1),
+            Option.decimal("perplexity", Options.defaults().perplexity(), "t-SNE perplexity")
+                    .atLeast(1),
+            Option.integer("tsne-iterations", Options.defaults().tsneIterations(),
+                    "t-SNE iterations").atLeast(1),
+            Option.integer("proj-dim", 0, "PCA dimensions before t-SNE").computed("none")
+                    .atLeast(2),
+            Option.longInteger("seed", Options.defaults().seed(), "t-SNE seed"));
+
     public static void run(Args a) throws IOException {
-        String run = a.get("run", null);
+        String run = a.get("run");
         if (run == null) {
             throw new IllegalArgumentException("report needs --run DIR (a run directory: demo --out, run --run-dir)");
         }
         Path runDir = Path.of(run);
         Path out = Path.of(a.get("out", runDir.resolve("report").toString()));
-        Options d = Options.defaults();
-        String projDim = a.get("proj-dim", null);
-        Options o = new Options(a.getInt("max-points", d.maxPoints()), a.getDouble("perplexity", d.perplexity()),
-                a.getInt("tsne-iterations", d.tsneIterations()), projDim == null ? null : Integer.valueOf(projDim),
-                a.getLong("seed", d.seed()));
-        a.checkAllUsed();
+        Options o = new Options(a.getInt("max-points"), a.getDouble("perplexity"), a.getInt("tsne-iterations"),
+                a.has("proj-dim") ? a.getInt("proj-dim") : null, a.getLong("seed"));
         Result r = render(runDir, out, o);
         for (Path p : r.charts()) {
             System.err.println("[oxbow] wrote " + p);

@@ -2,6 +2,8 @@ package ai.oxbow.pipeline.serve;
 
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.JobOptions;
+import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.index.VectorSearch;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -55,14 +57,20 @@ public final class Serve {
         server.createContext("/", this::handle);
     }
 
+    public static final List<Option> OPTIONS = List.of(
+            Option.string("index", null, "index directory").computed("required"),
+            Option.string("models", null, "model registry directory (uploads are embedded with it)").computed("none"),
+            Option.string("host", "127.0.0.1", "address to listen on"),
+            Option.integer("port", 8080, "port to listen on").atLeast(0),
+            Option.integer("threads-http", 4, "request threads").atLeast(1),
+            JobOptions.THREADS);
+
     public static void run(Args a) throws Exception {
-        String index = a.get("index", null);
-        String models = a.get("models", null);
-        String host = a.get("host", "127.0.0.1");
-        int port = a.getInt("port", 8080);
-        int threads = a.getInt("threads-http", 4);
-        a.get("threads", null);
-        a.checkAllUsed();
+        String index = a.get("index");
+        String models = a.get("models");
+        String host = a.get("host");
+        int port = a.getInt("port");
+        int threads = a.getInt("threads-http");
         if (index == null) {
             throw new IllegalArgumentException("usage: serve --index DIR [--models DIR] [--host 127.0.0.1] [--port 8080]");
         }

@@ -77,12 +77,7 @@ class ReindexTest {
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            Args a = new Args(argv, 1);
-            if (argv[0].equals("reindex")) {
-                Reindex.run(a);
-            } else {
-                Search.run(a);
-            }
+            Oxbow.execute(argv);
         } finally {
             System.setOut(stdout);
         }

@@ -152,7 +152,7 @@ class ReportTest {
         try {
             System.setOut(new PrintStream(out, true));
             System.setErr(new PrintStream(err, true));
-            Report.run(new Args(new String[] {"report", "--run", run.toString()}, 1));
+            Report.run(Args.parse(Report.OPTIONS, "--run", run.toString()));
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
@@ -192,10 +192,10 @@ class ReportTest {
     @Test
     void aDirectoryWithoutLossesIsAnError(@TempDir Path dir) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Report.run(new Args(new String[] {"report", "--run", dir.toString()}, 1)));
+                () -> Report.run(Args.parse(Report.OPTIONS, "--run", dir.toString())));
         assertTrue(e.getMessage().contains("losses.csv"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Report.run(new Args(new String[] {"report"}, 1)));
+        assertThrows(IllegalArgumentException.class, () -> Report.run(Args.parse(Report.OPTIONS)));
         assertThrows(IllegalArgumentException.class,
-                () -> Report.run(new Args(new String[] {"report", "--run", dir.toString(), "--bogus", "1"}, 1)));
+                () -> Args.parse(Report.OPTIONS, "--run", dir.toString(), "--bogus", "1"));
     }
 }

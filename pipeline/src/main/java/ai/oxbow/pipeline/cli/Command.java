@@ -1,0 +1,50 @@
+package ai.oxbow.pipeline.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A subcommand: its name ("demo", "bench train"), one line on what it does, its options and what
+ * it runs. The option declarations serve the parser, {@code --help} and README's tables ({@link #markdown}).
+ */
+public record Command(String name, String summary, List<Option> options, Action action) {
+
+    @FunctionalInterface
+    public interface Action {
+        void run(Args a) throws Exception;
+    }
+
+    public Args parse(String[] argv, int from) {
+        return Args.parse(name, summary, options, argv, from);
+    }
+
+    /**
+     * README's table of this command's options: those not in {@code shared} (documented once in
+     * their own table), and shared ones whose default this command changes.
+     */
+    public String markdown(List<Option> shared) {
+        Map<String, Option> byName = new java.util.HashMap<>();
+        shared.forEach(o -> byName.put(o.name(), o));
+        StringBuilder out = new StringBuilder("| option | default | meaning |\n|---|---|---|\n");
+        for (Option o : options) {
+            Option common = byName.get(o.name());
+            if (common == null || !common.equals(o)) {
+                out.append(row(o));
+            }
+        }
+        return out.toString();
+    }
+
+    /** A table of these options. */
+    public static String markdownTable(List<Option> options) {
+        StringBuilder out = new StringBuilder("| option | default | meaning |\n|---|---|---|\n");
+        options.forEach(o -> out.append(row(o)));
+        return out.toString();
+    }
+
+    private static String row(Option o) {
+        String label = o.type() == Option.Type.BOOLEAN ? "" : " " + o.type().label;
+        return "| `" + o.flagName() + label + "` | " + o.shownDefault() + " | "
+                + o.description().replace("|", "\\|") + " |\n";
+    }
+}
