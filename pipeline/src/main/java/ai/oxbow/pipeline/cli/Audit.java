@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.cli;
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.schemas.DeadLetter;
@@ -31,7 +32,7 @@ final class Audit {
 
     static void run(Args a) throws IOException {
         JobConfig defaults = new JobConfig();
-        String bootstrap = a.get("bootstrap", defaults.bootstrapServers);
+        KafkaClient kafka = KafkaClient.of(a.get("bootstrap", defaults.kafka.bootstrap()));
         String imagesTopic = a.get("images-topic", defaults.imagesTopic);
         String embeddingsTopic = a.get("embeddings-topic", defaults.embeddingsTopic);
         String deadLettersTopic = a.get("dead-letters-topic", defaults.deadLettersTopic);
@@ -40,9 +41,9 @@ final class Audit {
         a.checkAllUsed();
 
         Map<String, Integer> deadLettered = new HashMap<>();
-        List<DeadLetter> dead = TopicReader.readCommitted(bootstrap, deadLettersTopic, DeadLetter.class);
+        List<DeadLetter> dead = TopicReader.readCommitted(kafka, deadLettersTopic, DeadLetter.class);
         dead.forEach(d -> deadLettered.merge(d.getTopic() + "/" + d.getPartition() + "@" + d.getOffset(), 1, Integer::sum));
-        List<ConsumerRecord<byte[], byte[]>> events = TopicReader.readCommittedRaw(bootstrap, imagesTopic);
+        List<ConsumerRecord<byte[], byte[]>> events = TopicReader.readCommittedRaw(kafka, imagesTopic);
         Set<String> valid = new HashSet<>();
         long undecodable = 0;
         for (ConsumerRecord<byte[], byte[]> r : events) {
@@ -55,7 +56,7 @@ final class Audit {
             }
         }
         Map<String, Integer> embedded = new HashMap<>();
-        List<EmbeddingEvent> embeddings = TopicReader.readCommitted(bootstrap, embeddingsTopic, EmbeddingEvent.class);
+        List<EmbeddingEvent> embeddings = TopicReader.readCommitted(kafka, embeddingsTopic, EmbeddingEvent.class);
         embeddings.forEach(e -> embedded.merge(e.getImageId().toString(), 1, Integer::sum));
 
         Map<String, Object> out = new LinkedHashMap<>();

@@ -12,6 +12,7 @@ import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageOrder;
@@ -145,7 +146,7 @@ public final class Oxbow {
     /** The job `run` (and `submit`) starts; every option is checked here, before anything runs. */
     static JobConfig runConfig(Args a) {
         JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false, "none"), "none");
-        cfg.bootstrapServers = a.get("bootstrap", cfg.bootstrapServers);
+        cfg.kafka = KafkaClient.of(a.get("bootstrap", cfg.kafka.bootstrap()));
         cfg.bounded = a.has("bounded");
         cfg.checkpointDir = a.get("checkpoint-dir", "file:///tmp/oxbow/checkpoints");
         cfg.restorePath = a.get("restore", null);
@@ -179,9 +180,10 @@ public final class Oxbow {
             default -> throw new IllegalArgumentException("--source must be fashion-mnist, generated or folder");
         };
         a.checkAllUsed();
-        Topics.create(bootstrap, Map.of(topic, partitions));
+        KafkaClient kafka = KafkaClient.of(bootstrap);
+        Topics.create(kafka, Map.of(topic, partitions));
         long start = System.nanoTime();
-        long sent = ImageProducer.produce(bootstrap, topic, events, count, rate);
+        long sent = ImageProducer.produce(kafka, topic, events, count, rate);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("events_out", sent);
         out.put("topic", topic);

@@ -45,6 +45,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return cluster.bootstrapServers();
     }
 
+    /** The PLAINTEXT listener, as Oxbow's clients take it. */
+    public KafkaClient client() {
+        return KafkaClient.of(bootstrapServers());
+    }
+
     @Override
     public void close() throws Exception {
         cluster.close();
