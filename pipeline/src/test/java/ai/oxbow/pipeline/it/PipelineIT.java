@@ -21,6 +21,7 @@ import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
@@ -79,6 +80,11 @@ class PipelineIT {
     }
 
     static JobConfig config(String name, String method, Path runDir) throws Exception {
+        return config(kafka.client(), name, method, runDir);
+    }
+
+    /** A small bounded job on its own topics, created through this client. */
+    static JobConfig config(KafkaClient client, String name, String method, Path runDir) throws Exception {
         HashMap<String, String> options = new HashMap<>();
         // Small buffers fill within two steps, so the loss trend is visible in a short run
         // (a large MoCo queue keeps raising the loss while it fills with real keys).
@@ -89,7 +95,7 @@ class PipelineIT {
         cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 2, 3, d.optimizer(), d.learningRate(), d.momentum(),
                 d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
         cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
-        cfg.kafka = kafka.client();
+        cfg.kafka = client;
         cfg.imagesTopic = name + ".images";
         cfg.embeddingsTopic = name + ".embeddings";
         cfg.deadLettersTopic = name + ".dead-letters";
@@ -122,9 +128,9 @@ class PipelineIT {
     static Set<String> produce(JobConfig cfg, int valid, List<byte[]> extra) {
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 11), "gen");
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka.bootstrap(),
+        Map<String, Object> props = cfg.kafka.producer(Map.of(
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             int i = 0;
             Iterator<byte[]> bad = extra.iterator();
