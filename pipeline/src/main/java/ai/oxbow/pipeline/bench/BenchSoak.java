@@ -82,12 +82,12 @@ public final class BenchSoak {
         List<Sample> samples = new ArrayList<>();
         long produced;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); LocalFlink flink = LocalFlink.start(0, "9400-9499", 4)) {
-            cfg.bootstrapServers = kafka.bootstrapServers();
-            Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1,
+            cfg.kafka = kafka.client();
+            Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1,
                     cfg.deadLettersTopic, 1));
             long[] sent = new long[1];
             AtomicBoolean stop = new AtomicBoolean();
-            Thread producer = new Thread(() -> sent[0] = ImageProducer.produce(cfg.bootstrapServers, cfg.imagesTopic,
+            Thread producer = new Thread(() -> sent[0] = ImageProducer.produce(cfg.kafka, cfg.imagesTopic,
                     cycle(images, stop), Long.MAX_VALUE, rate), "soak-producer");
             producer.start();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(

@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.cli;
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.schemas.DeadLetter;
@@ -30,14 +31,14 @@ final class Audit {
     private Audit() {}
 
     static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.string("bootstrap", new JobConfig().bootstrapServers, "Kafka bootstrap servers HOST:PORT")),
+            JobOptions.BOOTSTRAP),
             JobOptions.JOB_OPTIONS.stream().filter(o -> o.name().endsWith("-topic")).toList(), List.of(
             Option.string("index-dir", null, "also check this index").computed("none"),
             Option.string("run-dir", null, "also count the events the trainer was offered (its run directory)")
                     .computed("none")), JobOptions.KAFKA);
 
     static void run(Args a) throws IOException {
-        String bootstrap = a.get("bootstrap");
+        KafkaClient kafka = JobOptions.kafka(a);
         String imagesTopic = a.get("images-topic");
         String embeddingsTopic = a.get("embeddings-topic");
         String deadLettersTopic = a.get("dead-letters-topic");
@@ -45,9 +46,9 @@ final class Audit {
         String runDir = a.get("run-dir");
 
         Map<String, Integer> deadLettered = new HashMap<>();
-        List<DeadLetter> dead = TopicReader.readCommitted(bootstrap, deadLettersTopic, DeadLetter.class);
+        List<DeadLetter> dead = TopicReader.readCommitted(kafka, deadLettersTopic, DeadLetter.class);
         dead.forEach(d -> deadLettered.merge(d.getTopic() + "/" + d.getPartition() + "@" + d.getOffset(), 1, Integer::sum));
-        List<ConsumerRecord<byte[], byte[]>> events = TopicReader.readCommittedRaw(bootstrap, imagesTopic);
+        List<ConsumerRecord<byte[], byte[]>> events = TopicReader.readCommittedRaw(kafka, imagesTopic);
         Set<String> valid = new HashSet<>();
         long undecodable = 0;
         for (ConsumerRecord<byte[], byte[]> r : events) {
@@ -60,7 +61,7 @@ final class Audit {
             }
         }
         Map<String, Integer> embedded = new HashMap<>();
-        List<EmbeddingEvent> embeddings = TopicReader.readCommitted(bootstrap, embeddingsTopic, EmbeddingEvent.class);
+        List<EmbeddingEvent> embeddings = TopicReader.readCommitted(kafka, embeddingsTopic, EmbeddingEvent.class);
         embeddings.forEach(e -> embedded.merge(e.getImageId().toString(), 1, Integer::sum));
 
         Map<String, Object> out = new LinkedHashMap<>();

@@ -6,8 +6,10 @@ import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.ops.TrainerOperator;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -119,8 +121,17 @@ public final class JobOptions {
             Option.string("kafka-config", null, "a Kafka client properties file (as kafka-console-producer's"
                     + " --producer.config)").computed("none"));
 
+    public static final Option BOOTSTRAP = Option.string("bootstrap", JOB.kafka.bootstrap(),
+            "Kafka bootstrap servers HOST:PORT[,HOST:PORT...]");
+
     /** Every option {@link #job} reads, with the trainer's and replay's. */
-    public static final List<Option> ALL = concat(TRAINER, REPLAY_OPTIONS, JOB_OPTIONS, KAFKA);
+    public static final List<Option> ALL = concat(TRAINER, REPLAY_OPTIONS, JOB_OPTIONS);
+
+    /** How to reach Kafka: --bootstrap, --kafka-config and --kafka-property (these win). */
+    public static KafkaClient kafka(Args a) {
+        String file = a.get("kafka-config");
+        return KafkaClient.of(a.get("bootstrap"), a.getList(Args.KAFKA_PROPERTY), file == null ? null : Path.of(file));
+    }
 
     @SafeVarargs
     public static List<Option> concat(List<Option>... lists) {

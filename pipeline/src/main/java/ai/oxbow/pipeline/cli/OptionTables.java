@@ -16,13 +16,16 @@ public final class OptionTables {
 
     /** Documented once, in the first table; the per-command tables list the rest. */
     static final List<Option> SHARED = JobOptions.concat(JobOptions.ALL,
-            List.of(JobOptions.THREADS, JobOptions.DATA, Args.CONFIG, Args.PRINT_CONFIG));
+            List.of(JobOptions.THREADS, JobOptions.DATA, Args.CONFIG, Args.PRINT_CONFIG, JobOptions.BOOTSTRAP),
+            JobOptions.KAFKA);
 
     private OptionTables() {}
 
     static String markdown() {
         StringBuilder out = new StringBuilder(BEGIN).append("\n\nThe job's options (`demo`, `run`, `submit`, `bench"
-                + " quality`, `bench soak`; the trainer's also in `bench train`, `bench offline`, `bench replay`):\n\n");
+                + " quality`, `bench soak`; the trainer's also in `bench train`, `bench offline`, `bench replay`;"
+                + " `--config` and `--print-config` in `demo`, `run`, `submit`, `bench quality`; `--bootstrap` and the"
+                + " Kafka client options in `run`, `submit`, `produce`, `reindex`, `audit`):\n\n");
         out.append(Command.markdownTable(SHARED));
         for (Command c : Oxbow.COMMANDS) {
             String table = c.markdown(SHARED);

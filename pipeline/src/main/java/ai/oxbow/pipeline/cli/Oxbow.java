@@ -12,6 +12,7 @@ import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageOrder;
@@ -40,7 +41,7 @@ public final class Oxbow {
 
     /** `run`'s own options, then the job's. */
     static final List<Option> RUN = JobOptions.concat(List.of(
-            Option.string("bootstrap", new JobConfig().bootstrapServers, "Kafka bootstrap servers HOST:PORT"),
+            JobOptions.BOOTSTRAP,
             Option.flag("bounded", false, "stop at the images topic's end offsets as of the start; else run until"
                     + " cancelled"),
             Option.string("checkpoint-dir", "file:///tmp/oxbow/checkpoints", "checkpoint directory URI"),
@@ -51,10 +52,10 @@ public final class Oxbow {
                     .computed("none"),
             Option.string("transactional-id-prefix", new JobConfig().transactionalIdPrefix,
                     "prefix of the Kafka sinks' transactional ids"),
-            JobOptions.THREADS), JobOptions.ALL, List.of(Args.CONFIG, Args.PRINT_CONFIG));
+            JobOptions.THREADS), JobOptions.ALL, JobOptions.KAFKA, List.of(Args.CONFIG, Args.PRINT_CONFIG));
 
     private static final List<Option> PRODUCE = JobOptions.concat(List.of(
-            Option.string("bootstrap", new JobConfig().bootstrapServers, "Kafka bootstrap servers HOST:PORT"),
+            JobOptions.BOOTSTRAP,
             Option.string("topic", new JobConfig().imagesTopic, "the images topic (created if absent)"),
             Option.string("source", "fashion-mnist", "what to send").oneOf("fashion-mnist", "generated", "folder"),
             Option.longInteger("count", Long.MAX_VALUE, "events to send").computed("all").atLeast(0),
@@ -193,7 +194,7 @@ public final class Oxbow {
     /** The job `run` (and `submit`) starts; every option is checked here, before anything runs. */
     static JobConfig runConfig(Args a) {
         JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false, "none"), "none");
-        cfg.bootstrapServers = a.get("bootstrap");
+        cfg.kafka = JobOptions.kafka(a);
         cfg.bounded = a.getBoolean("bounded");
         cfg.checkpointDir = a.get("checkpoint-dir");
         cfg.restorePath = a.get("restore");
@@ -224,9 +225,10 @@ public final class Oxbow {
             case "folder" -> ImageSources.folder(Path.of(a.get("folder")));
             default -> throw new IllegalArgumentException("--source must be fashion-mnist, generated or folder");
         };
-        Topics.create(bootstrap, Map.of(topic, partitions));
+        KafkaClient kafka = JobOptions.kafka(a);
+        Topics.create(kafka, Map.of(topic, partitions));
         long start = System.nanoTime();
-        long sent = ImageProducer.produce(bootstrap, topic, events, count, rate);
+        long sent = ImageProducer.produce(kafka, topic, events, count, rate);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("events_out", sent);
         out.put("topic", topic);

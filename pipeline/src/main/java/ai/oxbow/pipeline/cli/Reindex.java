@@ -7,6 +7,7 @@ import ai.oxbow.pipeline.index.VectorDoc;
 import ai.oxbow.pipeline.index.VectorIndex;
 import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.ops.DecodedImage;
 import ai.oxbow.pipeline.ops.ImageDecoder;
@@ -44,7 +45,7 @@ public final class Reindex {
     private Reindex() {}
 
     static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.string("bootstrap", null, "Kafka bootstrap servers HOST:PORT").computed("required"),
+            JobOptions.BOOTSTRAP.computed("required"),
             Option.string("topic", new JobConfig().imagesTopic, "the images topic"),
             Option.longInteger("from-offset", 0, "first offset of every partition").atLeast(0),
             Option.longInteger("to-offset", Long.MAX_VALUE, "end offset (exclusive)").computed("the end as of the start"),
@@ -72,21 +73,22 @@ public final class Reindex {
         }
         ModelRegistry registry = new ModelRegistry(Path.of(models));
         EncoderSnapshot snapshot = version == null ? registry.latest() : registry.load(version);
-        System.out.println(Json.line(reindex(bootstrap, topic, from, to, snapshot, Path.of(indexDir), batch, decoder,
-                thumbnailSize)));
+        System.out.println(Json.line(reindex(JobOptions.kafka(a), topic, from, to, snapshot, Path.of(indexDir),
+                batch, decoder, thumbnailSize)));
     }
 
     /** Images of the topic's offsets [from, to) embedded by one version into a fresh index; returns the summary. */
-    public static Map<String, Object> reindex(String bootstrap, String topic, long from, long to, EncoderSnapshot snapshot,
+    public static Map<String, Object> reindex(KafkaClient kafka, String topic, long from, long to, EncoderSnapshot snapshot,
                                               Path dir, int batch, ImageDecoder decoder, int thumbnailSize)
             throws IOException {
         requireEmpty(dir);
+        kafka.check();
         long start = System.nanoTime();
         long reindexed = 0;
         long invalid = 0;
         long unsearchable = 0;
         try (VectorIndex index = new VectorIndex(dir); ImageEmbedder embedder = new ImageEmbedder(snapshot);
-             KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+             KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
             Map<TopicPartition, Long> end = assign(consumer, topic, from, to);
             List<DecodedImage> images = new ArrayList<>(batch);
             while (!reachedEnd(consumer, end)) {
@@ -137,16 +139,15 @@ public final class Reindex {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+    private static KafkaConsumer<byte[], byte[]> consumer(KafkaClient kafka) {
+        return new KafkaConsumer<>(kafka.consumer(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // An offset below a partition's retention starts at its first record.
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
     }
 
     /**

@@ -146,11 +146,11 @@ public final class Demo {
         Map<String, Object> summary = new LinkedHashMap<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              LocalFlink flink = LocalFlink.start(webPort, promPort, 4)) {
-            cfg.bootstrapServers = kafka.bootstrapServers();
-            Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
-            log("Kafka (KRaft, in process) at " + cfg.bootstrapServers + "; Flink web UI at " + flink.webUi()
+            cfg.kafka = kafka.client();
+            Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+            log("Kafka (KRaft, in process) at " + cfg.kafka.bootstrap() + "; Flink web UI at " + flink.webUi()
                     + "; Prometheus metrics on port " + promPort);
-            long produced = ImageProducer.produce(cfg.bootstrapServers, cfg.imagesTopic,
+            long produced = ImageProducer.produce(cfg.kafka, cfg.imagesTopic,
                     ImageSources.of(train, "fashion-mnist-train"), events, rate);
             log("produced " + produced + " image events; starting the job (" + trainerConfig.method() + ", "
                     + trainerConfig.encoder() + ", batch " + batch + ")");
@@ -162,9 +162,9 @@ public final class Demo {
             flink.await(job);
             long checkpoints = flink.completedCheckpoints(job);
 
-            List<EmbeddingEvent> embeddings = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
+            List<EmbeddingEvent> embeddings = TopicReader.readCommitted(cfg.kafka, cfg.embeddingsTopic,
                     EmbeddingEvent.class);
-            List<DeadLetter> dead = TopicReader.readCommitted(cfg.bootstrapServers, cfg.deadLettersTopic,
+            List<DeadLetter> dead = TopicReader.readCommitted(cfg.kafka, cfg.deadLettersTopic,
                     DeadLetter.class);
             Set<String> ids = new HashSet<>();
             embeddings.forEach(e -> ids.add(e.getImageId()));
@@ -180,7 +180,7 @@ public final class Demo {
             // gets an index of its own, as a user would rebuild one after training.
             EncoderSnapshot last = new ModelRegistry(Path.of(cfg.modelsDir)).latest();
             Path finalIndex = runDir.resolve("index-final");
-            Map<String, Object> reindexed = Reindex.reindex(cfg.bootstrapServers, cfg.imagesTopic, 0, Long.MAX_VALUE,
+            Map<String, Object> reindexed = Reindex.reindex(cfg.kafka, cfg.imagesTopic, 0, Long.MAX_VALUE,
                     last, finalIndex, 256, new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes), cfg.thumbnailSize);
             log("reindexed the images topic with the final version " + last.version() + " into " + finalIndex);
             summary.put("final_version", last.version());

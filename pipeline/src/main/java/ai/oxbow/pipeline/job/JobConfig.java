@@ -3,13 +3,15 @@ package ai.oxbow.pipeline.job;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.ops.TrainerOperator;
 
 import java.io.Serializable;
 
 /** Everything the Flink job needs; defaults are the embedded demo's. See README, "Configuration". */
 public final class JobConfig implements Serializable {
-    public String bootstrapServers = "127.0.0.1:9092";
+    /** The cluster and how to connect to it (TLS, SASL, ...). */
+    public KafkaClient kafka = KafkaClient.of("127.0.0.1:9092");
     public String imagesTopic = "oxbow.images";
     public String embeddingsTopic = "oxbow.embeddings";
     public String deadLettersTopic = "oxbow.dead-letters";

@@ -24,14 +24,20 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import ai.oxbow.pipeline.kafka.RestorableBoundedSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+import java.util.Map;
 
 /**
  * The job graph, in one place:
@@ -94,7 +100,9 @@ public final class OxbowJob {
         conf.set(ConfigOptions.key(key).stringType().noDefaultValue(), value);
     }
 
+    /** Fails fast, with what failed, when Kafka cannot be reached or refuses these settings (see KafkaClient.check). */
     public static void build(StreamExecutionEnvironment env, JobConfig cfg) {
+        cfg.kafka.check();
         env.setParallelism(cfg.parallelism);
         DataStream<RawRecord> raw = env.fromSource(source(cfg, cfg.groupId), WatermarkStrategy.noWatermarks(),
                 "images").uid("images-source");
@@ -159,36 +167,39 @@ public final class OxbowJob {
 
     /** The images topic; bounded: up to its end offsets at the start, also after a restore. */
     private static RestorableBoundedSource<RawRecord> source(JobConfig cfg, String groupId) {
-        var builder = KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(cfg.bootstrapServers)
-                .setTopics(cfg.imagesTopic)
+        KafkaSourceBuilder<RawRecord> builder = KafkaSource.<RawRecord>builder();
+        cfg.kafka.consumer(Map.of(
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, cfg.maxEncodedBytes * 2,
+                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, cfg.maxEncodedBytes * 4))
+                .forEach((k, v) -> builder.setProperty(k, v.toString()));
+        builder.setTopics(cfg.imagesTopic)
                 .setGroupId(groupId)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new RawRecordDeserializer())
-                .setProperty("max.partition.fetch.bytes", String.valueOf(cfg.maxEncodedBytes * 2))
-                .setProperty("fetch.max.bytes", String.valueOf(cfg.maxEncodedBytes * 4));
+                .setDeserializer(new RawRecordDeserializer());
         if (cfg.bounded) {
             // The trainer may go on for minutes after the source has read its range, and a
             // finished reader's offset commits only time out; the checkpoints hold the offsets.
             builder.setBounded(OffsetsInitializer.latest()).setProperty("commit.offsets.on.checkpoint", "false");
         }
-        return new RestorableBoundedSource<>(builder.build(), cfg.bootstrapServers, cfg.imagesTopic);
+        return new RestorableBoundedSource<>(builder.build(), cfg.kafka, cfg.imagesTopic);
     }
 
     /**
      * Exactly-once: records become visible to read_committed consumers when the checkpoint that
      * covers them completes. The transaction timeout must stay under the broker's maximum (15 min
-     * by default), not the sink's 1 h default.
+     * by default), not the sink's 1 h default; a broker with a lower maximum needs a lower
+     * transaction.timeout.ms in the Kafka client properties.
      */
     private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig cfg, AvroRecordSerializer<T> serializer,
                                                                String name) {
-        return KafkaSink.<T>builder()
-                .setBootstrapServers(cfg.bootstrapServers)
-                .setRecordSerializer(serializer)
+        KafkaSinkBuilder<T> builder = KafkaSink.<T>builder();
+        cfg.kafka.producer(Map.of(
+                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 600_000,
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.maxEncodedBytes * 2))
+                .forEach((k, v) -> builder.setProperty(k, v.toString()));
+        return builder.setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(cfg.transactionalIdPrefix + "-" + name)
-                .setProperty("transaction.timeout.ms", "600000")
-                .setProperty("max.request.size", String.valueOf(cfg.maxEncodedBytes * 2))
                 .build();
     }
 }

@@ -13,13 +13,11 @@ import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -35,12 +33,12 @@ import java.util.stream.Collectors;
 public final class RestorableBoundedSource<T>
         implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>, ResultTypeQueryable<T> {
     private final KafkaSource<T> kafka;
-    private final String bootstrapServers;
+    private final KafkaClient client;
     private final String topic;
 
-    public RestorableBoundedSource(KafkaSource<T> kafka, String bootstrapServers, String topic) {
+    public RestorableBoundedSource(KafkaSource<T> kafka, KafkaClient client, String topic) {
         this.kafka = kafka;
-        this.bootstrapServers = bootstrapServers;
+        this.client = client;
         this.topic = topic;
     }
 
@@ -117,7 +115,7 @@ public final class RestorableBoundedSource<T>
         }
 
         private Set<TopicPartition> partitions() throws Exception {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            try (Admin admin = Admin.create(client.admin())) {
                 Set<TopicPartition> out = new HashSet<>();
                 admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
                         .forEach(p -> out.add(new TopicPartition(topic, p.partition())));

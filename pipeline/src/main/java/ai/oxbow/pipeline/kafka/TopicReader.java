@@ -28,13 +28,12 @@ public final class TopicReader {
      * markers reach the partitions, so right after a job commits, the last stable offset can lag
      * the high watermark; reading to it then would miss committed records.
      */
-    private static Map<TopicPartition, Long> settledEnd(KafkaConsumer<byte[], byte[]> committed, String bootstrap,
+    private static Map<TopicPartition, Long> settledEnd(KafkaConsumer<byte[], byte[]> committed, KafkaClient kafka,
                                                         List<TopicPartition> partitions) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        Map<String, Object> props = kafka.consumer(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         try (KafkaConsumer<byte[], byte[]> uncommitted = new KafkaConsumer<>(props)) {
             long deadline = System.nanoTime() + SETTLE.toNanos();
             while (true) {
@@ -52,9 +51,9 @@ public final class TopicReader {
         }
     }
 
-    public static <T extends SpecificRecord> List<T> readCommitted(String bootstrap, String topic, Class<T> type) {
+    public static <T extends SpecificRecord> List<T> readCommitted(KafkaClient kafka, String topic, Class<T> type) {
         List<T> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : readCommittedRaw(bootstrap, topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : readCommittedRaw(kafka, topic)) {
             try {
                 out.add(Avro.decode(r.value(), type));
             } catch (IOException e) {
@@ -66,14 +65,13 @@ public final class TopicReader {
     }
 
     /** Every committed record of the topic as bytes, partition by partition in offset order. */
-    public static List<ConsumerRecord<byte[], byte[]>> readCommittedRaw(String bootstrap, String topic) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+    public static List<ConsumerRecord<byte[], byte[]>> readCommittedRaw(KafkaClient kafka, String topic) {
+        Map<String, Object> props = kafka.consumer(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -82,7 +80,7 @@ public final class TopicReader {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = settledEnd(consumer, bootstrap, partitions);
+            Map<TopicPartition, Long> end = settledEnd(consumer, kafka, partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 consumer.poll(Duration.ofMillis(500)).forEach(out::add);
             }

@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -20,8 +19,9 @@ public final class Topics {
 
     private Topics() {}
 
-    public static void create(String bootstrap, Map<String, Integer> partitionsByTopic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    public static void create(KafkaClient kafka, Map<String, Integer> partitionsByTopic) throws Exception {
+        kafka.check();
+        try (Admin admin = Admin.create(kafka.admin())) {
             for (Map.Entry<String, Integer> t : partitionsByTopic.entrySet()) {
                 NewTopic topic = new NewTopic(t.getKey(), t.getValue(), (short) 1)
                         .configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));

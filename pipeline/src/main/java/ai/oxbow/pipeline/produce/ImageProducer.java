@@ -1,6 +1,7 @@
 package ai.oxbow.pipeline.produce;
 
 import ai.oxbow.pipeline.io.Avro;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.schemas.ImageEvent;
 
@@ -21,15 +22,15 @@ public final class ImageProducer {
      * @param ratePerSecond events per second; 0 or less = as fast as the broker takes them
      * @return the number of events sent
      */
-    public static long produce(String bootstrap, String topic, Iterator<ImageEvent> events, long limit,
+    public static long produce(KafkaClient kafka, String topic, Iterator<ImageEvent> events, long limit,
                                double ratePerSecond) {
-        Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        kafka.check();
+        Map<String, Object> props = kafka.producer(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         long sent = 0;
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {

@@ -102,11 +102,14 @@ class OptionsTest {
         JobConfig cfg = Oxbow.runConfig(a);
         assertEquals("cams.images", cfg.imagesTopic);
         assertEquals("simclr", cfg.trainer.method());
+        assertEquals("SASL_SSL", cfg.kafka.properties().get("security.protocol"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Oxbow.runConfig(
+                Args.parse(Oxbow.RUN, "--kafka-property", "security.protocl=SSL")));
+        assertTrue(e.getMessage().contains("security.protocl"), e.getMessage());
 
         Path properties = dir.resolve("job.properties");
         Files.writeString(properties, "batch=16\nbtach=3\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Args.parse(Oxbow.RUN, "--config=" + properties));
+        e = assertThrows(IllegalArgumentException.class, () -> Args.parse(Oxbow.RUN, "--config=" + properties));
         assertTrue(e.getMessage().contains("'btach'") && e.getMessage().contains("did you mean 'batch'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> Args.parse(Oxbow.RUN, "--config", dir.resolve("absent.yaml").toString()));

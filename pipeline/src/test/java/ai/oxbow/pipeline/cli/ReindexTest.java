@@ -51,7 +51,7 @@ class ReindexTest {
     @BeforeAll
     static void setUp() throws Exception {
         kafka = EmbeddedKafka.start();
-        Topics.create(kafka.bootstrapServers(), Map.of(TOPIC, 1));
+        Topics.create(kafka.client(), Map.of(TOPIC, 1));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
@@ -61,7 +61,7 @@ class ReindexTest {
             producer.flush();
         }
         images = GeneratedImages.generate(IMAGES, SIZE, 1, 11);
-        ImageProducer.produce(kafka.bootstrapServers(), TOPIC, ImageSources.of(images, "gen"), IMAGES, 0);
+        ImageProducer.produce(kafka.client(), TOPIC, ImageSources.of(images, "gen"), IMAGES, 0);
         try (SslTrainer trainer = new SslTrainer(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 32))) {
             new ModelRegistry(models).write(trainer.publishedSnapshot());
         }

@@ -21,6 +21,7 @@ import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
@@ -79,6 +80,11 @@ class PipelineIT {
     }
 
     static JobConfig config(String name, String method, Path runDir) throws Exception {
+        return config(kafka.client(), name, method, runDir);
+    }
+
+    /** A small bounded job on its own topics, created through this client. */
+    static JobConfig config(KafkaClient client, String name, String method, Path runDir) throws Exception {
         HashMap<String, String> options = new HashMap<>();
         // Small buffers fill within two steps, so the loss trend is visible in a short run
         // (a large MoCo queue keeps raising the loss while it fills with real keys).
@@ -89,7 +95,7 @@ class PipelineIT {
         cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 2, 3, d.optimizer(), d.learningRate(), d.momentum(),
                 d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
         cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
-        cfg.bootstrapServers = kafka.bootstrapServers();
+        cfg.kafka = client;
         cfg.imagesTopic = name + ".images";
         cfg.embeddingsTopic = name + ".embeddings";
         cfg.deadLettersTopic = name + ".dead-letters";
@@ -103,7 +109,7 @@ class PipelineIT {
         cfg.modelsDir = runDir.resolve("models").toString();
         cfg.indexDir = runDir.resolve("index").toString();
         cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
-        Topics.create(cfg.bootstrapServers, Map.of(cfg.imagesTopic, 2, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+        Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 2, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
         return cfg;
     }
 
@@ -122,9 +128,9 @@ class PipelineIT {
     static Set<String> produce(JobConfig cfg, int valid, List<byte[]> extra) {
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 11), "gen");
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers,
+        Map<String, Object> props = cfg.kafka.producer(Map.of(
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             int i = 0;
             Iterator<byte[]> bad = extra.iterator();
@@ -146,7 +152,7 @@ class PipelineIT {
      * published version that is in the model registry; the index's vector is the event's.
      */
     static List<EmbeddingEvent> assertExactlyOneEmbeddingPerImage(JobConfig cfg, Set<String> ids) throws Exception {
-        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
+        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka, cfg.embeddingsTopic,
                 EmbeddingEvent.class);
         List<Long> registered = new ModelRegistry(Path.of(cfg.modelsDir)).versions();
         List<String> seen = new ArrayList<>();
@@ -201,7 +207,7 @@ class PipelineIT {
         long checkpoints = runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
-        assertEquals(0, TopicReader.readCommitted(cfg.bootstrapServers, cfg.deadLettersTopic, DeadLetter.class).size());
+        assertEquals(0, TopicReader.readCommitted(cfg.kafka, cfg.deadLettersTopic, DeadLetter.class).size());
         assertTrue(checkpoints > 0, "checkpoints completed");
 
         List<Double> losses = new ArrayList<>();
@@ -255,7 +261,7 @@ class PipelineIT {
         runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
-        List<DeadLetter> dead = TopicReader.readCommitted(cfg.bootstrapServers, cfg.deadLettersTopic, DeadLetter.class);
+        List<DeadLetter> dead = TopicReader.readCommitted(cfg.kafka, cfg.deadLettersTopic, DeadLetter.class);
         List<String> reasons = new ArrayList<>();
         for (DeadLetter d : dead) {
             reasons.add(d.getReason());
@@ -329,7 +335,7 @@ class PipelineIT {
         JobConfig cfg = config("collapse", "mocov2", runDir);
         cfg.publishEverySteps = 1;
         cfg.holdOnCollapse = true;
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers,
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka.bootstrap(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         Set<String> ids = new HashSet<>();
@@ -345,7 +351,7 @@ class PipelineIT {
 
         assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("collapse_alarm on"),
                 "the alarm tripped");
-        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.bootstrapServers, cfg.embeddingsTopic,
+        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka, cfg.embeddingsTopic,
                 EmbeddingEvent.class);
         assertEquals(ids.size(), out.size());
         assertTrue(out.stream().allMatch(e -> e.getModelVersion() == 0), "no version published while collapsed");

@@ -15,6 +15,7 @@ import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
 import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.produce.ImageSources;
@@ -163,7 +164,7 @@ class PrometheusIT {
         cfg.trainer = TrainerConfig.defaults("mocov2", "small-cnn", 1, 16, 32);
         // As PipelineIT.config: the method's own augmentation recipe.
         cfg.augment = Recipe.parse(Methods.defaults("mocov2").recipe(), "none", 16, 1, Map.of());
-        cfg.bootstrapServers = bootstrap;
+        cfg.kafka = KafkaClient.of(bootstrap);
         cfg.imagesTopic = "prom.images";
         cfg.embeddingsTopic = "prom.embeddings";
         cfg.deadLettersTopic = "prom.dead-letters";
@@ -175,7 +176,7 @@ class PrometheusIT {
         cfg.progressIntervalMs = 500; // RankMe, alignment and uniformity are computed at each progress report
         cfg.runDir = runDir.resolve("run").toString();
         cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
-        Topics.create(bootstrap, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+        Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
         return cfg;
     }
 
@@ -187,7 +188,7 @@ class PrometheusIT {
     static Thread streamImages(JobConfig cfg, int perSecond, int max, AtomicBoolean stop) {
         Thread t = new Thread(() -> {
             Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(max, 16, 1, 7), "gen");
-            Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers,
+            Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka.bootstrap(),
                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                     ProducerConfig.LINGER_MS_CONFIG, 0);
