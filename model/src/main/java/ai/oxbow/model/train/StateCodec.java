@@ -135,13 +135,14 @@ public final class StateCodec {
             }
         });
         try {
-            return new TrainerConfig(f.get("method"), f.get("encoder"), Integer.parseInt(f.get("channels")),
-                    Integer.parseInt(f.get("size")), Integer.parseInt(f.get("global_views")),
-                    Long.parseLong(f.get("seed")), f.get("optimizer"), Float.parseFloat(f.get("learning_rate")),
-                    Float.parseFloat(f.get("momentum")), Float.parseFloat(f.get("weight_decay")),
-                    Long.parseLong(f.get("warmup_steps")), Long.parseLong(f.get("horizon_steps")),
-                    Boolean.parseBoolean(f.get("cosine")), Fingerprint.floats(f.get("mean")),
-                    Fingerprint.floats(f.get("std")), options);
+            return TrainerConfig.defaults(f.get("method"), f.get("encoder"), Integer.parseInt(f.get("channels")),
+                    Integer.parseInt(f.get("size")), 64).toBuilder()
+                    .globalViews(Integer.parseInt(f.get("global_views"))).seed(Long.parseLong(f.get("seed")))
+                    .optimizer(f.get("optimizer")).learningRate(Float.parseFloat(f.get("learning_rate")))
+                    .momentum(Float.parseFloat(f.get("momentum"))).weightDecay(Float.parseFloat(f.get("weight_decay")))
+                    .warmupSteps(Long.parseLong(f.get("warmup_steps"))).horizonSteps(Long.parseLong(f.get("horizon_steps")))
+                    .cosine(Boolean.parseBoolean(f.get("cosine"))).mean(Fingerprint.floats(f.get("mean")))
+                    .std(Fingerprint.floats(f.get("std"))).methodOptions(options).build();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("corrupt trainer state: its header does not describe a trainer: " + f, e);
         }

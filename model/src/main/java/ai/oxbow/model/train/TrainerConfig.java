@@ -45,30 +45,137 @@ public record TrainerConfig(
         return new MethodOptions(Map.copyOf(methodOptions));
     }
 
+    /** A builder holding this configuration: change what differs, by name. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public TrainerConfig withOptions(Map<String, String> options) {
-        return new TrainerConfig(method, encoder, channels, size, globalViews, seed, optimizer, learningRate, momentum, weightDecay,
-                warmupSteps, horizonSteps, cosine, mean, std, new HashMap<>(options));
+        return toBuilder().methodOptions(options).build();
     }
 
     public TrainerConfig withSchedule(float lr, long warmup, long horizon, boolean cosineDecay) {
-        return new TrainerConfig(method, encoder, channels, size, globalViews, seed, optimizer, lr, momentum, weightDecay,
-                warmup, horizon, cosineDecay, mean, std, methodOptions);
+        return toBuilder().learningRate(lr).warmupSteps(warmup).horizonSteps(horizon).cosine(cosineDecay).build();
     }
 
     public TrainerConfig withSeed(long newSeed) {
-        return new TrainerConfig(method, encoder, channels, size, globalViews, newSeed, optimizer, learningRate, momentum, weightDecay,
-                warmupSteps, horizonSteps, cosine, mean, std, methodOptions);
+        return toBuilder().seed(newSeed).build();
     }
 
     public TrainerConfig withNormalization(float[] newMean, float[] newStd) {
-        return new TrainerConfig(method, encoder, channels, size, globalViews, seed, optimizer, learningRate, momentum, weightDecay,
-                warmupSteps, horizonSteps, cosine, newMean, newStd, methodOptions);
+        return toBuilder().mean(newMean).std(newStd).build();
     }
 
     /** The same trainer for batches with this many global views (the recipe's). */
     public TrainerConfig withGlobalViews(int views) {
-        return new TrainerConfig(method, encoder, channels, size, views, seed, optimizer, learningRate, momentum,
-                weightDecay, warmupSteps, horizonSteps, cosine, mean, std, methodOptions);
+        return toBuilder().globalViews(views).build();
+    }
+
+    /**
+     * Named fields instead of sixteen positions: start from {@link #defaults} (or any config) with
+     * {@link #toBuilder} and set what differs.
+     */
+    public static final class Builder {
+        private String method;
+        private String encoder;
+        private int channels;
+        private int size;
+        private int globalViews;
+        private long seed;
+        private String optimizer;
+        private float learningRate;
+        private float momentum;
+        private float weightDecay;
+        private long warmupSteps;
+        private long horizonSteps;
+        private boolean cosine;
+        private float[] mean;
+        private float[] std;
+        private HashMap<String, String> methodOptions;
+
+        private Builder(TrainerConfig c) {
+            method = c.method;
+            encoder = c.encoder;
+            channels = c.channels;
+            size = c.size;
+            globalViews = c.globalViews;
+            seed = c.seed;
+            optimizer = c.optimizer;
+            learningRate = c.learningRate;
+            momentum = c.momentum;
+            weightDecay = c.weightDecay;
+            warmupSteps = c.warmupSteps;
+            horizonSteps = c.horizonSteps;
+            cosine = c.cosine;
+            mean = c.mean;
+            std = c.std;
+            methodOptions = c.methodOptions;
+        }
+
+        public Builder globalViews(int v) {
+            globalViews = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder optimizer(String v) {
+            optimizer = v;
+            return this;
+        }
+
+        public Builder learningRate(float v) {
+            learningRate = v;
+            return this;
+        }
+
+        public Builder momentum(float v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(float v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder warmupSteps(long v) {
+            warmupSteps = v;
+            return this;
+        }
+
+        public Builder horizonSteps(long v) {
+            horizonSteps = v;
+            return this;
+        }
+
+        public Builder cosine(boolean v) {
+            cosine = v;
+            return this;
+        }
+
+        public Builder mean(float[] v) {
+            mean = v;
+            return this;
+        }
+
+        public Builder std(float[] v) {
+            std = v;
+            return this;
+        }
+
+        public Builder methodOptions(Map<String, String> v) {
+            methodOptions = new HashMap<>(v);
+            return this;
+        }
+
+        public TrainerConfig build() {
+            return new TrainerConfig(method, encoder, channels, size, globalViews, seed, optimizer, learningRate,
+                    momentum, weightDecay, warmupSteps, horizonSteps, cosine, mean, std, methodOptions);
+        }
     }
 
     public int pixelsPerImage() {

@@ -85,10 +85,7 @@ class StateRestoreTest {
     void aForeignOptimizerIsRefusedNamingIt() {
         TrainerConfig sgd = TestData.config("mocov2");
         assertEquals("sgd", sgd.optimizer());
-        TrainerConfig lars = new TrainerConfig(sgd.method(), sgd.encoder(), sgd.channels(), sgd.size(),
-                sgd.globalViews(), sgd.seed(), "lars", sgd.learningRate(), sgd.momentum(), sgd.weightDecay(),
-                sgd.warmupSteps(), sgd.horizonSteps(), sgd.cosine(), sgd.mean(), sgd.std(),
-                new HashMap<>(sgd.methodOptions()));
+        TrainerConfig lars = sgd.toBuilder().optimizer("lars").build();
         try (SslTrainer source = trained(sgd); SslTrainer target = trained(lars)) {
             refusedUntouched(target, source.snapshot(), "optimizer: stored sgd, now lars");
         }

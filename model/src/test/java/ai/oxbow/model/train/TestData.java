@@ -33,9 +33,8 @@ public final class TestData {
         options.put("prototypes", "30");
         options.put("output_dim", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
-        return new TrainerConfig(d.method(), d.encoder(), d.channels(), d.size(), 2, d.seed(), d.optimizer(),
-                d.optimizer().equals("adamw") ? 1e-3f : 0.05f, d.momentum(), d.weightDecay(), 2, 100, true,
-                d.mean(), d.std(), options);
+        return d.toBuilder().learningRate(d.optimizer().equals("adamw") ? 1e-3f : 0.05f).warmupSteps(2)
+                .horizonSteps(100).cosine(true).methodOptions(options).build();
     }
 
     /** Every entry of a trainer's state: tensors as their bytes, scalars as longs. */

@@ -39,6 +39,7 @@ final class Audit {
 
     static void run(Args a) throws IOException {
         KafkaClient kafka = JobOptions.kafka(a);
+        kafka.check();
         String imagesTopic = a.get("images-topic");
         String embeddingsTopic = a.get("embeddings-topic");
         String deadLettersTopic = a.get("dead-letters-topic");

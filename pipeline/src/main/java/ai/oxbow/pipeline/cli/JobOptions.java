@@ -163,11 +163,11 @@ public final class JobOptions {
         }
         Methods.checkOptions(method, options);
         boolean cosine = a.get("schedule", defaultCosine ? "cosine" : "constant").equals("cosine");
-        TrainerConfig config = new TrainerConfig(method, d.encoder(), d.channels(), d.size(), d.globalViews(),
-                a.getLong("seed"), a.get("optimizer", d.optimizer()), (float) a.getDouble("lr", d.learningRate()),
-                d.momentum(), (float) a.getDouble("weight-decay", d.weightDecay()),
-                a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))), horizon,
-                cosine, d.mean(), d.std(), options);
+        TrainerConfig config = d.toBuilder().seed(a.getLong("seed")).optimizer(a.get("optimizer", d.optimizer()))
+                .learningRate((float) a.getDouble("lr", d.learningRate()))
+                .weightDecay((float) a.getDouble("weight-decay", d.weightDecay()))
+                .warmupSteps(a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))))
+                .horizonSteps(horizon).cosine(cosine).methodOptions(options).build();
         return config.withGlobalViews(recipe(a, config, defaultPreset).globals());
     }
 

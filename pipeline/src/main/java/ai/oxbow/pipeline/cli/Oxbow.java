@@ -125,21 +125,9 @@ public final class Oxbow {
 
     /** Runs one command line; usage errors are IllegalArgumentExceptions, thrown before anything starts. */
     static int execute(String[] argv) throws Exception {
-        Command command = null;
-        int from = 0;
-        for (Command c : COMMANDS) {
-            String[] words = c.name().split(" ");
-            if (argv.length >= words.length && String.join(" ", List.of(argv).subList(0, words.length)).equals(c.name())) {
-                command = c;
-                from = words.length;
-            }
-        }
-        if (command == null) {
-            List<String> names = COMMANDS.stream().map(Command::name).toList();
-            String given = argv[0].equals("bench") && argv.length > 1 ? "bench " + argv[1] : argv[0];
-            throw new IllegalArgumentException("unknown command '" + given + "'" + Nearest.hint(given, names)
-                    + "; oxbow --help lists them");
-        }
+        Found found = find(argv);
+        Command command = found.command();
+        int from = found.from();
         Args a = command.parse(argv, from);
         if (a.helpRequested()) {
             System.out.print(a.usage());
@@ -155,6 +143,23 @@ public final class Oxbow {
         }
         command.action().run(a);
         return 0;
+    }
+
+    /** A command and where its options start in the command line. */
+    record Found(Command command, int from) {}
+
+    /** The command the command line names ("bench train" takes two words). */
+    static Found find(String[] argv) {
+        for (Command c : COMMANDS) {
+            List<String> words = List.of(c.name().split(" "));
+            if (argv.length >= words.size() && List.of(argv).subList(0, words.size()).equals(words)) {
+                return new Found(c, words.size());
+            }
+        }
+        List<String> names = COMMANDS.stream().map(Command::name).toList();
+        String given = argv[0].equals("bench") && argv.length > 1 ? "bench " + argv[1] : argv[0];
+        throw new IllegalArgumentException("unknown command '" + given + "'" + Nearest.hint(given, names)
+                + "; oxbow --help lists them");
     }
 
     static String usage() {

@@ -92,8 +92,7 @@ class PipelineIT {
         options.put("support_size", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
         JobConfig cfg = new JobConfig();
-        cfg.trainer = new TrainerConfig(method, "small-cnn", 1, SIZE, 2, 3, d.optimizer(), d.learningRate(), d.momentum(),
-                d.weightDecay(), 5, 200, false, d.mean(), d.std(), options);
+        cfg.trainer = d.toBuilder().seed(3).warmupSteps(5).horizonSteps(200).methodOptions(options).build();
         cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
         cfg.kafka = client;
         cfg.imagesTopic = name + ".images";
