@@ -135,14 +135,21 @@ public final class StateCodec {
             }
         });
         try {
-            return TrainerConfig.defaults(f.get("method"), f.get("encoder"), Integer.parseInt(f.get("channels")),
-                    Integer.parseInt(f.get("size")), 64).toBuilder()
-                    .globalViews(Integer.parseInt(f.get("global_views"))).seed(Long.parseLong(f.get("seed")))
-                    .optimizer(f.get("optimizer")).learningRate(Float.parseFloat(f.get("learning_rate")))
-                    .momentum(Float.parseFloat(f.get("momentum"))).weightDecay(Float.parseFloat(f.get("weight_decay")))
-                    .warmupSteps(Long.parseLong(f.get("warmup_steps"))).horizonSteps(Long.parseLong(f.get("horizon_steps")))
-                    .cosine(Boolean.parseBoolean(f.get("cosine"))).mean(Fingerprint.floats(f.get("mean")))
-                    .std(Fingerprint.floats(f.get("std"))).methodOptions(options).build();
+            TrainerConfig.Builder b = TrainerConfig.defaults(f.get("method"), f.get("encoder"),
+                    Integer.parseInt(f.get("channels")), Integer.parseInt(f.get("size")), 64).toBuilder();
+            b.globalViews = Integer.parseInt(f.get("global_views"));
+            b.seed = Long.parseLong(f.get("seed"));
+            b.optimizer = f.get("optimizer");
+            b.learningRate = Float.parseFloat(f.get("learning_rate"));
+            b.momentum = Float.parseFloat(f.get("momentum"));
+            b.weightDecay = Float.parseFloat(f.get("weight_decay"));
+            b.warmupSteps = Long.parseLong(f.get("warmup_steps"));
+            b.horizonSteps = Long.parseLong(f.get("horizon_steps"));
+            b.cosine = Boolean.parseBoolean(f.get("cosine"));
+            b.mean = Fingerprint.floats(f.get("mean"));
+            b.std = Fingerprint.floats(f.get("std"));
+            b.methodOptions = options;
+            return b.build();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("corrupt trainer state: its header does not describe a trainer: " + f, e);
         }

@@ -51,47 +51,61 @@ public record TrainerConfig(
     }
 
     public TrainerConfig withOptions(Map<String, String> options) {
-        return toBuilder().methodOptions(options).build();
+        Builder b = toBuilder();
+        b.methodOptions = new HashMap<>(options);
+        return b.build();
     }
 
     public TrainerConfig withSchedule(float lr, long warmup, long horizon, boolean cosineDecay) {
-        return toBuilder().learningRate(lr).warmupSteps(warmup).horizonSteps(horizon).cosine(cosineDecay).build();
+        Builder b = toBuilder();
+        b.learningRate = lr;
+        b.warmupSteps = warmup;
+        b.horizonSteps = horizon;
+        b.cosine = cosineDecay;
+        return b.build();
     }
 
     public TrainerConfig withSeed(long newSeed) {
-        return toBuilder().seed(newSeed).build();
+        Builder b = toBuilder();
+        b.seed = newSeed;
+        return b.build();
     }
 
     public TrainerConfig withNormalization(float[] newMean, float[] newStd) {
-        return toBuilder().mean(newMean).std(newStd).build();
+        Builder b = toBuilder();
+        b.mean = newMean;
+        b.std = newStd;
+        return b.build();
     }
 
     /** The same trainer for batches with this many global views (the recipe's). */
     public TrainerConfig withGlobalViews(int views) {
-        return toBuilder().globalViews(views).build();
+        Builder b = toBuilder();
+        b.globalViews = views;
+        return b.build();
     }
 
     /**
-     * Named fields instead of sixteen positions: start from {@link #defaults} (or any config) with
-     * {@link #toBuilder} and set what differs.
+     * Named fields instead of sixteen positions: take them from {@link #defaults} (or any config)
+     * with {@link #toBuilder}, assign what differs, {@link #build}.
      */
     public static final class Builder {
-        private String method;
-        private String encoder;
-        private int channels;
-        private int size;
-        private int globalViews;
-        private long seed;
-        private String optimizer;
-        private float learningRate;
-        private float momentum;
-        private float weightDecay;
-        private long warmupSteps;
-        private long horizonSteps;
-        private boolean cosine;
-        private float[] mean;
-        private float[] std;
-        private HashMap<String, String> methodOptions;
+        public String method;
+        public String encoder;
+        public int channels;
+        public int size;
+        public int globalViews;
+        public long seed;
+        public String optimizer;
+        public float learningRate;
+        public float momentum;
+        public float weightDecay;
+        public long warmupSteps;
+        public long horizonSteps;
+        public boolean cosine;
+        public float[] mean;
+        public float[] std;
+        public HashMap<String, String> methodOptions;
 
         private Builder(TrainerConfig c) {
             method = c.method;
@@ -109,67 +123,7 @@ public record TrainerConfig(
             cosine = c.cosine;
             mean = c.mean;
             std = c.std;
-            methodOptions = c.methodOptions;
-        }
-
-        public Builder globalViews(int v) {
-            globalViews = v;
-            return this;
-        }
-
-        public Builder seed(long v) {
-            seed = v;
-            return this;
-        }
-
-        public Builder optimizer(String v) {
-            optimizer = v;
-            return this;
-        }
-
-        public Builder learningRate(float v) {
-            learningRate = v;
-            return this;
-        }
-
-        public Builder momentum(float v) {
-            momentum = v;
-            return this;
-        }
-
-        public Builder weightDecay(float v) {
-            weightDecay = v;
-            return this;
-        }
-
-        public Builder warmupSteps(long v) {
-            warmupSteps = v;
-            return this;
-        }
-
-        public Builder horizonSteps(long v) {
-            horizonSteps = v;
-            return this;
-        }
-
-        public Builder cosine(boolean v) {
-            cosine = v;
-            return this;
-        }
-
-        public Builder mean(float[] v) {
-            mean = v;
-            return this;
-        }
-
-        public Builder std(float[] v) {
-            std = v;
-            return this;
-        }
-
-        public Builder methodOptions(Map<String, String> v) {
-            methodOptions = new HashMap<>(v);
-            return this;
+            methodOptions = new HashMap<>(c.methodOptions);
         }
 
         public TrainerConfig build() {

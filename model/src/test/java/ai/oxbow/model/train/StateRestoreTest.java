@@ -85,7 +85,9 @@ class StateRestoreTest {
     void aForeignOptimizerIsRefusedNamingIt() {
         TrainerConfig sgd = TestData.config("mocov2");
         assertEquals("sgd", sgd.optimizer());
-        TrainerConfig lars = sgd.toBuilder().optimizer("lars").build();
+        TrainerConfig.Builder b = sgd.toBuilder();
+        b.optimizer = "lars";
+        TrainerConfig lars = b.build();
         try (SslTrainer source = trained(sgd); SslTrainer target = trained(lars)) {
             refusedUntouched(target, source.snapshot(), "optimizer: stored sgd, now lars");
         }

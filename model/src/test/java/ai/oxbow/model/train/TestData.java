@@ -33,8 +33,7 @@ public final class TestData {
         options.put("prototypes", "30");
         options.put("output_dim", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
-        return d.toBuilder().learningRate(d.optimizer().equals("adamw") ? 1e-3f : 0.05f).warmupSteps(2)
-                .horizonSteps(100).cosine(true).methodOptions(options).build();
+        return d.withOptions(options).withSchedule(d.optimizer().equals("adamw") ? 1e-3f : 0.05f, 2, 100, true);
     }
 
     /** Every entry of a trainer's state: tensors as their bytes, scalars as longs. */

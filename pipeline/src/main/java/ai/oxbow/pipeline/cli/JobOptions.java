@@ -163,11 +163,12 @@ public final class JobOptions {
         }
         Methods.checkOptions(method, options);
         boolean cosine = a.get("schedule", defaultCosine ? "cosine" : "constant").equals("cosine");
-        TrainerConfig config = d.toBuilder().seed(a.getLong("seed")).optimizer(a.get("optimizer", d.optimizer()))
-                .learningRate((float) a.getDouble("lr", d.learningRate()))
-                .weightDecay((float) a.getDouble("weight-decay", d.weightDecay()))
-                .warmupSteps(a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))))
-                .horizonSteps(horizon).cosine(cosine).methodOptions(options).build();
+        TrainerConfig.Builder b = d.withOptions(options).toBuilder();
+        b.seed = a.getLong("seed");
+        b.optimizer = a.get("optimizer", d.optimizer());
+        b.weightDecay = (float) a.getDouble("weight-decay", d.weightDecay());
+        TrainerConfig config = b.build().withSchedule((float) a.getDouble("lr", d.learningRate()),
+                a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))), horizon, cosine);
         return config.withGlobalViews(recipe(a, config, defaultPreset).globals());
     }
 

@@ -92,7 +92,7 @@ class PipelineIT {
         options.put("support_size", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
         JobConfig cfg = new JobConfig();
-        cfg.trainer = d.toBuilder().seed(3).warmupSteps(5).horizonSteps(200).methodOptions(options).build();
+        cfg.trainer = d.withOptions(options).withSeed(3).withSchedule(d.learningRate(), 5, 200, false);
         cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
         cfg.kafka = client;
         cfg.imagesTopic = name + ".images";
