@@ -6,7 +6,7 @@ import java.util.List;
 
 /** The encoder architectures selectable by name (`--encoder`). */
 public final class Encoders {
-    public static final List<String> NAMES = List.of("small-cnn", "resnet18");
+    public static final List<String> NAMES = List.of("small-cnn", "resnet18", "vit-tiny");
 
     private Encoders() {}
 
@@ -14,6 +14,7 @@ public final class Encoders {
         return switch (name) {
             case "small-cnn" -> SmallCnn.build();
             case "resnet18" -> ResNet18.build();
+            case "vit-tiny" -> new VitTiny();
             default -> throw unknown(name);
         };
     }
@@ -22,6 +23,7 @@ public final class Encoders {
         return switch (name) {
             case "small-cnn" -> SmallCnn.DIM;
             case "resnet18" -> ResNet18.DIM;
+            case "vit-tiny" -> VitTiny.DIM;
             default -> throw unknown(name);
         };
     }

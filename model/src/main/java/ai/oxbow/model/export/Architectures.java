@@ -1,12 +1,17 @@
 package ai.oxbow.model.export;
 
 import ai.oxbow.model.encoder.Encoders;
+import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.export.Layer.BasicBlock;
 import ai.oxbow.model.export.Layer.BatchNorm2d;
+import ai.oxbow.model.export.Layer.ClsOutput;
+import ai.oxbow.model.export.Layer.ClsPosEmbed;
 import ai.oxbow.model.export.Layer.Conv2d;
 import ai.oxbow.model.export.Layer.Flatten;
 import ai.oxbow.model.export.Layer.GlobalAvgPool;
+import ai.oxbow.model.export.Layer.LayerNorm;
 import ai.oxbow.model.export.Layer.Relu;
+import ai.oxbow.model.export.Layer.TransformerBlock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +25,11 @@ import java.util.List;
 final class Architectures {
     private Architectures() {}
 
-    static List<Layer> layers(String encoder, int channels) {
+    static List<Layer> layers(String encoder, int channels, int size) {
         return switch (encoder) {
             case "small-cnn" -> smallCnn(channels);
             case "resnet18" -> resNet18(channels);
+            case "vit-tiny" -> vitTiny(channels, size);
             default -> throw new IllegalArgumentException("cannot export encoder '" + encoder + "', expected one of "
                     + Encoders.NAMES);
         };
@@ -71,6 +77,23 @@ final class Architectures {
         }
         net.add(new GlobalAvgPool());
         net.add(new Flatten());
+        return net;
+    }
+
+    /**
+     * VitTiny under timm's VisionTransformer names (patch_embed.proj, cls_token, pos_embed,
+     * blocks.i.{norm1,attn.qkv,attn.proj,norm2,mlp.fc1,mlp.fc2}, norm), the grid of its size.
+     */
+    private static List<Layer> vitTiny(int channels, int size) {
+        int grid = size / VitTiny.PATCH;
+        List<Layer> net = new ArrayList<>(List.of(
+                new Conv2d("patch_embed.proj", channels, VitTiny.DIM, VitTiny.PATCH, VitTiny.PATCH, 0, true),
+                new ClsPosEmbed(grid, grid, VitTiny.DIM)));
+        for (int i = 0; i < VitTiny.DEPTH; i++) {
+            net.add(new TransformerBlock("blocks." + i, VitTiny.DIM, VitTiny.HEADS, VitTiny.MLP_HIDDEN, VitTiny.EPS));
+        }
+        net.add(new LayerNorm("norm", VitTiny.DIM, VitTiny.EPS));
+        net.add(new ClsOutput());
         return net;
     }
 }

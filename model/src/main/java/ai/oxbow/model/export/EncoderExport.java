@@ -40,7 +40,7 @@ public final class EncoderExport {
      * snapshot, and returns their paths.
      */
     public static List<Path> write(EncoderSnapshot s, Path outDir) {
-        List<Layer> layers = Architectures.layers(s.encoder(), s.channels());
+        List<Layer> layers = Architectures.layers(s.encoder(), s.channels(), s.size());
         Map<String, Tensor> tensors = torchNames(s, Layer.tensors(layers, ""));
         try {
             Files.createDirectories(outDir);

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * One layer of an exported encoder, as written to {@code encoder.json}. A layer with parameters
- * has a name relative to its enclosing block; its tensors are named as PyTorch's state_dict
- * names them ({@code <path>.weight}, {@code <path>.running_mean}, ...).
+ * has a name relative to its enclosing block (but for the ViT's {@link ClsPosEmbed}, whose tensors
+ * are the block's own); its tensors are named as PyTorch's state_dict names them
+ * ({@code <path>.weight}, {@code <path>.running_mean}, ...).
  */
 sealed interface Layer {
 
@@ -23,7 +24,12 @@ sealed interface Layer {
     /** A tensor the export expects: PyTorch name, the DJL parameter name's ending, shape. */
     record TensorSlot(String name, String djlSuffix, long[] shape) {}
 
-    record Conv2d(String name, int in, int out, int kernel, int stride) implements Layer {
+    record Conv2d(String name, int in, int out, int kernel, int stride, int padding, boolean bias) implements Layer {
+        /** Same-padded and without bias, as the CNNs' convolutions (BatchNorm follows). */
+        Conv2d(String name, int in, int out, int kernel, int stride) {
+            this(name, in, out, kernel, stride, kernel / 2, false);
+        }
+
         @Override
         public Map<String, Object> json() {
             Map<String, Object> m = named("conv2d", name);
@@ -31,14 +37,16 @@ sealed interface Layer {
             m.put("out_channels", out);
             m.put("kernel_size", kernel);
             m.put("stride", stride);
-            m.put("padding", kernel / 2);
-            m.put("bias", false);
+            m.put("padding", padding);
+            m.put("bias", bias);
             return m;
         }
 
         @Override
         public List<TensorSlot> tensors(String prefix) {
-            return List.of(new TensorSlot(prefix + name + ".weight", "_weight", new long[] {out, in, kernel, kernel}));
+            TensorSlot weight = new TensorSlot(prefix + name + ".weight", "_weight", new long[] {out, in, kernel, kernel});
+            return bias ? List.of(weight, new TensorSlot(prefix + name + ".bias", "_bias", new long[] {out}))
+                    : List.of(weight);
         }
     }
 
@@ -109,6 +117,88 @@ sealed interface Layer {
             List<Layer> all = new ArrayList<>(layers);
             all.addAll(downsample);
             return Layer.tensors(all, prefix + name + ".");
+        }
+    }
+
+    /**
+     * The ViT's token assembly: conv maps N x D x h x w to N x (1 + hw) x D, the CLS token first,
+     * plus the position embeddings of a gridHeight x gridWidth grid (for another grid resized as
+     * {@code F.interpolate(mode="bicubic", align_corners=False, antialias=True)}). Unnamed: its
+     * tensors are the encoder's own, as timm's {@code cls_token} and {@code pos_embed}.
+     */
+    record ClsPosEmbed(int gridHeight, int gridWidth, int dim) implements Layer {
+        @Override
+        public Map<String, Object> json() {
+            Map<String, Object> m = named("cls_pos_embed", null);
+            m.put("grid", List.of(gridHeight, gridWidth));
+            m.put("dim", dim);
+            return m;
+        }
+
+        @Override
+        public List<TensorSlot> tensors(String prefix) {
+            return List.of(new TensorSlot(prefix + "cls_token", "_clsToken", new long[] {1, 1, dim}),
+                    new TensorSlot(prefix + "pos_embed", "_posEmbed", new long[] {1, 1 + (long) gridHeight * gridWidth,
+                            dim}));
+        }
+    }
+
+    /** LayerNorm over the last axis. DJL's gamma and beta are PyTorch's weight and bias. */
+    record LayerNorm(String name, int dim, float eps) implements Layer {
+        @Override
+        public Map<String, Object> json() {
+            Map<String, Object> m = named("layernorm", name);
+            m.put("dim", dim);
+            m.put("eps", eps);
+            return m;
+        }
+
+        @Override
+        public List<TensorSlot> tensors(String prefix) {
+            long[] shape = {dim};
+            return List.of(new TensorSlot(prefix + name + ".weight", "_gamma", shape),
+                    new TensorSlot(prefix + name + ".bias", "_beta", shape));
+        }
+    }
+
+    /**
+     * Pre-norm transformer block as timm's: x + attn.proj(MHSA(attn.qkv(norm1(x)))), then
+     * x + mlp.fc2(GELU(mlp.fc1(norm2(x)))); qkv's rows are all heads' q, then k, then v.
+     */
+    record TransformerBlock(String name, int dim, int heads, int mlpHidden, float eps) implements Layer {
+        @Override
+        public Map<String, Object> json() {
+            Map<String, Object> m = named("transformer_block", name);
+            m.put("dim", dim);
+            m.put("heads", heads);
+            m.put("mlp_hidden", mlpHidden);
+            m.put("eps", eps);
+            return m;
+        }
+
+        @Override
+        public List<TensorSlot> tensors(String prefix) {
+            String p = prefix + name + ".";
+            List<TensorSlot> out = new ArrayList<>(new LayerNorm("norm1", dim, eps).tensors(p));
+            out.addAll(linear(p + "attn.qkv", dim, 3 * dim));
+            out.addAll(linear(p + "attn.proj", dim, dim));
+            out.addAll(new LayerNorm("norm2", dim, eps).tensors(p));
+            out.addAll(linear(p + "mlp.fc1", dim, mlpHidden));
+            out.addAll(linear(p + "mlp.fc2", mlpHidden, dim));
+            return out;
+        }
+
+        private static List<TensorSlot> linear(String path, int in, int out) {
+            return List.of(new TensorSlot(path + ".weight", "_weight", new long[] {out, in}),
+                    new TensorSlot(path + ".bias", "_bias", new long[] {out}));
+        }
+    }
+
+    /** N x (1 + n) x D tokens to the CLS token's N x D. */
+    record ClsOutput() implements Layer {
+        @Override
+        public Map<String, Object> json() {
+            return named("cls_output", null);
         }
     }
 

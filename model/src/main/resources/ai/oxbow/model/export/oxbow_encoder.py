@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference loader of an Oxbow encoder export, in plain PyTorch (no Oxbow, no DJL, no safetensors
 package). The directory holds encoder.json (architecture, input, model version), encoder.safetensors
-(float32 weights and BatchNorm running statistics under state_dict names) and this file.
+(float32 weights and BatchNorm running statistics under state_dict names; a ViT's under timm's names) and
+this file.
 
     import torch, oxbow_encoder
     model = oxbow_encoder.load("export-dir")      # nn.Module in eval mode
@@ -11,19 +12,22 @@ package). The directory holds encoder.json (architecture, input, model version),
 The model normalises its input itself ((x - mean) / std per channel, from encoder.json).
 
     python3 oxbow_encoder.py DIR --check inputs.bin expected.bin
-        inputs: N images as raw little-endian float32 NCHW in [0, 1]; expected: N x dim float32
-        features. Prints the largest difference as JSON; exits 1 when it exceeds 1e-4 x max(1, max |expected|).
+        inputs: N square images as raw little-endian float32 NCHW in [0, 1], of the export's size or another
+        (a ViT then resizes its position embeddings); expected: N x dim float32 features. Prints the largest
+        difference as JSON; exits 1 when it exceeds 1e-4 x max(1, max |expected|).
     python3 oxbow_encoder.py DIR --bench [--batch 256] [--threads 1] [--images 20000]
         Prints {"images_per_s": ..., "images_per_cpu_s": ...} of no-grad inference on random inputs.
 """
 import argparse
 import json
+import math
 import struct
 import sys
 import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 FORMAT_VERSION = 1
@@ -65,11 +69,20 @@ def _layer(spec):
         return nn.AdaptiveAvgPool2d(1)
     if kind == "flatten":
         return nn.Flatten()
+    if kind == "cls_pos_embed":
+        return ClsPosEmbed(spec)
+    if kind == "transformer_block":
+        return TransformerBlock(spec)
+    if kind == "layernorm":
+        return nn.LayerNorm(spec["dim"], eps=spec["eps"])
+    if kind == "cls_output":
+        return ClsOutput()
     raise ValueError(f"unknown layer type {kind!r}")
 
 
 def _build(owner, specs):
-    """The layers in order; a named layer is registered on owner at its dotted name (its state_dict path)."""
+    """The layers in order; a named layer is registered on owner at its dotted name (its state_dict path), an
+    unnamed one's own parameters on owner itself (a ViT's cls_token and pos_embed)."""
     ops = []
     for spec in specs:
         op = _layer(spec)
@@ -81,6 +94,9 @@ def _build(owner, specs):
                     parent.add_module(part, nn.Module())
                 parent = parent._modules[part]
             parent.add_module(leaf, op)
+        else:
+            for name, parameter in op.named_parameters(recurse=False):
+                owner.register_parameter(name, parameter)
         ops.append(op)
     return ops
 
@@ -101,6 +117,78 @@ class BasicBlock(nn.Module):
 
     def forward(self, x):
         return torch.relu(_run(self.main_ops, x) + _run(self.downsample_ops, x))
+
+
+class ClsPosEmbed(nn.Module):
+    """ViT token assembly: conv maps N x D x h x w to N x (1 + hw) x D tokens, the CLS token first, plus the position
+    embeddings; for another grid than the exported one, the patches' embeddings resized bicubically with antialiasing,
+    as Oxbow's (DJL's resize) and timm's resample_abs_pos_embed."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.grid = tuple(spec["grid"])
+        dim = spec["dim"]
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + self.grid[0] * self.grid[1], dim))
+
+    def forward(self, x):
+        n, dim, h, w = x.shape
+        pos = self.pos_embed
+        if (h, w) != self.grid:
+            patches = pos[:, 1:].reshape(1, *self.grid, dim).permute(0, 3, 1, 2)
+            patches = F.interpolate(patches, size=(h, w), mode="bicubic", align_corners=False, antialias=True)
+            pos = torch.cat([pos[:, :1], patches.permute(0, 2, 3, 1).reshape(1, h * w, dim)], dim=1)
+        return torch.cat([self.cls_token.expand(n, -1, -1), x.flatten(2).transpose(1, 2)], dim=1) + pos
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention, written out (torch 1.13 has no scaled_dot_product_attention); qkv's rows are all
+    heads' q, then k, then v, as timm's."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        n, t, dim = x.shape
+        head_dim = dim // self.heads
+        q, k, v = self.qkv(x).reshape(n, t, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+        weights = ((q * head_dim ** -0.5) @ k.transpose(-2, -1)).softmax(-1)
+        return self.proj((weights @ v).transpose(1, 2).reshape(n, t, dim))
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm ViT block: x + attn(norm1(x)), then x + mlp(norm2(x))."""
+
+    def __init__(self, spec):
+        super().__init__()
+        dim, eps = spec["dim"], spec["eps"]
+        self.norm1 = nn.LayerNorm(dim, eps=eps)
+        self.attn = Attention(dim, spec["heads"])
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = Mlp(dim, spec["mlp_hidden"])
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class ClsOutput(nn.Module):
+    def forward(self, x):
+        return x[:, 0]
 
 
 class OxbowEncoder(nn.Module):
@@ -140,9 +228,11 @@ def _read_f32(path):
 
 def check(model, inputs_path, expected_path):
     """Compares the model's features with expected ones; prints the difference, returns whether it is within tolerance."""
-    c, s = model.spec["input"]["channels"], model.spec["input"]["size"]
-    images = _read_f32(inputs_path).reshape(-1, c, s, s)
-    expected = _read_f32(expected_path).reshape(images.shape[0], -1)
+    c, dim = model.spec["input"]["channels"], model.spec["output"]["dim"]
+    expected = _read_f32(expected_path).reshape(-1, dim)
+    pixels = _read_f32(inputs_path)
+    s = math.isqrt(pixels.numel() // (expected.shape[0] * c))
+    images = pixels.reshape(expected.shape[0], c, s, s)
     with torch.no_grad():
         actual = model(images)
     scale = max(1.0, expected.abs().max().item())

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.oxbow.model.encoder.Encoders;
+import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
@@ -67,6 +72,28 @@ class EncoderExportTest {
     }
 
     @Test
+    void vitTinyEmbedsInPyTorchAsInDjlAtItsSizeAndAnother(@TempDir Path dir) throws IOException {
+        int batch = 8;
+        TrainerConfig config = TrainerConfig.defaults("simclr", "vit-tiny", 3, 32, batch)
+                .withNormalization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
+        try (SslTrainer trainer = new SslTrainer(config)) {
+            float[][] views = TestData.views(batch, 32, 3, 0);
+            trainer.train(ViewBatch.pair(views[0], views[1], batch, 32));
+            trainer.publish();
+            EncoderSnapshot snapshot = trainer.publishedSnapshot();
+            assertSameInPyTorch(snapshot, dir);
+
+            JsonObject header = safetensorsHeader(dir.resolve("export").resolve(EncoderExport.WEIGHTS));
+            assertEquals("[1,65,192]", header.getAsJsonObject("pos_embed").get("shape").toString());
+            assertEquals("[576,192]", header.getAsJsonObject("blocks.5.attn.qkv.weight").get("shape").toString());
+            // 20x20 is a 5x5 grid: both sides resize the 8x8 position embeddings.
+            int n = 3;
+            float[] images = randomImages(n * 3 * 20 * 20);
+            assertPyTorchMatches(dir, images, resizedFeatures(snapshot, images, n, 20), "vit-tiny at 20x20");
+        }
+    }
+
+    @Test
     void refusesASnapshotThatDoesNotFitItsArchitecture(@TempDir Path dir) {
         try (SslTrainer trainer = new SslTrainer(TestData.config("simclr"))) {
             EncoderSnapshot s = trainer.publishedSnapshot();
@@ -83,19 +110,43 @@ class EncoderExportTest {
         Path export = dir.resolve("export");
         EncoderExport.write(snapshot, export);
         int n = 5;
-        float[] images = new float[n * snapshot.pixelsPerImage()];
+        float[] images = randomImages(n * snapshot.pixelsPerImage());
+        try (Embedder embedder = new Embedder(snapshot)) {
+            assertPyTorchMatches(dir, images, embedder.embed(images, n), snapshot.encoder());
+        }
+    }
+
+    private static void assertPyTorchMatches(Path dir, float[] images, float[] features, String what)
+            throws IOException {
+        writeFloats(dir.resolve("in.bin"), images);
+        writeFloats(dir.resolve("out.bin"), features);
+        PyTorchLoader.Result r = PyTorchLoader.run(dir.resolve("export"), "--check", dir.resolve("in.bin").toString(),
+                dir.resolve("out.bin").toString());
+        System.out.println(what + " export vs DJL: " + r.output().strip());
+        assertEquals(0, r.exitCode(), "PyTorch features differ from DJL's: " + r.output());
+    }
+
+    /** DJL's features of images of another size than the snapshot's, its weights loaded as Embedder loads them. */
+    private static float[] resizedFeatures(EncoderSnapshot s, float[] images, int n, int size) {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Network net = new Network("encoder", Encoders.build(s.encoder()), m,
+                    new Shape(2, s.channels(), s.size(), s.size()));
+            net.freeze();
+            s.loadInto(net);
+            Shape perChannel = new Shape(1, s.channels(), 1, 1);
+            NDArray x = m.create(images, new Shape(n, s.channels(), size, size))
+                    .sub(m.create(s.mean(), perChannel)).div(m.create(s.std(), perChannel));
+            return net.forward(x, false).toFloatArray();
+        }
+    }
+
+    private static float[] randomImages(int pixels) {
+        float[] images = new float[pixels];
         Random random = new Random(7);
         for (int i = 0; i < images.length; i++) {
             images[i] = random.nextFloat();
         }
-        try (Embedder embedder = new Embedder(snapshot)) {
-            writeFloats(dir.resolve("in.bin"), images);
-            writeFloats(dir.resolve("out.bin"), embedder.embed(images, n));
-        }
-        PyTorchLoader.Result r = PyTorchLoader.run(export, "--check", dir.resolve("in.bin").toString(),
-                dir.resolve("out.bin").toString());
-        System.out.println(snapshot.encoder() + " export vs DJL: " + r.output().strip());
-        assertEquals(0, r.exitCode(), "PyTorch features differ from DJL's: " + r.output());
+        return images;
     }
 
     /** Running means away from their initial zeros, so the test covers the statistics' mapping. */

@@ -3,36 +3,47 @@ package ai.oxbow.model.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
+import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.FieldSource;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
-/** What every method must do, checked for each selectable method. */
+/**
+ * What every method must do, checked for each selectable method on small-cnn and for three on
+ * vit-tiny: SimCLR (one joint forward of the views), BYOL (an EMA target, one forward per view)
+ * and DINO (EMA teacher, frozen last layer, the multi-crop student).
+ */
 class MethodContractTest {
-    static final List<String> METHODS = Methods.NAMES;
+    static final List<String> VIT_METHODS = List.of("simclr", "byol", "dino");
+    static final List<Arguments> CASES = Stream.concat(
+            Methods.NAMES.stream().map(m -> arguments(m, "small-cnn")),
+            VIT_METHODS.stream().map(m -> arguments(m, "vit-tiny"))).toList();
 
     @ParameterizedTest
-    @FieldSource("METHODS")
-    void restoredTrainerContinuesBitForBit(String method) {
-        try (SslTrainer a = new SslTrainer(TestData.config(method))) {
+    @FieldSource("CASES")
+    void restoredTrainerContinuesBitForBit(String method, String encoder) {
+        try (SslTrainer a = new SslTrainer(TestData.config(method, encoder))) {
             for (int s = 0; s < 4; s++) {
                 TestData.trainOn(a, s);
             }
             byte[] checkpoint = a.snapshot();
-            try (SslTrainer b = new SslTrainer(TestData.config(method).withSeed(7))) {
+            try (SslTrainer b = new SslTrainer(TestData.config(method, encoder).withSeed(7))) {
                 assertFalse(Arrays.equals(checkpoint, b.snapshot()), "a fresh trainer differs");
                 b.restore(checkpoint);
                 assertEquals(TestData.entries(a), TestData.entries(b), "restore is exact");
@@ -48,9 +59,9 @@ class MethodContractTest {
     }
 
     @ParameterizedTest
-    @FieldSource("METHODS")
-    void stopGradientSideGetsNoGradientAndOnlineSideDoes(String method) {
-        try (SslTrainer t = new SslTrainer(TestData.config(method))) {
+    @FieldSource("CASES")
+    void stopGradientSideGetsNoGradientAndOnlineSideDoes(String method, String encoder) {
+        try (SslTrainer t = new SslTrainer(TestData.config(method, encoder))) {
             SslMethod m = t.method();
             float[][] v = TestData.views(TestData.BATCH, TestData.SIZE, 1, 1);
             Shape shape = new Shape(TestData.BATCH, 1, TestData.SIZE, TestData.SIZE);
@@ -77,13 +88,13 @@ class MethodContractTest {
     }
 
     @ParameterizedTest
-    @FieldSource("METHODS")
-    void multiCropBatchesTrainAndRestoreBitForBit(String method) {
-        try (SslTrainer a = new SslTrainer(TestData.config(method))) {
+    @FieldSource("CASES")
+    void multiCropBatchesTrainAndRestoreBitForBit(String method, String encoder) {
+        try (SslTrainer a = new SslTrainer(TestData.config(method, encoder))) {
             for (int s = 0; s < 3; s++) {
                 assertTrue(Float.isFinite(TestData.trainMultiCropOn(a, s)), method + " loss at step " + s);
             }
-            try (SslTrainer b = new SslTrainer(TestData.config(method).withSeed(7))) {
+            try (SslTrainer b = new SslTrainer(TestData.config(method, encoder).withSeed(7))) {
                 b.restore(a.snapshot());
                 for (int s = 3; s < 5; s++) {
                     float la = TestData.trainMultiCropOn(a, s);
@@ -96,9 +107,9 @@ class MethodContractTest {
     }
 
     @ParameterizedTest
-    @FieldSource("METHODS")
-    void fiftyStepsWithoutNonFiniteValuesAndBuffersFill(String method) {
-        try (SslTrainer t = new SslTrainer(TestData.config(method))) {
+    @FieldSource("CASES")
+    void fiftyStepsWithoutNonFiniteValuesAndBuffersFill(String method, String encoder) {
+        try (SslTrainer t = new SslTrainer(TestData.config(method, encoder))) {
             for (int s = 0; s < 50; s++) {
                 assertTrue(Float.isFinite(TestData.trainOn(t, s)), method + " loss at step " + s);
             }
@@ -107,7 +118,7 @@ class MethodContractTest {
                 assertEquals(40, fill.getValue(), fill.getKey() + " full");
             }
             float[] emb = t.embed(TestData.views(4, TestData.SIZE, 1, 99)[0], 4);
-            assertEquals(4 * 256, emb.length);
+            assertEquals(4 * Encoders.dim(encoder), emb.length);
             for (float x : emb) {
                 assertTrue(Float.isFinite(x));
             }

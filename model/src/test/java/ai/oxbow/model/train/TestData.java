@@ -21,18 +21,23 @@ public final class TestData {
 
     private TestData() {}
 
-    /**
-     * A method's defaults with every buffer small enough to fill in a few steps (each method
-     * reads only the keys it knows).
-     */
+    /** {@link #config(String, String)} on small-cnn. */
     public static TrainerConfig config(String method) {
+        return config(method, "small-cnn");
+    }
+
+    /**
+     * A method's defaults on an encoder with every buffer small enough to fill in a few steps
+     * (each method reads only the keys it knows).
+     */
+    public static TrainerConfig config(String method, String encoder) {
         HashMap<String, String> options = new HashMap<>();
         for (String key : new String[] {"queue_size", "support_size", "memory_size"}) {
             options.put(key, "40");
         }
         options.put("prototypes", "30");
         options.put("output_dim", "64");
-        TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
+        TrainerConfig d = TrainerConfig.defaults(method, encoder, 1, SIZE, BATCH);
         return d.withOptions(options).withSchedule(d.optimizer().equals("adamw") ? 1e-3f : 0.05f, 2, 100, true);
     }
 
