@@ -57,15 +57,21 @@ class EncoderExportTest {
         }
     }
 
+    /** A SimCLR trainer on 3 x 32 x 32 with per-channel normalisation, one step taken and published. */
+    private static SslTrainer trainedOnce(String encoder) {
+        int batch = 8;
+        TrainerConfig config = TrainerConfig.defaults("simclr", encoder, 3, 32, batch)
+                .withNormalization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
+        SslTrainer trainer = new SslTrainer(config);
+        float[][] views = TestData.views(batch, 32, 3, 0);
+        trainer.train(ViewBatch.pair(views[0], views[1], batch, 32));
+        trainer.publish();
+        return trainer;
+    }
+
     @Test
     void resNet18WithPerChannelNormalisationEmbedsInPyTorchAsInDjl(@TempDir Path dir) throws IOException {
-        int batch = 8;
-        TrainerConfig config = TrainerConfig.defaults("simclr", "resnet18", 3, 32, batch)
-                .withNormalization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
-        try (SslTrainer trainer = new SslTrainer(config)) {
-            float[][] views = TestData.views(batch, 32, 3, 0);
-            trainer.train(ViewBatch.pair(views[0], views[1], batch, 32));
-            trainer.publish();
+        try (SslTrainer trainer = trainedOnce("resnet18")) {
             assertTrainedBatchNorm(trainer.publishedSnapshot());
             assertSameInPyTorch(trainer.publishedSnapshot(), dir);
         }
@@ -73,13 +79,7 @@ class EncoderExportTest {
 
     @Test
     void vitTinyEmbedsInPyTorchAsInDjlAtItsSizeAndAnother(@TempDir Path dir) throws IOException {
-        int batch = 8;
-        TrainerConfig config = TrainerConfig.defaults("simclr", "vit-tiny", 3, 32, batch)
-                .withNormalization(new float[] {0.4f, 0.5f, 0.6f}, new float[] {0.2f, 0.25f, 0.3f});
-        try (SslTrainer trainer = new SslTrainer(config)) {
-            float[][] views = TestData.views(batch, 32, 3, 0);
-            trainer.train(ViewBatch.pair(views[0], views[1], batch, 32));
-            trainer.publish();
+        try (SslTrainer trainer = trainedOnce("vit-tiny")) {
             EncoderSnapshot snapshot = trainer.publishedSnapshot();
             assertSameInPyTorch(snapshot, dir);
 
