@@ -94,7 +94,9 @@ else
   # --- 5. wait for the port ------------------------------------------------------------------
   start=$SECONDS; t0=$EPOCHREALTIME
   until port_open "$HOST" "$PORT"; do
-    if ! broker_running; then
+    # Alive is enough here: just after the fork, /proc/PID/cmdline may still be the shell's
+    # (broker_running's kafka.Kafka check would fail on a busy machine before the exec).
+    if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
       tail -n 40 "$LOG_FILE" >&2 || true
       die "broker process exited during startup (see $LOG_FILE)"
     fi
