@@ -40,7 +40,7 @@ public final class Args {
 
     private final Map<String, Option> declared = new LinkedHashMap<>();
     private final Map<String, Object> values = new LinkedHashMap<>();
-    private final String usage;
+    private final CommandLine parser;
     private final boolean help;
 
     private Args(String command, String summary, List<Option> options, String[] argv, int from) {
@@ -63,9 +63,7 @@ public final class Args {
             spec.addOption(b.build());
         }
         CommandLine cl = new CommandLine(spec).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
-        StringWriter text = new StringWriter();
-        cl.usage(new java.io.PrintWriter(text));
-        this.usage = text.toString();
+        this.parser = cl;
         List<String> args = new ArrayList<>();
         if (declared.containsKey(CONFIG.name())) {
             String file = configPath(argv, from);
@@ -114,7 +112,9 @@ public final class Args {
 
     /** picocli's usage text: every option with its default and description. */
     public String usage() {
-        return usage;
+        StringWriter text = new StringWriter();
+        parser.usage(new java.io.PrintWriter(text));
+        return text.toString();
     }
 
     /** Given on the command line or in the config file. */
