@@ -12,7 +12,8 @@ print("| method | order | views (global) | u | steps | `knn_top1` | `linear_top1
       " | raw pixels kNN / linear | `train_images_per_s` | `wall_s` | host |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in runs:
-    print(f"| `{r['method']}` | {r['order']} | {r['views']} ({r['global_views']}) | {r['updates_per_event']:g}"
+    encoder = "" if r.get("encoder", "small-cnn") == "small-cnn" else f" ({r['encoder']})"
+    print(f"| `{r['method']}`{encoder} | {r['order']} | {r['views']} ({r['global_views']}) | {r['updates_per_event']:g}"
           f" | {r['steps']} | **{r['knn_top1']:.4f}** | **{r['linear_top1']:.4f}**"
           f" | {r['knn_top1_init']:.4f} / {r['linear_top1_init']:.4f}"
           f" | {r['knn_top1_pixels']:.4f} / {r['linear_top1_pixels']:.4f} | {r['train_images_per_s']:.1f}"

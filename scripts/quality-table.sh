@@ -16,7 +16,7 @@ if [ "${1:-}" = "--orders" ]; then
   shift 2
 fi
 methods=("$@")
-[ ${#methods[@]} -gt 0 ] || methods=(emp simclr mocov2 byol simsiam barlow vicreg swav nnclr wmse dino meanshift)
+[ ${#methods[@]} -gt 0 ] || methods=(emp simclr mocov2 byol simsiam barlow vicreg swav nnclr wmse dino meanshift mae simmim)
 jar=${OXBOW_JAR:-pipeline/target/oxbow.jar}
 results=docs/quality-table.jsonl
 mkdir -p runs/quality
@@ -30,7 +30,10 @@ for order in ${orders//,/ }; do
     fi
     out="runs/quality/$m-$order"
     rm -rf "$out"
-    java -Xmx4g -jar "$jar" bench quality --method "$m" --order "$order" --out "$out" \
+    # Masked image modelling needs a vision transformer.
+    encoder=small-cnn
+    case "$m" in mae|simmim) encoder=vit-tiny ;; esac
+    java -Xmx4g -jar "$jar" bench quality --method "$m" --encoder "$encoder" --order "$order" --out "$out" \
         2> "runs/quality/$m-$order.log" | tail -1 >> "$results"
     tail -1 "$results"
   done

@@ -40,6 +40,9 @@ import java.util.Map;
  * one-epoch setting) crops of a quarter of the image area (scale 0.25 to 0.25, ratio 1) resized to
  * {@code S}, flip 0.5, ColorJitter(0.4, 0.4, 0.4, 0.2) with p 0.8, grayscale 0.2, blur 0.1,
  * solarize 0.1; every patch is a global view.</li>
+ * <li>{@code mim}: masked image modelling's (MAE, He et al. 2022, main_pretrain.py): one view, crop
+ * scale 0.2 to 1, flip 0.5, no colour, grayscale, blur or solarization (SimMIM's crop is 0.67 to 1:
+ * {@code scale=0.67:1}). Crops are resized bilinearly, where MAE's are bicubic.</li>
  * </ul>
  *
  * <h2>Options</h2>
@@ -65,7 +68,7 @@ import java.util.Map;
  * </table>
  * A key applies to every view; {@code viewN.key} to view N only, {@code global.key} to the global
  * views, {@code local.key} to the local ones; the more specific prefix wins whatever the order.
- * Two recipe-level keys: {@code views}, the number of global views (2; {@code emp}: 20), and
+ * Two recipe-level keys: {@code views}, the number of global views (2; {@code emp}: 20; {@code mim}: 1), and
  * {@code local_crops}, the number of local views (0; {@code multicrop}: 6). Local views are the
  * first global view at {@code round(S * 96 / 224)} pixels with crop scale 0.05 to 0.14 (SwAV's).
  * Extra global views repeat the recipe's (BYOL's asymmetric pair alternates: even views as view 0,
@@ -73,7 +76,7 @@ import java.util.Map;
  * On the command line, options are one string {@code key=value,key=value} ({@link #parseOptions}).
  */
 public record Recipe(String name, List<Recipe.View> views, int globals) implements Serializable {
-    public static final List<String> NAMES = List.of("simclr", "mocov2", "byol", "multicrop", "emp");
+    public static final List<String> NAMES = List.of("simclr", "mocov2", "byol", "multicrop", "emp", "mim");
 
     /** SwAV's local crops per image. */
     private static final int LOCAL_CROPS = 6;
@@ -123,15 +126,19 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                     "saturation", "0.8", "hue", "0.2")));
             case "emp" -> List.of(base.with(Map.of("scale", "0.25:0.25", "ratio", "1:1", "hue", "0.2", "blur", "0.1",
                     "solarize", "0.1")));
+            case "mim" -> List.of(base.with(Map.of("scale", "0.2:1", "jitter", "0", "grayscale", "0", "blur", "0")));
             default -> throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (one of "
                     + String.join(", ", NAMES) + ")");
         };
-        int globals = globalViews == null ? (name.equals("emp") ? EMP_PATCHES : 2) : parseInt("views", globalViews);
+        boolean masked = name.equals("mim");
+        int globals = globalViews == null ? (name.equals("emp") ? EMP_PATCHES : masked ? 1 : 2)
+                : parseInt("views", globalViews);
         int locals = localCrops == null ? (name.equals("multicrop") ? LOCAL_CROPS : 0)
                 : parseInt("local_crops", localCrops);
-        if (globals < 1 || locals < 0 || globals + locals < 2) {
-            throw new IllegalArgumentException("augmentation needs views >= 1, local_crops >= 0 and two views in all;"
-                    + " got views=" + globals + ", local_crops=" + locals);
+        // Masked image modelling learns from one view; the joint-embedding methods compare two or more.
+        if (globals < 1 || locals < 0 || globals + locals < (masked ? 1 : 2)) {
+            throw new IllegalArgumentException("augmentation needs views >= 1, local_crops >= 0 and "
+                    + (masked ? "one view" : "two views") + " in all; got views=" + globals + ", local_crops=" + locals);
         }
         List<View> views = new ArrayList<>();
         for (int v = 0; v < globals; v++) {

@@ -10,15 +10,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
 
@@ -59,9 +55,7 @@ public final class VitTiny extends AbstractBlock {
     public static final int DEPTH = 6;
     public static final int HEADS = 3;
     public static final int MLP_HIDDEN = 4 * DIM;
-    public static final float EPS = 1e-6f;
-    private static final int HEAD_DIM = DIM / HEADS;
-    private static final float INIT_STD = 0.02f;
+    public static final float EPS = TransformerBlock.EPS;
 
     private final Conv2d patchEmbed;
     private final Tokens tokens;
@@ -80,10 +74,10 @@ public final class VitTiny extends AbstractBlock {
         tokens = addChildBlock("tokens", new Tokens());
         SequentialBlock stack = new SequentialBlock();
         for (int i = 0; i < DEPTH; i++) {
-            stack.add(new TransformerBlock());
+            stack.add(new TransformerBlock(DIM, HEADS));
         }
         blocks = addChildBlock("blocks", stack);
-        norm = addChildBlock("norm", layerNorm());
+        norm = addChildBlock("norm", TransformerBlock.layerNorm());
     }
 
     /** The patches of images (B, C, H, W) as tokens (B, N, D) with their position embeddings, without CLS. */
@@ -129,30 +123,14 @@ public final class VitTiny extends AbstractBlock {
         norm.initialize(manager, dataType, sequence);
     }
 
-    private static Linear linear(int units) {
-        Linear linear = Linear.builder().setUnits(units).build();
-        linear.setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
-        return linear;
-    }
-
-    /** Over the last axis of (B, n, D) tokens. */
-    private static LayerNorm layerNorm() {
-        return LayerNorm.builder().axis(2).optEpsilon(EPS).build();
-    }
-
-    private static Parameter embedding(String name) {
-        return Parameter.builder().setName(name).setType(Parameter.Type.OTHER)
-                .optInitializer(new TruncatedNormalInitializer(INIT_STD)).build();
-    }
-
     /**
      * The token assembly: the CLS token (1, 1, D) and the position embeddings (1, 1 + N, D) of the
      * grid seen at initialisation. Its forward maps the patch embedding's maps (B, D, h, w) to
      * the tokens (B, 1 + hw, D).
      */
     private static final class Tokens extends AbstractBlock {
-        private final Parameter cls = addParameter(embedding("clsToken"));
-        private final Parameter positions = addParameter(embedding("posEmbed"));
+        private final Parameter cls = addParameter(TransformerBlock.embedding("clsToken"));
+        private final Parameter positions = addParameter(TransformerBlock.embedding("posEmbed"));
         private long gridHeight;
         private long gridWidth;
 
@@ -206,73 +184,6 @@ public final class VitTiny extends AbstractBlock {
         protected void prepare(Shape[] inputs) {
             cls.setShape(new Shape(1, 1, DIM));
             positions.setShape(new Shape(1, 1 + gridHeight * gridWidth, DIM));
-        }
-    }
-
-    /** x + Attn(LN(x)), then x + MLP(LN(x)), on tokens (B, n, D). */
-    private static final class TransformerBlock extends AbstractBlock {
-        private final LayerNorm norm1 = addChildBlock("norm1", layerNorm());
-        private final Attention attn = addChildBlock("attn", new Attention());
-        private final LayerNorm norm2 = addChildBlock("norm2", layerNorm());
-        private final SequentialBlock mlp = addChildBlock("mlp", new SequentialBlock()
-                .add(linear(MLP_HIDDEN))
-                .add(Activation.geluBlock())
-                .add(linear(DIM)));
-
-        @Override
-        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                         PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();
-            x = x.add(attn.forward(store, norm1.forward(store, inputs, training), training).singletonOrThrow());
-            NDList normed = norm2.forward(store, new NDList(x), training);
-            return new NDList(x.add(mlp.forward(store, normed, training).singletonOrThrow()));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputs) {
-            return inputs;
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputs) {
-            for (Block child : children.values()) {
-                child.initialize(manager, dataType, inputs);
-            }
-        }
-    }
-
-    /**
-     * Multi-head self-attention, softmax(q k^T / sqrt(64)) v per head, written out: DJL has no
-     * such block for (B, n, D) tokens. The qkv rows are laid out as timm's: all heads' q, then k, then v.
-     */
-    private static final class Attention extends AbstractBlock {
-        private static final float SCALE = (float) (1 / Math.sqrt(HEAD_DIM));
-        private final Linear qkv = addChildBlock("qkv", linear(3 * DIM));
-        private final Linear proj = addChildBlock("proj", linear(DIM));
-
-        @Override
-        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                         PairList<String, Object> params) {
-            Shape s = inputs.singletonOrThrow().getShape();
-            long b = s.get(0);
-            long n = s.get(1);
-            // (B, n, 3D) to (3, B, heads, n, 64)
-            NDArray x = qkv.forward(store, inputs, training).singletonOrThrow()
-                    .reshape(b, n, 3, HEADS, HEAD_DIM).transpose(2, 0, 3, 1, 4);
-            NDArray weights = x.get(0).mul(SCALE).matMul(x.get(1).transpose(0, 1, 3, 2)).softmax(-1);
-            NDArray heads = weights.matMul(x.get(2)).transpose(0, 2, 1, 3).reshape(b, n, DIM);
-            return proj.forward(store, new NDList(heads), training);
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputs) {
-            return inputs;
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputs) {
-            qkv.initialize(manager, dataType, inputs);
-            proj.initialize(manager, dataType, inputs);
         }
     }
 }

@@ -1,6 +1,7 @@
 package ai.oxbow.model.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.oxbow.model.nd.Scalars;
 
 /**
  * SCAN's clustering losses (Van Gansbeke et al., ECCV 2020, "SCAN: Learning to Classify Images
@@ -28,13 +29,13 @@ public final class ScanLoss {
     public static NDArray of(NDArray anchors, NDArray neighbors, float entropyWeight) {
         NDArray pa = anchors.softmax(1);
         NDArray pn = neighbors.softmax(1);
-        NDArray consistency = pa.mul(pn).sum(new int[] {1}).maximum(EPS).log().mean().neg();
-        return consistency.sub(entropy(pa.mean(new int[] {0})).mul(entropyWeight));
+        NDArray consistency = Scalars.maximum(pa.mul(pn).sum(new int[] {1}), EPS).log().mean().neg();
+        return consistency.sub(Scalars.mul(entropy(pa.mean(new int[] {0})), entropyWeight));
     }
 
     /** H(p) = -sum_k p_k log p_k, p_k floored at EPS inside the log. */
     static NDArray entropy(NDArray p) {
-        return p.mul(p.maximum(EPS).log()).sum().neg();
+        return p.mul(Scalars.maximum(p, EPS).log()).sum().neg();
     }
 
     /**
@@ -56,9 +57,10 @@ public final class ScanLoss {
         NDArray counts = oneHot.sum(new int[] {0});
         float n = confident.sum().getFloat();
         if (n == 0) {
-            return strong.sum().mul(0);
+            return Scalars.mul(strong.sum(), 0);
         }
-        // weight_k = n / count_k for labels that occur (1 for the rest, which carry no sample).
+        // weight_k = n / count_k for labels that occur (1 for the rest, which carry no sample); no
+        // gradient flows through the counts, so plain numbers are safe here.
         NDArray weights = counts.gt(0).toType(strong.getDataType(), false).mul(counts.maximum(1).pow(-1).mul(n))
                 .add(counts.eq(0).toType(strong.getDataType(), false));
         NDArray sampleWeights = oneHot.mul(weights).sum(new int[] {1});

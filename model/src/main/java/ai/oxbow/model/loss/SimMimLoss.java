@@ -1,6 +1,7 @@
 package ai.oxbow.model.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.oxbow.model.nd.Scalars;
 
 /**
  * SimMIM's reconstruction loss (Xie et al., CVPR 2022, "SimMIM: a Simple Framework for Masked
@@ -25,6 +26,6 @@ public final class SimMimLoss {
         long positionsPerPatch = pixels.getShape().get(1) / channels;
         NDArray l1 = prediction.sub(pixels).abs().sum(new int[] {1});
         NDArray maskedPositions = masked.sum().mul(positionsPerPatch).add(EPS);
-        return l1.mul(masked).sum().div(maskedPositions).div(channels);
+        return Scalars.div(l1.mul(masked).sum().div(maskedPositions), channels);
     }
 }

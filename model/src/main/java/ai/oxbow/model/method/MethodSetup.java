@@ -8,10 +8,11 @@ import ai.oxbow.model.nd.Network;
 
 /**
  * What a method needs to build its networks and buffers: where, which encoder, the input shape,
- * and how many global views each batch brings.
+ * how many global views each batch brings, and the trainer's seed (for what a method draws
+ * itself, such as MAE's masks, so a restored trainer draws the same).
  */
 public record MethodSetup(NDManager manager, String encoder, int channels, int size, int globalViews,
-                          MethodOptions options) {
+                          long seed, MethodOptions options) {
 
     public Network backbone(String name) {
         return new Network(name, Encoders.build(encoder), manager, new Shape(2, channels, size, size));

@@ -11,7 +11,10 @@ import java.util.TreeSet;
 public final class Methods {
     public static final List<String> NAMES = List.of(
             "simclr", "mocov2", "byol", "simsiam", "barlow", "vicreg", "swav", "nnclr", "wmse", "dino", "meanshift",
-            "emp");
+            "emp", "mae", "simmim");
+
+    /** The masked-image-modelling methods: they mask a vision transformer's patches (--encoder vit-tiny). */
+    public static final List<String> MASKED = List.of("mae", "simmim");
 
     /** The method of `demo` and `run` when none is named: the best measured one-pass method (README, "Quality"). */
     public static final String DEFAULT = "emp";
@@ -32,6 +35,8 @@ public final class Methods {
             case "dino" -> new Dino(setup);
             case "meanshift" -> new MeanShift(setup);
             case "emp" -> new Emp(setup);
+            case "mae" -> new Mae(setup);
+            case "simmim" -> new SimMim(setup);
             default -> throw unknown(name);
         };
     }
@@ -77,6 +82,12 @@ public final class Methods {
             // default, from its measurements (README, "Quality"): 16 patches at their native 14 x 14
             // (the paper resizes them to the full size), 4 updates per event, lr 0.3 at batch 64.
             case "emp" -> new Defaults("lars", 1.2f, 1e-4f, 0.9f, "emp", "views=16,size=14", 4);
+            // MAE's pre-training (Table 8): AdamW (beta1 0.9; beta2 0.95 is the method's), base lr
+            // 1.5e-4 per 256, wd 0.05; one crop of scale 0.2 to 1.
+            case "mae" -> new Defaults("adamw", 1.5e-4f, 0.05f, 0.9f, "mim", "", 1);
+            // SimMIM's ViT-B pre-training: AdamW, lr 8e-4 at batch 2048 (1e-4 per 256), wd 0.05;
+            // crops of scale 0.67 to 1.
+            case "simmim" -> new Defaults("adamw", 1e-4f, 0.05f, 0.9f, "mim", "scale=0.67:1", 1);
             default -> throw unknown(name);
         };
     }
@@ -111,6 +122,8 @@ public final class Methods {
             case "dino" -> Dino.Params.from(o);
             case "meanshift" -> MeanShift.Params.from(o, 512);
             case "emp" -> Emp.Params.from(o);
+            case "mae" -> Mae.Params.from(o);
+            case "simmim" -> SimMim.Params.from(o);
             default -> throw unknown(name);
         }
         Set<String> keys = new TreeSet<>(o.resolved().keySet());

@@ -59,6 +59,16 @@ public abstract class SslMethod {
         return backbone;
     }
 
+    /** Views per image the loss needs: two to compare for the joint-embedding methods. */
+    public int minViews() {
+        return 2;
+    }
+
+    /** AdamW's beta2 for this method (MAE's is 0.95); the other optimisers have none. */
+    public float adamBeta2() {
+        return 0.999f;
+    }
+
     /** Networks optimised by gradient descent (backbone first). */
     public abstract List<Network> online();
 

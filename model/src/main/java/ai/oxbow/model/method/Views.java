@@ -9,14 +9,14 @@ import java.util.List;
  * an (n, C, S_v, S_v) array, row i of every view the same image. The first {@code globals}
  * views are the global ones (full-size crops: the views EMA teachers, SwAV's codes and MoCo's
  * keys are computed on); the rest are local crops (multi-crop), seen by the online network only.
- * A two-view recipe has two global views and no local ones.
+ * A two-view recipe has two global views and no local ones; masked image modelling takes one.
  */
 public record Views(List<NDArray> all, int globals) {
 
     public Views {
         all = List.copyOf(all);
-        if (all.size() < 2 || globals < 1 || globals > all.size()) {
-            throw new IllegalArgumentException("a batch needs at least two views with 1 to " + all.size()
+        if (all.isEmpty() || globals < 1 || globals > all.size()) {
+            throw new IllegalArgumentException("a batch needs at least one view with 1 to " + all.size()
                     + " global ones; got " + all.size() + " views, " + globals + " global");
         }
     }

@@ -70,7 +70,17 @@ public final class Network {
     }
 
     public NDArray forward(NDArray input, boolean training) {
-        return block.forward(store, new NDList(input), training).singletonOrThrow();
+        return forward(new NDList(input), training);
+    }
+
+    /** The block on several inputs (e.g. MAE's decoder: tokens and the order that restores them). */
+    public NDArray forward(NDList inputs, boolean training) {
+        return block.forward(store, inputs, training).singletonOrThrow();
+    }
+
+    /** Where the block's parameters are read, for methods that run parts of a block (masked image modelling). */
+    public ParameterStore store() {
+        return store;
     }
 
     /** Every parameter, including BatchNorm running statistics, as (qualified name, parameter). */

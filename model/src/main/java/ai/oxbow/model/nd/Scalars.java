@@ -23,6 +23,10 @@ public final class Scalars {
         return x.div(scalar(x, value));
     }
 
+    public static NDArray maximum(NDArray x, float value) {
+        return x.maximum(scalar(x, value));
+    }
+
     private static NDArray scalar(NDArray like, float value) {
         return like.getManager().full(new Shape(), value, like.getDataType());
     }

@@ -26,14 +26,15 @@ public abstract class Optimizer {
 
     /**
      * @param momentum    SGD/LARS momentum, AdamW beta1
+     * @param beta2       AdamW's second-moment decay (unused by SGD and LARS)
      * @param weightDecay decoupled for AdamW, L2 for SGD and LARS
      */
     public static Optimizer create(String name, List<Pair<String, Parameter>> parameters, float momentum,
-                                   float weightDecay) {
+                                   float beta2, float weightDecay) {
         return switch (name) {
             case "sgd" -> new Sgd(parameters, momentum, weightDecay, 0);
             case "lars" -> new Sgd(parameters, momentum, weightDecay, Sgd.LARS_TRUST);
-            case "adamw" -> new AdamW(parameters, momentum, 0.999f, weightDecay);
+            case "adamw" -> new AdamW(parameters, momentum, beta2, weightDecay);
             default -> throw new IllegalArgumentException("unknown optimizer '" + name + "', expected one of " + NAMES);
         };
     }

@@ -53,7 +53,7 @@ public final class SslTrainer implements AutoCloseable {
         this.manager = Engines.newManager();
         MethodOptions options = config.options();
         MethodSetup setup = new MethodSetup(manager, config.encoder(), config.channels(), config.size(),
-                config.globalViews(), options);
+                config.globalViews(), config.seed(), options);
         // The engine has one random generator per process; its only use is drawing initial
         // weights, so seeding and building under one lock makes them a function of this seed alone.
         Pair<SslMethod, Network> built = Network.seeded(config.seed(),
@@ -64,7 +64,8 @@ public final class SslTrainer implements AutoCloseable {
         for (Network net : method.online()) {
             trainable.addAll(net.trainable());
         }
-        this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), config.weightDecay());
+        this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), method.adamBeta2(),
+                config.weightDecay());
         this.fingerprint = fingerprint(config, options);
         published.freeze();
         initialEncoder(config).loadInto(published);
@@ -89,7 +90,7 @@ public final class SslTrainer implements AutoCloseable {
     public static EncoderSnapshot initialEncoder(TrainerConfig config) {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             Network backbone = Network.seeded(config.seed(), () -> new MethodSetup(cpu, config.encoder(),
-                    config.channels(), config.size(), config.globalViews(), config.options()).backbone("published"));
+                    config.channels(), config.size(), config.globalViews(), config.seed(), config.options()).backbone("published"));
             return EncoderSnapshot.of(0, config, backbone);
         }
     }
@@ -156,6 +157,10 @@ public final class SslTrainer implements AutoCloseable {
         if (views.globals() != config.globalViews()) {
             throw new IllegalArgumentException("the trainer was built for " + config.globalViews()
                     + " global views per image, the batch has " + views.globals());
+        }
+        if (views.views().size() < method.minViews()) {
+            throw new IllegalArgumentException(method.name() + " compares " + method.minViews()
+                    + " views of an image or more, the batch has " + views.views().size());
         }
         Engines.noGradOutsideCollector();
         long start = System.nanoTime();

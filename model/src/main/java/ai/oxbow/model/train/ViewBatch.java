@@ -14,8 +14,8 @@ public record ViewBatch(int images, int globals, List<View> views) {
 
     public ViewBatch {
         views = List.copyOf(views);
-        if (images < 1 || views.size() < 2 || globals < 1 || globals > views.size()) {
-            throw new IllegalArgumentException("a view batch needs images, two views and 1 to " + views.size()
+        if (images < 1 || views.isEmpty() || globals < 1 || globals > views.size()) {
+            throw new IllegalArgumentException("a view batch needs images, a view and 1 to " + views.size()
                     + " global ones: got " + images + " images, " + views.size() + " views, " + globals + " global");
         }
     }

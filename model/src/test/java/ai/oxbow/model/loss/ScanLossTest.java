@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import ai.oxbow.model.nd.Numeric;
 
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,7 @@ class ScanLossTest {
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
                 NDArray loss = ScanLoss.of(a, n, ScanLoss.ENTROPY_WEIGHT);
                 assertEquals(scan(ANCHORS, NEIGHBORS, 5), loss.getFloat(), 1e-5);
+                Numeric.collectGarbage(m);
                 gc.backward(loss);
             }
             Rows.assertGradient(wantA, a, "dL/danchors");
@@ -114,6 +116,7 @@ class ScanLossTest {
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
                 NDArray loss = ScanLoss.selfLabel(w, s, 0.6f);
                 assertEquals(selfLabel(weak, NEIGHBORS, 0.6), loss.getFloat(), 1e-5);
+                Numeric.collectGarbage(m);
                 gc.backward(loss);
             }
             Rows.assertGradient(want, s, "dL/dstrong");

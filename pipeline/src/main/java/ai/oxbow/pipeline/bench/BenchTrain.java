@@ -8,6 +8,7 @@ import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
@@ -76,6 +77,10 @@ public final class BenchTrain {
         Recipe recipe = JobOptions.recipe(a, config, "none");
         if (repeats < 1 || steps < 1) {
             throw new IllegalArgumentException("--repeats and --steps must be at least 1");
+        }
+        if (pytorch && Methods.MASKED.contains(config.method())) {
+            throw new IllegalArgumentException("--pytorch: the PyTorch side has no " + config.method()
+                    + " (masked image modelling) yet; pass --pytorch false");
         }
         int pool = 4;
         ViewBatch[] views = new ViewBatch[pool];

@@ -84,13 +84,9 @@ public final class Demo {
     /**
      * `bench quality`: the one-pass protocol, the demo on all 60,000 Fashion-MNIST training images
      * (streamed once, --order iid or sequential) with every other option at its default unless
-     * given; it needs the real data set.
+     * given; it needs the real data set. It declares no --events: the command line refuses one.
      */
     public static void quality(Args a) throws Exception {
-        if (a.has("events")) {
-            throw new IllegalArgumentException("bench quality streams the 60,000 training images: drop --events "
-                    + "(demo --events N runs other sizes)");
-        }
         if (!Idx.available(Path.of(a.get("data")))) {
             throw new IllegalArgumentException("bench quality needs Fashion-MNIST in --data [" + Idx.FASHION_MNIST
                     + "] (apt-get install dataset-fashion-mnist)");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
 
 import org.junit.jupiter.api.Test;
@@ -128,6 +129,18 @@ class OptionsTest {
         Files.writeString(file, printed.replace("kafka.sasl.jaas.config=<hidden>\n", ""), StandardCharsets.UTF_8);
         String reread = Args.parse(Oxbow.RUN, "--config", file.toString()).effectiveConfig();
         assertEquals(printed.replace("kafka.sasl.jaas.config=<hidden>\n", ""), reread);
+    }
+
+    /** The quality protocol's command: no --events (it streams all 60,000), and the real data set or a clear refusal. */
+    @Test
+    void benchQualityRefusesEventsAndNeedsTheRealDataSet(@TempDir Path dir) {
+        Command quality = Oxbow.COMMANDS.stream().filter(c -> c.name().equals("bench quality")).findFirst().orElseThrow();
+        IllegalArgumentException events = assertThrows(IllegalArgumentException.class,
+                () -> quality.parse(new String[] {"--events", "5"}, 0));
+        assertTrue(events.getMessage().contains("--events"), events.getMessage());
+        Args a = quality.parse(new String[] {"--data", dir.toString()}, 0);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Demo.quality(a));
+        assertTrue(missing.getMessage().contains("needs Fashion-MNIST"), missing.getMessage());
     }
 
     @Test
