@@ -61,13 +61,14 @@ public final class EncoderExport {
      * positions, refusing any tensor whose kind or shape does not fit.
      */
     private static Map<String, Tensor> torchNames(EncoderSnapshot s, List<TensorSlot> slots) {
-        if (slots.size() != s.tensors().size()) {
-            throw new IllegalArgumentException("the " + s.encoder() + " snapshot has " + s.tensors().size()
+        List<Tensor> tensors = s.encoderTensors();
+        if (slots.size() != tensors.size()) {
+            throw new IllegalArgumentException("the " + s.encoder() + " snapshot has " + tensors.size()
                     + " tensors, its export expects " + slots.size());
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < slots.size(); i++) {
-            Tensor t = s.tensors().get(i);
+            Tensor t = tensors.get(i);
             TensorSlot slot = slots.get(i);
             if (!t.name().endsWith(slot.djlSuffix()) || !Arrays.equals(t.shape(), slot.shape())) {
                 throw new IllegalArgumentException("snapshot tensor " + t.name() + " " + Arrays.toString(t.shape())

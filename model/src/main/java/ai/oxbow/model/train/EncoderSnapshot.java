@@ -3,6 +3,7 @@ package ai.oxbow.model.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import ai.oxbow.model.cluster.ClusterHead;
 import ai.oxbow.model.nd.Network;
 import ai.oxbow.model.state.BlobReader;
 import ai.oxbow.model.state.Fingerprint;
@@ -24,7 +25,11 @@ import java.util.TreeMap;
  * architecture name, input shape, normalisation and every parameter (BatchNorm running
  * statistics included), named as in DJL's block tree.
  *
- * <p>Format 2 is a {@link StateFrame}: magic 0x4F584245 ("OXBE"), version, a fingerprint of the
+ * <p>A snapshot of a trainer with SCAN on also carries its published clustering head, as tensors
+ * named {@link ClusterHead#PREFIX}weight and bias after the encoder's ({@link #clusterHead}).
+ *
+ * <p>Format 3 (2 with the optional head; a format-2 reader refuses it by number rather than
+ * misread it) and format 2 are a {@link StateFrame}: magic 0x4F584245 ("OXBE"), version, a fingerprint of the
  * fields version, method, encoder, channels, size, mean and std, and the CRC-32C of the body:
  * <pre>
  * int tensor count, then per tensor: UTF name, int rank, long[rank] shape, int length, float[length]
@@ -38,7 +43,7 @@ import java.util.TreeMap;
 public record EncoderSnapshot(long version, String method, String encoder, int channels, int size,
                               float[] mean, float[] std, List<Tensor> tensors) {
     public static final int MAGIC = 0x4F584245;
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     private static final String WHAT = "encoder snapshot";
 
     /** A named float tensor, row-major. */
@@ -56,9 +61,27 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
                 config.mean().clone(), config.std().clone(), List.copyOf(tensors));
     }
 
+    /** The same snapshot with a clustering head's tensors ({@link ClusterHead#PREFIX}) after the encoder's. */
+    public EncoderSnapshot withClusterHead(List<Tensor> head) {
+        List<Tensor> all = new ArrayList<>(encoderTensors());
+        all.addAll(head);
+        return new EncoderSnapshot(version, method, encoder, channels, size, mean, std, List.copyOf(all));
+    }
+
+    /** The encoder's tensors, without a clustering head's. */
+    public List<Tensor> encoderTensors() {
+        return tensors.stream().filter(t -> !t.name().startsWith(ClusterHead.PREFIX)).toList();
+    }
+
+    /** The published SCAN clustering head, or null if the trainer had none. */
+    public ClusterHead clusterHead() {
+        return ClusterHead.of(tensors);
+    }
+
     /** Overwrites a network of the same architecture with these parameters; checks every shape first. */
     public void loadInto(Network encoder) {
         List<Pair<String, Parameter>> params = encoder.parameters();
+        List<Tensor> tensors = encoderTensors();
         if (params.size() != tensors.size()) {
             throw new IllegalArgumentException("snapshot has " + tensors.size() + " tensors, the " + encoder
                     + " encoder has " + params.size());

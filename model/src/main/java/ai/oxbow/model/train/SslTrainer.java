@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
+import ai.oxbow.model.cluster.ScanStage;
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.eval.Collapse;
 import ai.oxbow.model.method.MethodOptions;
@@ -47,6 +48,8 @@ public final class SslTrainer implements AutoCloseable {
     public static final long LINEAGE_STRIDE = 1_000_000_000_000L;
     private long lineage;
     private final Fingerprint fingerprint;
+    /** SCAN's clustering head on the backbone's features, or null when {@code scanClusters} is 0. */
+    private final ScanStage scan;
 
     public SslTrainer(TrainerConfig config) {
         this.config = config;
@@ -56,10 +59,13 @@ public final class SslTrainer implements AutoCloseable {
                 config.globalViews(), config.seed(), options);
         // The engine has one random generator per process; its only use is drawing initial
         // weights, so seeding and building under one lock makes them a function of this seed alone.
-        Pair<SslMethod, Network> built = Network.seeded(config.seed(),
-                () -> new Pair<>(Methods.create(config.method(), setup), setup.backbone("published")));
-        this.method = built.getKey();
-        this.published = built.getValue();
+        // The SCAN head is built last, so that switching it on does not change the other draws.
+        Object[] built = Network.seeded(config.seed(), () -> new Object[] {Methods.create(config.method(), setup),
+            setup.backbone("published"), config.scanClusters() == 0 ? null
+                : new ScanStage(manager, setup.featureDim(), config.scanClusters(), config.scanSelfLabel(), config.seed())});
+        this.method = (SslMethod) built[0];
+        this.published = (Network) built[1];
+        this.scan = (ScanStage) built[2];
         List<Pair<String, Parameter>> trainable = new ArrayList<>();
         for (Network net : method.online()) {
             trainable.addAll(net.trainable());
@@ -121,6 +127,11 @@ public final class SslTrainer implements AutoCloseable {
         f.put("mean", Fingerprint.floats(c.mean()));
         f.put("std", Fingerprint.floats(c.std()));
         options.resolved().forEach((k, v) -> f.put("method." + k, v));
+        if (c.scanClusters() > 0) {
+            // Only when on: states written without SCAN keep their fingerprint.
+            f.put("scan_clusters", String.valueOf(c.scanClusters()));
+            f.put("scan_self_label", String.valueOf(c.scanSelfLabel()));
+        }
         return Fingerprint.of(f);
     }
 
@@ -193,6 +204,9 @@ public final class SslTrainer implements AutoCloseable {
                 stats.collapseStd = Collapse.std(projection);
                 stats.projectionDim = projection.getShape().get(1);
                 method.afterStep();
+                if (scan != null) {
+                    stats.scanLoss = trainScan(inputs, stats.steps);
+                }
                 stats.recordStep(loss, n, System.nanoTime() - start);
             } else {
                 for (int i = 0; i < runningStats.size(); i++) {
@@ -205,6 +219,14 @@ public final class SslTrainer implements AutoCloseable {
         return loss;
     }
 
+    /** The SCAN head's step on the backbone's features (inference mode, detached) of the first two global views. */
+    private float trainScan(List<NDArray> inputs, long step) {
+        NDArray anchors = method.backbone().forward(inputs.get(0), false).stopGradient();
+        NDArray strong = config.scanSelfLabel() && config.globalViews() > 1
+                ? method.backbone().forward(inputs.get(1), false).stopGradient() : null;
+        return scan.train(anchors, strong, step);
+    }
+
     /**
      * Makes the current backbone the published encoder. Its version is {@code lineage *}
      * {@link #LINEAGE_STRIDE} {@code + step}: the step alone while the state has never been
@@ -212,6 +234,9 @@ public final class SslTrainer implements AutoCloseable {
      */
     public void publish() {
         published.copyFrom(method.backbone());
+        if (scan != null) {
+            scan.publish();
+        }
         publishedVersion = lineage * LINEAGE_STRIDE + stats.steps;
     }
 
@@ -236,7 +261,14 @@ public final class SslTrainer implements AutoCloseable {
 
     /** The published encoder, for embedders, the model registry and export. */
     public EncoderSnapshot publishedSnapshot() {
-        return EncoderSnapshot.of(publishedVersion, config, published);
+        EncoderSnapshot s = EncoderSnapshot.of(publishedVersion, config, published);
+        // Version 0 is the untrained encoder, the same on the embedders' side (initialEncoder): no head.
+        return scan == null || publishedVersion == 0 ? s : s.withClusterHead(scan.publishedTensors());
+    }
+
+    /** The SCAN stage, or null when it is off. */
+    public ScanStage scan() {
+        return scan;
     }
 
     /** Version (step) of the published encoder that {@link #embed} uses. */
@@ -290,6 +322,9 @@ public final class SslTrainer implements AutoCloseable {
         optimizer.visit(state);
         method.visitBuffers(state);
         stats.visit(state);
+        if (scan != null) {
+            scan.visit(state);
+        }
     }
 
     public byte[] snapshot() {

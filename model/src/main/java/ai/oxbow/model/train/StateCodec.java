@@ -149,6 +149,8 @@ public final class StateCodec {
             b.mean = Fingerprint.floats(f.get("mean"));
             b.std = Fingerprint.floats(f.get("std"));
             b.methodOptions = options;
+            b.scanClusters = f.containsKey("scan_clusters") ? Integer.parseInt(f.get("scan_clusters")) : 0;
+            b.scanSelfLabel = Boolean.parseBoolean(f.get("scan_self_label"));
             return b.build();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("corrupt trainer state: its header does not describe a trainer: " + f, e);

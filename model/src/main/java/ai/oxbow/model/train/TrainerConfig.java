@@ -17,12 +17,15 @@ import java.util.Map;
  * @param warmupSteps  linear warm-up length in optimiser steps
  * @param horizonSteps steps over which cosine schedules (LR, EMA momentum) run; they hold after
  * @param cosine       cosine LR decay to 0 at the horizon; otherwise constant after warm-up
+ * @param scanClusters clusters of the SCAN stage ({@link ai.oxbow.model.cluster.ScanStage}); 0 = off
+ * @param scanSelfLabel SCAN's self-labelling beside its loss
  */
 public record TrainerConfig(
         String method, String encoder, int channels, int size, int globalViews, long seed,
         String optimizer, float learningRate, float momentum, float weightDecay,
         long warmupSteps, long horizonSteps, boolean cosine,
-        float[] mean, float[] std, HashMap<String, String> methodOptions) implements Serializable {
+        float[] mean, float[] std, HashMap<String, String> methodOptions, int scanClusters,
+        boolean scanSelfLabel) implements Serializable {
 
     /** Fashion-MNIST statistics: the default data set. */
     public static final float[] FASHION_MNIST_MEAN = {0.2860f};
@@ -38,7 +41,8 @@ public record TrainerConfig(
         float lr = d.baseLearningRate() * batch / 256f;
         return new TrainerConfig(method, encoder, channels, size, 2, 42L, d.optimizer(), lr, d.momentum(),
                 d.weightDecay(), 100, 10_000, false,
-                repeat(FASHION_MNIST_MEAN[0], channels), repeat(FASHION_MNIST_STD[0], channels), new HashMap<>());
+                repeat(FASHION_MNIST_MEAN[0], channels), repeat(FASHION_MNIST_STD[0], channels), new HashMap<>(), 0,
+                false);
     }
 
     public MethodOptions options() {
@@ -86,7 +90,7 @@ public record TrainerConfig(
     }
 
     /**
-     * Named fields instead of sixteen positions: take them from {@link #defaults} (or any config)
+     * Named fields instead of eighteen positions: take them from {@link #defaults} (or any config)
      * with {@link #toBuilder}, assign what differs, {@link #build}.
      */
     public static final class Builder {
@@ -106,6 +110,8 @@ public record TrainerConfig(
         public float[] mean;
         public float[] std;
         public HashMap<String, String> methodOptions;
+        public int scanClusters;
+        public boolean scanSelfLabel;
 
         private Builder(TrainerConfig c) {
             method = c.method;
@@ -124,11 +130,14 @@ public record TrainerConfig(
             mean = c.mean;
             std = c.std;
             methodOptions = new HashMap<>(c.methodOptions);
+            scanClusters = c.scanClusters;
+            scanSelfLabel = c.scanSelfLabel;
         }
 
         public TrainerConfig build() {
             return new TrainerConfig(method, encoder, channels, size, globalViews, seed, optimizer, learningRate,
-                    momentum, weightDecay, warmupSteps, horizonSteps, cosine, mean, std, methodOptions);
+                    momentum, weightDecay, warmupSteps, horizonSteps, cosine, mean, std, methodOptions, scanClusters,
+                    scanSelfLabel);
         }
     }
 

@@ -12,6 +12,8 @@ public final class TrainerStats {
     long projectionDim;
     float lossFirst = Float.NaN;
     float lossLast = Float.NaN;
+    /** The SCAN head's last loss (NaN while off or before its bank has a row); not state. */
+    float scanLoss = Float.NaN;
 
     void recordStep(float loss, int images, long nanos) {
         if (steps == 0) {
@@ -47,6 +49,10 @@ public final class TrainerStats {
     /** Collapse indicator of the last step (see {@link ai.oxbow.model.eval.Collapse}); not state. */
     public float collapseStd() {
         return collapseStd;
+    }
+
+    public float scanLoss() {
+        return scanLoss;
     }
 
     /** The collapse indicator of healthy, spread-out projections: 1 / sqrt(d). */

@@ -60,7 +60,10 @@ public final class JobOptions {
                     + " (see Augmentation), over the method's"),
             Option.string("augment-preset", null, "input preset")
                     .computed("fashion-mnist where the data set is used, else none"),
-            Option.longInteger("augment-seed", JOB.augmentSeed, "augmentation views seed"));
+            Option.longInteger("augment-seed", JOB.augmentSeed, "augmentation views seed"),
+            Option.integer("scan-clusters", 0, "SCAN: a clustering head of K clusters on the backbone's features;"
+                    + " every embedding carries its cluster (0 = off)").atLeast(0),
+            Option.flag("scan-self-label", false, "SCAN's self-labelling beside its loss (with --scan-clusters)"));
 
     /** The replay buffer and training schedule: {@link #replay}. */
     public static final List<Option> REPLAY_OPTIONS = List.of(
@@ -167,6 +170,11 @@ public final class JobOptions {
         b.seed = a.getLong("seed");
         b.optimizer = a.get("optimizer", d.optimizer());
         b.weightDecay = (float) a.getDouble("weight-decay", d.weightDecay());
+        b.scanClusters = a.getInt("scan-clusters");
+        if (b.scanClusters == 1) {
+            throw new IllegalArgumentException("--scan-clusters must be 0 (off) or at least 2, not 1");
+        }
+        b.scanSelfLabel = a.getBoolean("scan-self-label");
         TrainerConfig config = b.build().withSchedule((float) a.getDouble("lr", d.learningRate()),
                 a.getLong("warmup-steps", Math.min(d.warmupSteps(), Math.max(1, horizon / 10))), horizon, cosine);
         return config.withGlobalViews(recipe(a, config, defaultPreset).globals());

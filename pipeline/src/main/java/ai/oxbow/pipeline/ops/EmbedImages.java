@@ -1,5 +1,6 @@
 package ai.oxbow.pipeline.ops;
 
+import ai.oxbow.model.cluster.ClusterHead;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
@@ -150,6 +151,8 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
         int n = waiting.size();
         float[] vectors = embedder.embed(ModelImage.batch(waiting), n);
         int dim = embedder.dim();
+        ClusterHead head = model.clusterHead();
+        ClusterHead.Assignments clusters = head == null ? null : head.assign(vectors, n);
         long now = System.currentTimeMillis();
         for (int i = 0; i < n; i++) {
             ModelImage img = waiting.get(i);
@@ -167,6 +170,8 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
                     .setLabel(img.label)
                     .setVector(vector)
                     .setThumbnail(thumbnail(img, model))
+                    .setClusterId(clusters == null ? -1 : clusters.clusters()[i])
+                    .setClusterProbability(clusters == null ? 0f : clusters.probabilities()[i])
                     .build(), img.eventTime));
             lagMs = now - img.eventTime;
         }

@@ -101,6 +101,10 @@ final class TrainerMonitor implements AutoCloseable {
         for (String buffer : trainer.method().bufferFill().keySet()) {
             m.gauge(buffer + "_fill", () -> trainer.method().bufferFill().get(buffer));
         }
+        if (trainer.scan() != null) {
+            m.gauge("scan_loss", () -> trainer.stats().scanLoss());
+            m.gauge("scan_bank_fill", () -> trainer.scan().bankFill());
+        }
         if (options.runDir() != null) {
             Path dir = Files.createDirectories(Path.of(options.runDir()));
             // Appended across restarts: rows of retrained steps come again, and `report` keeps the

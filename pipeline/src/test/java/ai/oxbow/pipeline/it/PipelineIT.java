@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.model.augment.Recipe;
+import ai.oxbow.model.cluster.ScanStage;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MoCoV2Plus;
@@ -163,6 +164,14 @@ class PipelineIT {
             assertEquals(cfg.trainer.method(), e.getMethod());
             assertEquals("small-cnn", e.getEncoderName());
             assertTrue(registered.contains(e.getModelVersion()), "version " + e.getModelVersion() + " registered");
+            int clusters = cfg.trainer.scanClusters();
+            if (clusters == 0 || e.getModelVersion() == 0) {
+                // Version 0, the untrained encoder the embedders start with, has no head yet.
+                assertEquals(-1, e.getClusterId(), "no SCAN head, no cluster");
+            } else {
+                assertTrue(e.getClusterId() >= 0 && e.getClusterId() < clusters && e.getClusterProbability() > 0
+                        && e.getClusterProbability() <= 1, "the SCAN cluster of " + e.getImageId());
+            }
         }
         assertEquals(ids.size(), out.size(), "one embedding per valid image");
         assertEquals(ids, new HashSet<>(seen), "the embedded ids are the input ids");
@@ -233,6 +242,11 @@ class PipelineIT {
     @Test
     void failoverAndBadInputLoseNothingAndDuplicateNothing(@TempDir Path runDir) throws Exception {
         JobConfig cfg = config("failover", "mocov2", runDir);
+        // SCAN on, self-labelling too: its head, bank and moments fail over with the rest.
+        TrainerConfig.Builder scan = cfg.trainer.toBuilder();
+        scan.scanClusters = 5;
+        scan.scanSelfLabel = true;
+        cfg.trainer = scan.build();
         cfg.checkpointIntervalMs = 500;
         cfg.failAtStep = 25;
         cfg.embedderParallelism = 2;
@@ -287,6 +301,12 @@ class PipelineIT {
 
         String events = Files.readString(runDir.resolve("trainer-events.log"));
         assertTrue(events.contains("restored step="), "the trainer restarted from a checkpoint: " + events);
+        // SCAN went through the failover: its bank and head are in the final state, the head in the registry.
+        try (SslTrainer t = new SslTrainer(cfg.trainer)) {
+            t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
+            assertEquals(Math.min(ScanStage.BANK, t.stats().imagesTrained()), t.scan().bankFill());
+        }
+        assertEquals(5, new ModelRegistry(Path.of(cfg.modelsDir)).latest().clusterHead().clusters());
     }
 
     /**

@@ -90,6 +90,54 @@ class EmbedImagesTest {
         }
     }
 
+    /** With SCAN on, a published version carries the head and every embedding it makes its cluster. */
+    @Test
+    void aVersionWithAScanHeadGivesEveryEmbeddingItsCluster() throws Exception {
+        TrainerConfig.Builder b = TRAINER.toBuilder();
+        b.scanClusters = 4;
+        TrainerConfig scan = b.build();
+        byte[] head;
+        try (SslTrainer t = new SslTrainer(scan)) {
+            assertArrayEquals(SslTrainer.initialEncoder(scan).encode(), t.publishedSnapshot().encode(),
+                    "version 0 has no head, on both sides");
+            t.train(ViewBatch.pair(views(0), views(1), 8, SIZE));
+            t.publish();
+            head = t.publishedSnapshot().encode();
+        }
+        try (var h = new TwoInputStreamOperatorTestHarness<>(new EmbedImages(64, 60_000, scan, 32))) {
+            h.open();
+            h.processElement1(image(0), 0);
+            h.processElement2(head, 0);
+            for (int i = 1; i < 6; i++) {
+                h.processElement1(image(i), 0);
+            }
+            h.endInput1();
+            h.endInput2();
+            List<EmbeddingEvent> out = h.extractOutputValues();
+            assertEquals(-1, out.get(0).getClusterId(), "img-0, embedded by version 0: no cluster");
+            EncoderSnapshot s = EncoderSnapshot.decode(head);
+            try (Embedder e = new Embedder(s)) {
+                List<ModelImage> rest = java.util.stream.IntStream.range(1, 6).mapToObj(EmbedImagesTest::image).toList();
+                ai.oxbow.model.cluster.ClusterHead.Assignments want = s.clusterHead()
+                        .assign(e.embed(ModelImage.batch(rest), 5), 5);
+                for (int i = 1; i < 6; i++) {
+                    assertEquals(want.clusters()[i - 1], out.get(i).getClusterId(), "cluster of img-" + i);
+                    assertEquals(want.probabilities()[i - 1], out.get(i).getClusterProbability());
+                }
+            }
+        }
+    }
+
+    /** Eight random images of the trainer's size. */
+    private static float[] views(long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        float[] a = new float[8 * SIZE * SIZE];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) random.nextDouble();
+        }
+        return a;
+    }
+
     /** The trainer's last version may arrive before an embedder's last images: they must not be lost. */
     @Test
     void versionsEndingBeforeTheImagesLoseNothing() throws Exception {
