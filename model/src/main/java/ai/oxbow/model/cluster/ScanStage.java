@@ -45,8 +45,6 @@ public final class ScanStage {
     static final float LEARNING_RATE = 1e-4f;
     static final float WEIGHT_DECAY = 1e-4f;
 
-    private final int clusters;
-    private final int dim;
     private final boolean selfLabel;
     private final Network head;
     private final Network published;
@@ -59,8 +57,6 @@ public final class ScanStage {
         if (clusters < 2) {
             throw new IllegalArgumentException("--scan-clusters must be 0 (off) or at least 2, not " + clusters);
         }
-        this.clusters = clusters;
-        this.dim = dim;
         this.selfLabel = selfLabel;
         this.seed = seed;
         this.head = new Network("scan", linear(clusters), manager, new Shape(2, dim));
@@ -77,10 +73,6 @@ public final class ScanStage {
         l.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1),
                 Parameter.Type.WEIGHT);
         return l;
-    }
-
-    public int clusters() {
-        return clusters;
     }
 
     /**
@@ -147,10 +139,6 @@ public final class ScanStage {
     /** Rows written into the bank, for metrics. */
     public long bankFill() {
         return bank.filled();
-    }
-
-    public int dim() {
-        return dim;
     }
 
     public void visit(StateVisitor state) {
