@@ -57,9 +57,9 @@ public final class Methods {
     public static Defaults defaults(String name) {
         return switch (name) {
             // Views: two global views and SwAV's six local crops (multi-crop, Caron et al. 2020) for
-            // every method but EMP-SSL, W-MSE and SimSiam; updates per event 4 (W-MSE 8, below), or 2 where the projector
-            // heads make a step so costly that four would not fit one pass into ~30 minutes on
-            // 2 cores.
+            // every method but EMP-SSL, W-MSE and SimSiam; updates per event 4 (W-MSE 8, below), or
+            // 2 where the projector heads make a step so costly that four would not fit one pass
+            // into ~30 minutes on 2 cores.
             case "mocov2" -> new Defaults("sgd", 0.3f, 1e-4f, 0.9f, "mocov2", LOCAL_CROPS, 4);
             case "nnclr" -> new Defaults("lars", 0.4f, 1e-5f, 0.9f, "byol", LOCAL_CROPS, 2);
             case "simclr" -> new Defaults("lars", 0.4f, 1e-4f, 0.9f, "simclr", LOCAL_CROPS, 4);

@@ -35,9 +35,8 @@ public final class WMse extends SslMethod {
      * (measured: 0.7471 vs 0.7571 kNN at 10,000 events at 32-d, and dimensional collapse at
      * 60,000), and four rows per dimension scored more than the paper's two in one pass (README,
      * "Quality": 0.8441 vs 0.8410 kNN at 60,000 events). For slices no wider than the projection
-     * the shrinkage is raised to
-     * {@link #SINGULAR_SHRINKAGE} so that training still runs, but the whitened rows then carry
-     * little of the batch geometry.
+     * the shrinkage is raised to {@link #SINGULAR_SHRINKAGE} so that training still runs, but the
+     * whitened rows then carry little of the batch geometry.
      */
     public record Params(int projectorHidden, int projectorOut, int whiteningSize, int whiteningIterations,
                          float whiteningEps) {
