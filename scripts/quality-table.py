@@ -7,7 +7,12 @@ import json
 import sys
 
 path = sys.argv[1] if len(sys.argv) > 1 else "docs/quality-table.jsonl"
+# One method's two orders side by side, methods in the README's order; a method not listed goes last.
+METHODS = ["emp", "simclr", "mocov2", "byol", "simsiam", "barlow", "vicreg", "swav", "nnclr", "wmse", "dino",
+           "meanshift", "mae", "simmim"]
 runs = [json.loads(line) for line in open(path) if line.strip()]
+runs.sort(key=lambda r: (METHODS.index(r["method"]) if r["method"] in METHODS else len(METHODS),
+                         r["method"], r["order"] != "iid"))
 print("| method | order | views (global) | u | steps | `knn_top1` | `linear_top1` | untrained kNN / linear"
       " | raw pixels kNN / linear | `train_images_per_s` | `wall_s` | host |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
