@@ -20,7 +20,8 @@ public final class Machine {
         try {
             List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
             String model = field(lines, "model name");
-            Set<String> flags = Set.of(field(lines, "flags").split(" "));
+            // Some kernels separate flags by more than one space.
+            Set<String> flags = Set.copyOf(List.of(field(lines, "flags").split("\\s+")));
             String isa = flags.contains("avx512f") ? "avx512" : flags.contains("avx2") ? "avx2" : flags.contains("avx") ? "avx" : "sse";
             return model + ", " + cores + " cores, " + isa;
         } catch (IOException e) {
