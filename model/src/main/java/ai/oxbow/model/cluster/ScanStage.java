@@ -11,12 +11,12 @@ import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import ai.oxbow.model.loss.ScanLoss;
 import ai.oxbow.model.method.FeatureQueue;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
 import ai.oxbow.model.optim.AdamW;
 import ai.oxbow.model.optim.Optimizer;
-import ai.oxbow.model.train.EncoderSnapshot.Tensor;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.state.Tensor;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.ArrayList;
 import java.util.List;

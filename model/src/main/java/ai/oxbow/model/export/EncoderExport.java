@@ -3,7 +3,7 @@ package ai.oxbow.model.export;
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.export.Layer.TensorSlot;
 import ai.oxbow.model.train.EncoderSnapshot;
-import ai.oxbow.model.train.EncoderSnapshot.Tensor;
+import ai.oxbow.model.state.Tensor;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;

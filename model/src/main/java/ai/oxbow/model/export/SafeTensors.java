@@ -1,6 +1,6 @@
 package ai.oxbow.model.export;
 
-import ai.oxbow.model.train.EncoderSnapshot.Tensor;
+import ai.oxbow.model.state.Tensor;
 
 import com.google.gson.Gson;
 

@@ -3,7 +3,7 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.NormalizedMse;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.List;
 

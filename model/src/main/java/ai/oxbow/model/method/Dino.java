@@ -7,8 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.head.DinoHead;
 import ai.oxbow.model.head.WeightNormLinear;
 import ai.oxbow.model.loss.DinoLoss;
-import ai.oxbow.model.nd.Network;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.nn.Network;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.List;
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.state.StateVisitor;
 
 /**
  * A ring buffer of K feature rows updated first-in first-out: the MoCo negative queue, the

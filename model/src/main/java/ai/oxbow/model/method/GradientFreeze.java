@@ -3,7 +3,7 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 /**
  * Drops a network's gradients during the first steps of training: SwAV's prototypes

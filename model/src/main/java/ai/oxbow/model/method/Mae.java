@@ -8,7 +8,7 @@ import ai.djl.training.ParameterStore;
 import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.head.MaeDecoder;
 import ai.oxbow.model.loss.MaeLoss;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.List;
 

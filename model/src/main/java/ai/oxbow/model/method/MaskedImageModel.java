@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.nd.Scalars;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.SplittableRandom;
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.oxbow.model.encoder.Encoders;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 /**
  * What a method needs to build its networks and buffers: where, which encoder, the input shape,

@@ -3,7 +3,7 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.List;
 

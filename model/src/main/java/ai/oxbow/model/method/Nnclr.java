@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.InfoNce;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package ai.oxbow.model.method;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.List;
 

@@ -6,7 +6,7 @@ import ai.djl.training.ParameterStore;
 import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.head.MaskTokenHead;
 import ai.oxbow.model.loss.SimMimLoss;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.List;
 

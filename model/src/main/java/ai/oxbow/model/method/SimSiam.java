@@ -6,7 +6,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.NegativeCosine;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.Arrays;
 import java.util.List;

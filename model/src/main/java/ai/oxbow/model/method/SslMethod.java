@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
-import ai.oxbow.model.nd.Network;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.nn.Network;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -6,9 +6,9 @@ import ai.djl.nn.core.Linear;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.SinkhornKnopp;
 import ai.oxbow.model.loss.SwappedPrediction;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.WMseLoss;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import java.util.ArrayList;
 import java.util.List;

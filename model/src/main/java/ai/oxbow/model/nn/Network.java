@@ -1,4 +1,4 @@
-package ai.oxbow.model.nd;
+package ai.oxbow.model.nn;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

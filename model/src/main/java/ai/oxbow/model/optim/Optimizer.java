@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import ai.oxbow.model.train.StateVisitor;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,11 @@
 package ai.oxbow.model.replay;
 
+import ai.oxbow.model.state.ReplayBufferCodec;
+
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -226,15 +230,51 @@ public final class ReplayBuffer {
         return entries.isEmpty() ? 0 : (double) sum / entries.size();
     }
 
-    /** The whole buffer as a versioned binary blob (see {@link ReplayCodec}). */
+    /** The whole buffer as a versioned binary blob (see {@link ReplayBufferCodec}). */
     public byte[] encode() {
-        return ReplayCodec.encode(this);
+        int dim = minred && !entries.isEmpty() ? entries.get(0).feature.length : 0;
+        Map<ReplayEntry, Integer> index = new IdentityHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            index.put(entries.get(i), i);
+        }
+        List<ReplayBufferCodec.Image> images = new ArrayList<>(entries.size());
+        for (ReplayEntry e : entries) {
+            images.add(new ReplayBufferCodec.Image(e.item.id(), e.item.eventTime(), e.item.label(), e.seq, e.uses,
+                    e.item.pixels(), e.feature, e.neighbourSimilarity, e.neighbour == null ? -1 : index.get(e.neighbour)));
+        }
+        return ReplayBufferCodec.encode(new ReplayBufferCodec.State(config.policy(), config.capacity(), channels, size,
+                offered, admitted, evicted, rejected, draws, dim, images));
     }
 
-    /** A buffer from {@link #encode}'s blob, for this config and trainer input shape. */
+    /**
+     * A buffer from {@link #encode}'s blob, for this config and trainer input shape: the decoded
+     * buffer continues exactly as the encoded one would have. Refuses a buffer of another policy,
+     * capacity or input shape, saying which.
+     */
     public static ReplayBuffer decode(byte[] blob, ReplayConfig config, int channels, int size) {
+        ReplayBufferCodec.State s = ReplayBufferCodec.decode(blob);
+        String expected = ReplayBufferCodec.shape(config.policy(), config.capacity(), channels, size);
+        if (!s.shape().equals(expected)) {
+            throw new IllegalArgumentException("replay buffer is " + s.shape() + " but this one is " + expected);
+        }
         ReplayBuffer buffer = new ReplayBuffer(config, channels, size);
-        ReplayCodec.decode(blob, buffer);
+        buffer.offered = s.offered();
+        buffer.admitted = s.admitted();
+        buffer.evicted = s.evicted();
+        buffer.rejected = s.rejected();
+        buffer.draws = s.draws();
+        for (ReplayBufferCodec.Image image : s.images()) {
+            ReplayEntry e = new ReplayEntry(new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
+                    image.seq());
+            e.uses = image.uses();
+            e.feature = image.feature();
+            e.neighbourSimilarity = image.neighbourSimilarity();
+            buffer.entries.add(e);
+        }
+        for (int i = 0; i < s.images().size(); i++) {
+            int neighbour = s.images().get(i).neighbour();
+            buffer.entries.get(i).neighbour = neighbour < 0 ? null : buffer.entries.get(neighbour);
+        }
         return buffer;
     }
 }

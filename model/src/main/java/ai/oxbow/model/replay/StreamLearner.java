@@ -1,18 +1,14 @@
 package ai.oxbow.model.replay;
 
 import ai.oxbow.model.augment.Augmenter;
-import ai.oxbow.model.augment.Pixels;
-import ai.oxbow.model.state.BlobReader;
+import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.Fingerprint;
-import ai.oxbow.model.state.StateFrame;
+import ai.oxbow.model.state.LearnerCodec;
+import ai.oxbow.model.state.RestoreReport;
+import ai.oxbow.model.state.legacy.OlderFormats;
 import ai.oxbow.model.train.SslTrainer;
-import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.ViewBatch;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -23,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Trains an {@link SslTrainer} from a {@link ReplayBuffer} instead of from the stream itself:
  * events enter the buffer ({@link #admit}), each earning {@code updatesPerEvent} sample-uses of
- * credit, and every {@link #step} trains on a batch from the buffer, re-augmented, and spends the
+ * credit, and every {@link #trainStep} trains on a batch from the buffer, re-augmented, and spends the
  * credit it uses. Each use of an image draws new views of every view of the recipe (draw number
  * = its use count), so replay never repeats a view.
  *
@@ -35,14 +31,6 @@ import java.util.concurrent.CompletableFuture;
  * trainer stays the caller's to close; {@link #close} stops the view threads.
  */
 public final class StreamLearner implements AutoCloseable {
-    /** "OXBL": a learner blob; a bare trainer blob starts with {@link StateCodec#MAGIC} ("OXBO"). */
-    public static final int MAGIC = 0x4F58424C;
-    /** 3: framed (fingerprint, checksum); 2: the next step's batch follows the counters; 1: no such batch. */
-    public static final int FORMAT_VERSION = 3;
-    /** Fingerprint fields a restore may change: the updates each event earns (credit only). */
-    public static final Set<String> MAY_CHANGE = Set.of("replay.updates_per_event");
-    private static final String WHAT = "learner state";
-
     private final SslTrainer trainer;
     private final ReplayConfig config;
     private final int channels;
@@ -95,13 +83,8 @@ public final class StreamLearner implements AutoCloseable {
         if (items.isEmpty() || !buffer.needsFeatures()) {
             return null;
         }
-        int pixels = channels * size * size;
-        float[] clean = new float[items.size() * pixels];
-        for (int i = 0; i < items.size(); i++) {
-            buffer.checkShape(items.get(i));
-            System.arraycopy(Pixels.unit(items.get(i).pixels()), 0, clean, i * pixels, pixels);
-        }
-        return trainer.embedWithCurrent(clean, items.size());
+        items.forEach(buffer::checkShape);
+        return trainer.embedWithCurrent(ReplayItem.cleanBatch(items), items.size());
     }
 
     /** {@link #admit(List)} with the features {@link #admissionFeatures} computed for these items. */
@@ -132,7 +115,7 @@ public final class StreamLearner implements AutoCloseable {
      *
      * @return the loss (NaN or infinite when the trainer skipped the step)
      */
-    public float step() {
+    public float trainStep() {
         if (!due()) {
             throw new IllegalStateException("no step is due: credit " + credit + ", " + buffer.size() + " images");
         }
@@ -145,13 +128,8 @@ public final class StreamLearner implements AutoCloseable {
         int n = current.samples().size();
         float loss = trainer.train(views);
         if (buffer.needsFeatures()) {
-            int pixels = channels * size * size;
-            float[] clean = new float[n * pixels];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(Pixels.unit(current.samples().get(i).entry().item.pixels()), 0, clean, i * pixels,
-                        pixels);
-            }
-            float[] features = trainer.embedWithCurrent(clean, n);
+            List<ReplayItem> items = current.samples().stream().map(sample -> sample.entry().item).toList();
+            float[] features = trainer.embedWithCurrent(ReplayItem.cleanBatch(items), n);
             for (int i = 0; i < n; i++) {
                 buffer.trained(current.samples().get(i).entry(), slice(features, i, trainer.embeddingDim()));
             }
@@ -227,44 +205,16 @@ public final class StreamLearner implements AutoCloseable {
         return buffer.meanUses();
     }
 
-    /**
-     * Everything the learner knows as one versioned blob. Format 3 is a {@link StateFrame}: magic
-     * 0x4F58424C ("OXBL"), version, {@link #fingerprint} and the CRC-32C of this body:
-     * <pre>
-     * int  length, trainer blob ({@link StateCodec})
-     * int  length, buffer blob ({@link ReplayBuffer#encode})
-     * long credit (raw IEEE-754 bits), long steps, long replayed images
-     * int  images in the next step's batch (0: none sampled yet), then per image: long admission
-     *      number, int draw, UTF id, long event time, int label, channels*size*size bytes (uint8 CHW)
-     * </pre>
-     * Formats 1 and 2 (read, no longer written) had this body right after magic and version, with
-     * no fingerprint or checksum, and format 1 no next batch.
-     */
+    /** Everything the learner knows as one versioned blob ({@link LearnerCodec}). */
     public byte[] snapshot() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            for (byte[] part : new byte[][] {trainer.snapshot(), buffer.encode()}) {
-                out.writeInt(part.length);
-                out.write(part);
-            }
-            out.writeLong(Double.doubleToRawLongBits(credit));
-            out.writeLong(steps);
-            out.writeLong(replayed);
-            List<ReplayBuffer.Sample> samples = next == null ? List.of() : next.samples();
-            out.writeInt(samples.size());
-            for (ReplayBuffer.Sample s : samples) {
-                ReplayItem item = s.entry().item;
-                out.writeLong(s.entry().seq);
-                out.writeInt(s.draw());
-                out.writeUTF(item.id());
-                out.writeLong(item.eventTime());
-                out.writeInt(item.label());
-                out.write(item.pixels());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        List<LearnerCodec.NextImage> nextImages = new ArrayList<>();
+        for (ReplayBuffer.Sample s : next == null ? List.<ReplayBuffer.Sample>of() : next.samples()) {
+            ReplayItem item = s.entry().item;
+            nextImages.add(new LearnerCodec.NextImage(s.entry().seq, s.draw(), item.id(), item.eventTime(),
+                    item.label(), item.pixels()));
         }
-        return StateFrame.write(MAGIC, FORMAT_VERSION, fingerprint, bytes.toByteArray());
+        return LearnerCodec.encode(fingerprint, new LearnerCodec.State(trainer.snapshot(), buffer.encode(), credit,
+                steps, replayed, nextImages));
     }
 
     /**
@@ -289,71 +239,44 @@ public final class StreamLearner implements AutoCloseable {
     }
 
     /**
-     * Restores a {@link #snapshot} blob, or a bare trainer blob (magic "OXBO", written by Oxbow
-     * versions before the replay buffer): then the trainer is restored and the learner starts
-     * with an empty buffer, no credit and zero counters. Refuses a newer format, a corrupt blob or
-     * one of another configuration (fields outside {@link #MAY_CHANGE}), and reads the whole blob,
-     * the trainer's part included, before changing anything.
-     *
-     * @return the configuration fields, the learner's and the trainer's, that may change across a
-     *         restore and did (empty: none)
+     * Restores a {@link #snapshot} blob, or a bare trainer blob (written by Oxbow versions before
+     * the replay buffer): then the trainer is restored and the learner starts with an empty buffer,
+     * no credit and zero counters. Refuses a newer format, a corrupt blob or one of another
+     * configuration (fields outside {@link LearnerCodec#MAY_CHANGE} and the trainer's), and reads
+     * the whole blob, the trainer's part included, before changing anything. A bitwise restore is
+     * verified by re-encoding.
      */
-    public Set<String> restore(byte[] state) {
-        if (StateFrame.magic(state) == StateCodec.MAGIC) {
-            Set<String> changed = trainer.restore(state);
+    public RestoreReport restore(byte[] state) {
+        if (OlderFormats.isBareTrainer(state)) {
+            RestoreReport report = trainer.restore(state);
             restored(new ReplayBuffer(config, channels, size), 0, 0, 0, List.of());
-            return changed;
+            return report;
         }
-        int version = StateFrame.version(state, MAGIC, FORMAT_VERSION, WHAT);
-        BlobReader in;
-        Set<String> changed = new TreeSet<>();
-        if (version < 3) {
-            in = new BlobReader(state, 8, state.length - 8, WHAT);
-        } else {
-            StateFrame.Frame frame = StateFrame.read(state, MAGIC, FORMAT_VERSION, WHAT);
-            changed.addAll(fingerprint.accept(frame.fingerprint(), MAY_CHANGE, WHAT));
-            in = frame.body();
-        }
-        try {
-            byte[] trainerState = in.bytes("trainer part");
-            ReplayBuffer restoredBuffer = ReplayBuffer.decode(in.bytes("buffer part"), config, channels, size);
-            double restoredCredit = Double.longBitsToDouble(in.readLong());
-            long restoredSteps = in.readLong();
-            long restoredReplayed = in.readLong();
-            List<ReplayBuffer.Sample> restoredNext = version >= 2 ? readSamples(in, restoredBuffer) : List.of();
-            in.end();
-            changed.addAll(trainer.restore(trainerState));
-            restored(restoredBuffer, restoredCredit, restoredSteps, restoredReplayed, restoredNext);
-            return changed;
-        } catch (IOException e) {
-            throw in.corrupt(e.toString());
-        }
+        LearnerCodec.Decoded d = LearnerCodec.decode(state, fingerprint, channels * size * size, config.batch());
+        LearnerCodec.State s = d.state();
+        ReplayBuffer restoredBuffer = ReplayBuffer.decode(s.buffer(), config, channels, size);
+        List<ReplayBuffer.Sample> restoredNext = samples(s.next(), restoredBuffer);
+        Set<String> changed = new TreeSet<>(d.changed());
+        changed.addAll(trainer.restore(s.trainer()).reconfigured());
+        restored(restoredBuffer, s.credit(), s.steps(), s.replayed(), restoredNext);
+        return RestoreReport.verified("learner state", state, d.format(), LearnerCodec.FORMAT_VERSION, changed,
+                this::snapshot, trainer.steps(), trainer.lineage());
     }
 
     /** The next step's batch: buffer entries where still present, else the stored image (evicted since). */
-    private List<ReplayBuffer.Sample> readSamples(BlobReader in, ReplayBuffer restoredBuffer) throws IOException {
-        int count = in.count("next batch size", channels * size * size);
-        if (count > config.batch()) {
-            throw in.corrupt("a next batch of " + count + " images");
-        }
-        List<ReplayBuffer.Sample> samples = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            long seq = in.readLong();
-            int draw = in.readInt();
-            String id = in.readUTF();
-            long eventTime = in.readLong();
-            int label = in.readInt();
-            byte[] pixels = new byte[channels * size * size];
-            in.readFully(pixels);
-            ReplayEntry entry = restoredBuffer.find(seq);
+    private static List<ReplayBuffer.Sample> samples(List<LearnerCodec.NextImage> next, ReplayBuffer restoredBuffer) {
+        List<ReplayBuffer.Sample> samples = new ArrayList<>(next.size());
+        for (LearnerCodec.NextImage image : next) {
+            ReplayEntry entry = restoredBuffer.find(image.seq());
             if (entry == null) {
-                entry = new ReplayEntry(new ReplayItem(id, eventTime, label, pixels), seq);
+                entry = new ReplayEntry(new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
+                        image.seq());
                 entry.evicted = true;
-            } else if (!entry.item.id().equals(id)) {
-                throw new IllegalArgumentException("corrupt learner state: next batch image " + seq + " is " + id
-                        + " but the buffer holds " + entry.item.id());
+            } else if (!entry.item.id().equals(image.id())) {
+                throw new CorruptStateException("corrupt learner state: next batch image " + image.seq() + " is "
+                        + image.id() + " but the buffer holds " + entry.item.id());
             }
-            samples.add(new ReplayBuffer.Sample(entry, draw));
+            samples.add(new ReplayBuffer.Sample(entry, image.draw()));
         }
         return samples;
     }

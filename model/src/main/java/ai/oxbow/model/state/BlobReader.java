@@ -69,7 +69,7 @@ public final class BlobReader extends DataInputStream {
         }
     }
 
-    public IllegalArgumentException corrupt(String detail) {
-        return new IllegalArgumentException("corrupt " + what + ": " + detail);
+    public CorruptStateException corrupt(String detail) {
+        return new CorruptStateException("corrupt " + what + ": " + detail);
     }
 }

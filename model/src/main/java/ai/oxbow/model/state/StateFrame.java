@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.zip.CRC32C;
 
 /**
  * The frame every Oxbow state blob has had since its framed format version (trainer 2, learner 3,
@@ -30,7 +29,7 @@ public final class StateFrame {
             out.writeInt(version);
             fingerprint.write(out);
             out.writeInt(body.length);
-            out.writeInt((int) crc32c(body, 0, body.length));
+            out.writeInt((int) Crc32c.of(body));
             out.write(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -47,16 +46,19 @@ public final class StateFrame {
     /** The format version of a blob with this magic, refusing another magic or a newer version. */
     public static int version(byte[] blob, int magic, int newest, String what) {
         if (magic(blob) != magic) {
-            throw new IllegalArgumentException("not an Oxbow " + what + " (magic " + Integer.toHexString(magic(blob))
+            throw new CorruptStateException("not an Oxbow " + what + " (magic " + Integer.toHexString(magic(blob))
                     + ")");
         }
         if (blob.length < 8) {
-            throw new IllegalArgumentException("corrupt " + what + ": " + blob.length + " bytes");
+            throw new CorruptStateException("corrupt " + what + ": " + blob.length + " bytes");
         }
         int version = (blob[4] & 0xFF) << 24 | (blob[5] & 0xFF) << 16 | (blob[6] & 0xFF) << 8 | (blob[7] & 0xFF);
-        if (version > newest || version < 1) {
-            throw new IllegalArgumentException(what + " format " + version + " is " + (version < 1 ? "invalid"
-                    : "newer than this Oxbow reads (" + newest + "): upgrade Oxbow to restore it"));
+        if (version < 1) {
+            throw new CorruptStateException(what + " format " + version + " is invalid");
+        }
+        if (version > newest) {
+            throw new IllegalArgumentException(what + " format " + version + " is newer than this Oxbow reads ("
+                    + newest + "): upgrade Oxbow to restore it");
         }
         return version;
     }
@@ -73,20 +75,14 @@ public final class StateFrame {
                 throw in.corrupt("the body should be " + length + " bytes, " + in.remaining() + " follow");
             }
             int offset = blob.length - length;
-            int actual = (int) crc32c(blob, offset, length);
+            int actual = (int) Crc32c.of(blob, offset, length);
             if (actual != recorded) {
-                throw new IllegalArgumentException(String.format("corrupt %s: body CRC-32C %08x, recorded %08x",
+                throw new CorruptStateException(String.format("corrupt %s: body CRC-32C %08x, recorded %08x",
                         what, actual, recorded));
             }
             return new Frame(version, fingerprint, new BlobReader(blob, offset, length, what));
         } catch (IOException e) {
             throw in.corrupt(e.toString());
         }
-    }
-
-    public static long crc32c(byte[] bytes, int offset, int length) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, offset, length);
-        return crc.getValue();
     }
 }

@@ -1,4 +1,4 @@
-package ai.oxbow.model.train;
+package ai.oxbow.model.state;
 
 import ai.djl.ndarray.NDArray;
 

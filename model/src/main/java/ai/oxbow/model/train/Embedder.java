@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.encoder.Encoders;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 /**
  * Inference with one published encoder version, apart from the trainer: the embedder operators,

@@ -1,10 +1,11 @@
 package ai.oxbow.model.train;
 
+import ai.oxbow.model.util.AtomicFile;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -29,10 +30,7 @@ public final class ModelRegistry {
     public void write(EncoderSnapshot snapshot) {
         try {
             Files.createDirectories(dir);
-            Path target = file(snapshot.version());
-            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-            Files.write(tmp, snapshot.encode());
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.write(file(snapshot.version()), snapshot.encode());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -16,20 +16,21 @@ import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.method.MomentumPair;
 import ai.oxbow.model.method.SslMethod;
 import ai.oxbow.model.method.Views;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.optim.Schedules;
 import ai.oxbow.model.optim.Optimizer;
 import ai.oxbow.model.state.Fingerprint;
+import ai.oxbow.model.state.RestoreReport;
+import ai.oxbow.model.state.StateVisitor;
+import ai.oxbow.model.state.TrainerCodec;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The training loop of one self-supervised method on DJL's PyTorch engine, with all of its
  * state (weights, EMA copies, optimiser buffers, method buffers, counters) saved and restored
- * bit for bit by {@link StateCodec}. Not thread-safe: one trainer per thread.
+ * bit for bit by {@link TrainerCodec}. Not thread-safe: one trainer per thread.
  *
  * <p>Images are float arrays in [0, 1], CHW per image, images concatenated; the trainer
  * normalises them with the configured mean/std.
@@ -72,7 +73,7 @@ public final class SslTrainer implements AutoCloseable {
         }
         this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), method.adamBeta2(),
                 config.weightDecay());
-        this.fingerprint = fingerprint(config, options);
+        this.fingerprint = Fingerprint.of(config.fields(options.resolved()));
         published.freeze();
         initialEncoder(config).loadInto(published);
         for (Network net : method.networks()) {
@@ -109,32 +110,6 @@ public final class SslTrainer implements AutoCloseable {
         return fingerprint;
     }
 
-    private static Fingerprint fingerprint(TrainerConfig c, MethodOptions options) {
-        TreeMap<String, String> f = new TreeMap<>();
-        f.put("method", c.method());
-        f.put("encoder", c.encoder());
-        f.put("channels", String.valueOf(c.channels()));
-        f.put("size", String.valueOf(c.size()));
-        f.put("global_views", String.valueOf(c.globalViews()));
-        f.put("seed", String.valueOf(c.seed()));
-        f.put("optimizer", c.optimizer());
-        f.put("learning_rate", String.valueOf(c.learningRate()));
-        f.put("momentum", String.valueOf(c.momentum()));
-        f.put("weight_decay", String.valueOf(c.weightDecay()));
-        f.put("warmup_steps", String.valueOf(c.warmupSteps()));
-        f.put("horizon_steps", String.valueOf(c.horizonSteps()));
-        f.put("cosine", String.valueOf(c.cosine()));
-        f.put("mean", Fingerprint.floats(c.mean()));
-        f.put("std", Fingerprint.floats(c.std()));
-        options.resolved().forEach((k, v) -> f.put("method." + k, v));
-        if (c.scanClusters() > 0) {
-            // Only when on: states written without SCAN keep their fingerprint.
-            f.put("scan_clusters", String.valueOf(c.scanClusters()));
-            f.put("scan_self_label", String.valueOf(c.scanSelfLabel()));
-        }
-        return Fingerprint.of(f);
-    }
-
     public SslMethod method() {
         return method;
     }
@@ -143,8 +118,8 @@ public final class SslTrainer implements AutoCloseable {
         return stats;
     }
 
-    /** The optimiser step count; it versions the encoder. */
-    public long step() {
+    /** Optimiser steps taken so far; the count versions the encoder. */
+    public long steps() {
         return stats.steps;
     }
 
@@ -307,7 +282,7 @@ public final class SslTrainer implements AutoCloseable {
         return Engines.normalized(batch, pixels, n, config.channels(), size, config.mean(), config.std());
     }
 
-    /** Walks every piece of state in a fixed order (see {@link StateCodec}). */
+    /** Walks every piece of state in a fixed order (see {@link TrainerCodec}). */
     void visit(StateVisitor state) {
         for (Network net : method.networks()) {
             for (Pair<String, Parameter> p : net.parameters()) {
@@ -328,16 +303,17 @@ public final class SslTrainer implements AutoCloseable {
     }
 
     public byte[] snapshot() {
-        return StateCodec.encode(this);
+        return TrainerCodec.encode(fingerprint, this::visit);
     }
 
     /**
-     * Restores a {@link #snapshot} blob, whole or not at all (see {@link StateCodec}).
-     *
-     * @return the configuration fields that may change across a restore and did (empty: none)
+     * Restores a {@link #snapshot} blob, whole or not at all (see {@link TrainerCodec}); a bitwise
+     * restore is verified by re-encoding.
      */
-    public Set<String> restore(byte[] state) {
-        return StateCodec.decode(state, this);
+    public RestoreReport restore(byte[] state) {
+        TrainerCodec.Decoded d = TrainerCodec.decode(state, fingerprint, this::visit, manager);
+        return RestoreReport.verified("trainer state", state, d.format(), TrainerCodec.FORMAT_VERSION, d.changed(),
+                this::snapshot, stats.steps, lineage);
     }
 
     @Override

@@ -2,10 +2,16 @@ package ai.oxbow.model.train;
 
 import ai.oxbow.model.method.MethodOptions;
 import ai.oxbow.model.method.Methods;
+import ai.oxbow.model.state.CorruptStateException;
+import ai.oxbow.model.state.Fingerprint;
+import ai.oxbow.model.state.TrainerCodec;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Everything that defines a trainer. Serializable so that it travels with the Flink job graph.
@@ -43,6 +49,79 @@ public record TrainerConfig(
                 d.weightDecay(), 100, 10_000, false,
                 repeat(FASHION_MNIST_MEAN[0], channels), repeat(FASHION_MNIST_STD[0], channels), new HashMap<>(), 0,
                 false);
+    }
+
+    /** Method options given as key = value, prefixed in {@link #fields}. */
+    private static final String METHOD_OPTION = "method.";
+
+    /**
+     * The configuration as named text fields: what a trainer state's fingerprint holds and
+     * {@link #fromFields} reads back. Method options are those in force (defaults included), as the
+     * method read them; the SCAN fields appear only when SCAN is on, so that states written without
+     * it keep their fingerprint.
+     */
+    public SortedMap<String, String> fields(Map<String, String> methodOptionsInForce) {
+        TreeMap<String, String> f = new TreeMap<>();
+        f.put("method", method);
+        f.put("encoder", encoder);
+        f.put("channels", String.valueOf(channels));
+        f.put("size", String.valueOf(size));
+        f.put("global_views", String.valueOf(globalViews));
+        f.put("seed", String.valueOf(seed));
+        f.put("optimizer", optimizer);
+        f.put("learning_rate", String.valueOf(learningRate));
+        f.put("momentum", String.valueOf(momentum));
+        f.put("weight_decay", String.valueOf(weightDecay));
+        f.put("warmup_steps", String.valueOf(warmupSteps));
+        f.put("horizon_steps", String.valueOf(horizonSteps));
+        f.put("cosine", String.valueOf(cosine));
+        f.put("mean", Fingerprint.floats(mean));
+        f.put("std", Fingerprint.floats(std));
+        methodOptionsInForce.forEach((k, v) -> f.put(METHOD_OPTION + k, v));
+        if (scanClusters > 0) {
+            f.put("scan_clusters", String.valueOf(scanClusters));
+            f.put("scan_self_label", String.valueOf(scanSelfLabel));
+        }
+        return f;
+    }
+
+    /** The configuration {@link #fields} describe (a field missing or unreadable is an exception naming it). */
+    public static TrainerConfig fromFields(Map<String, String> f) {
+        HashMap<String, String> options = new HashMap<>();
+        f.forEach((k, v) -> {
+            if (k.startsWith(METHOD_OPTION)) {
+                options.put(k.substring(METHOD_OPTION.length()), v);
+            }
+        });
+        return new TrainerConfig(field(f, "method"), field(f, "encoder"), Integer.parseInt(field(f, "channels")),
+                Integer.parseInt(field(f, "size")), Integer.parseInt(field(f, "global_views")),
+                Long.parseLong(field(f, "seed")), field(f, "optimizer"), Float.parseFloat(field(f, "learning_rate")),
+                Float.parseFloat(field(f, "momentum")), Float.parseFloat(field(f, "weight_decay")),
+                Long.parseLong(field(f, "warmup_steps")), Long.parseLong(field(f, "horizon_steps")),
+                Boolean.parseBoolean(field(f, "cosine")), Fingerprint.floats(field(f, "mean")),
+                Fingerprint.floats(field(f, "std")), options,
+                Integer.parseInt(f.getOrDefault("scan_clusters", "0")), Boolean.parseBoolean(f.get("scan_self_label")));
+    }
+
+    private static String field(Map<String, String> fields, String name) {
+        String value = fields.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("no field " + name);
+        }
+        return value;
+    }
+
+    /**
+     * The configuration a framed (format 2) trainer state was written with, rebuilt from its
+     * fingerprint, so tools can restore it without being told how the run was configured.
+     */
+    public static TrainerConfig ofState(byte[] state) {
+        Map<String, String> f = TrainerCodec.fingerprint(state).fields();
+        try {
+            return fromFields(f);
+        } catch (RuntimeException e) {
+            throw new CorruptStateException("corrupt trainer state: its header does not describe a trainer: " + f, e);
+        }
     }
 
     public MethodOptions options() {
@@ -147,7 +226,7 @@ public record TrainerConfig(
 
     private static float[] repeat(float v, int n) {
         float[] out = new float[n];
-        java.util.Arrays.fill(out, v);
+        Arrays.fill(out, v);
         return out;
     }
 }

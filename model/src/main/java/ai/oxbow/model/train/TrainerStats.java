@@ -1,5 +1,7 @@
 package ai.oxbow.model.train;
 
+import ai.oxbow.model.state.StateVisitor;
+
 /** Counters that are part of trainer state: the step is the model version. */
 public final class TrainerStats {
     long steps;

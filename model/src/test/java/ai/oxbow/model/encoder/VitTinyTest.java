@@ -12,7 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Numeric;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import org.junit.jupiter.api.Test;
 

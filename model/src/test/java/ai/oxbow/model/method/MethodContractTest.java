@@ -11,7 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.oxbow.model.encoder.Encoders;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 
@@ -54,7 +54,7 @@ class MethodContractTest {
                     assertEquals(Float.floatToRawIntBits(la), Float.floatToRawIntBits(lb), "loss bits at step " + s);
                 }
                 assertEquals(TestData.entries(a), TestData.entries(b), "state after 3 more steps");
-                assertEquals(7, b.step());
+                assertEquals(7, b.steps());
             }
         }
     }
@@ -114,7 +114,7 @@ class MethodContractTest {
             for (int s = 0; s < 50; s++) {
                 assertTrue(Float.isFinite(TestData.trainOn(t, s)), method + " loss at step " + s);
             }
-            assertEquals(50, t.step());
+            assertEquals(50, t.steps());
             for (Map.Entry<String, Long> fill : t.method().bufferFill().entrySet()) {
                 assertEquals(40, fill.getValue(), fill.getKey() + " full");
             }

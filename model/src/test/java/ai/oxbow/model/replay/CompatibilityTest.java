@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.oxbow.model.state.EncoderCodec;
+import ai.oxbow.model.state.LearnerCodec;
+import ai.oxbow.model.state.RestoreReport;
+import ai.oxbow.model.state.TrainerCodec;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
-import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
 
@@ -44,13 +47,13 @@ class CompatibilityTest {
         byte[] v2 = resource("learner-v2.bin");
         assertEquals(2, ByteBuffer.wrap(v2).getInt(4));
         byte[] trainerV1 = Arrays.copyOfRange(v2, 12, 12 + ByteBuffer.wrap(v2).getInt(8));
-        assertEquals(new StateCodec.Header(1, "simclr", "small-cnn", 1, TestData.SIZE), StateCodec.header(trainerV1));
+        assertEquals(new TrainerCodec.Header(1, "simclr", "small-cnn", 1, TestData.SIZE), TrainerCodec.header(trainerV1));
         EncoderSnapshot published = EncoderSnapshot.decode(resource("encoder-v1.oxm"));
         try (SslTrainer a = new SslTrainer(TRAINER); StreamLearner restored = learner(a);
              SslTrainer b = new SslTrainer(TRAINER); StreamLearner again = learner(b)) {
-            restored.restore(v2);
+            assertEquals(RestoreReport.Kind.OLDER_FORMAT, restored.restore(v2).kind());
             assertEquals(26, restored.bufferSize());
-            assertTrue(a.step() > 0);
+            assertTrue(a.steps() > 0);
             assertEquals(0, a.lineage(), "a format-1 trainer never forked");
             // The encoder file was published from the same trainer right before the learner was saved.
             assertEquals(published.version(), a.publishedVersion());
@@ -61,7 +64,7 @@ class CompatibilityTest {
             byte[] current = restored.snapshot();
             again.restore(current);
             assertArrayEquals(current, again.snapshot(), "rewritten in today's format, it restores bitwise");
-            assertEquals(Float.floatToRawIntBits(restored.step()), Float.floatToRawIntBits(again.step()));
+            assertEquals(Float.floatToRawIntBits(restored.trainStep()), Float.floatToRawIntBits(again.trainStep()));
         }
     }
 
@@ -87,7 +90,7 @@ class CompatibilityTest {
     @Test
     void aNewerFormatOfEachBlobIsRefusedByVersion() throws IOException {
         byte[] learnerBlob = resource("learner-v2.bin");
-        ByteBuffer.wrap(learnerBlob).putInt(4, StreamLearner.FORMAT_VERSION + 1);
+        ByteBuffer.wrap(learnerBlob).putInt(4, LearnerCodec.FORMAT_VERSION + 1);
         try (SslTrainer t = new SslTrainer(TRAINER); StreamLearner l = learner(t)) {
             byte[] before = l.snapshot();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.restore(learnerBlob));
@@ -96,9 +99,9 @@ class CompatibilityTest {
             assertArrayEquals(before, l.snapshot());
         }
         byte[] encoder = resource("encoder-v1.oxm");
-        ByteBuffer.wrap(encoder).putInt(4, EncoderSnapshot.FORMAT_VERSION + 1);
+        ByteBuffer.wrap(encoder).putInt(4, EncoderCodec.FORMAT_VERSION + 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncoderSnapshot.decode(encoder));
-        assertTrue(e.getMessage().startsWith("encoder snapshot format " + (EncoderSnapshot.FORMAT_VERSION + 1) + " is newer"),
+        assertTrue(e.getMessage().startsWith("encoder snapshot format " + (EncoderCodec.FORMAT_VERSION + 1) + " is newer"),
                 e.getMessage());
     }
 
@@ -118,8 +121,9 @@ class CompatibilityTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> reservoir.restore(blob));
             assertTrue(e.getMessage().contains("replay.policy: stored fifo, now reservoir"), e.getMessage());
             assertArrayEquals(before, reservoir.snapshot());
-            moreUpdates.restore(blob);
+            RestoreReport report = moreUpdates.restore(blob);
             assertEquals(20, moreUpdates.bufferSize(), "updates per event may change across a restore");
+            assertEquals("reconfigured[replay.updates_per_event]", report.decoded());
         }
     }
 }

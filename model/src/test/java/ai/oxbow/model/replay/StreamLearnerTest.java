@@ -10,6 +10,9 @@ import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.state.CorruptStateException;
+import ai.oxbow.model.state.LearnerCodec;
+import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
@@ -45,7 +48,7 @@ class StreamLearnerTest {
 
     static void trainWhileDue(StreamLearner learner) {
         while (learner.due()) {
-            learner.step();
+            learner.trainStep();
         }
     }
 
@@ -63,9 +66,11 @@ class StreamLearnerTest {
             byte[] state = a.snapshot();
 
             StreamLearner b = new StreamLearner(second, AUGMENTER, replay(policy, 1.5), 0);
-            b.restore(state);
+            RestoreReport report = b.restore(state);
+            assertEquals(RestoreReport.Kind.BITWISE, report.kind());
+            assertEquals(first.steps(), report.step());
             assertArrayEquals(state, b.snapshot());
-            assertEquals(Float.floatToRawIntBits(a.step()), Float.floatToRawIntBits(b.step()));
+            assertEquals(Float.floatToRawIntBits(a.trainStep()), Float.floatToRawIntBits(b.trainStep()));
             assertArrayEquals(a.snapshot(), b.snapshot());
         }
     }
@@ -84,8 +89,8 @@ class StreamLearnerTest {
             assertEquals(3.0, learner.meanUses());
             assertEquals(0, learner.credit());
             assertFalse(learner.due());
-            assertEquals(2, trainer.step());
-            assertThrows(IllegalStateException.class, learner::step);
+            assertEquals(2, trainer.steps());
+            assertThrows(IllegalStateException.class, learner::trainStep);
         }
     }
 
@@ -98,7 +103,7 @@ class StreamLearnerTest {
             learner.restore(old.snapshot());
             assertEquals(0, learner.bufferSize());
             assertEquals(0, learner.credit());
-            assertEquals(1, fresh.step());
+            assertEquals(1, fresh.steps());
             assertArrayEquals(old.snapshot(), fresh.snapshot());
         }
     }
@@ -110,7 +115,7 @@ class StreamLearnerTest {
             learner.admit(items(0, 4));
             byte[] state = learner.snapshot();
             byte[] newer = state.clone();
-            newer[7] = (byte) (StreamLearner.FORMAT_VERSION + 1);
+            newer[7] = (byte) (LearnerCodec.FORMAT_VERSION + 1);
             IllegalArgumentException future = assertThrows(IllegalArgumentException.class,
                     () -> learner.restore(newer));
             assertTrue(future.getMessage().contains("newer"), future.getMessage());
@@ -118,6 +123,9 @@ class StreamLearnerTest {
             IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> minred.restore(state));
             assertTrue(other.getMessage().contains("fifo"), other.getMessage());
             assertEquals(0, minred.bufferSize());
+            byte[] flipped = state.clone();
+            flipped[state.length - 1] ^= 1;
+            assertThrows(CorruptStateException.class, () -> learner.restore(flipped), "a damaged body");
             assertArrayEquals(state, learner.snapshot());
         }
     }
@@ -131,7 +139,7 @@ class StreamLearnerTest {
                 inline.admit(items(chunk * TestData.BATCH, TestData.BATCH));
                 pooled.admit(items(chunk * TestData.BATCH, TestData.BATCH));
                 while (inline.due()) {
-                    assertEquals(Float.floatToRawIntBits(inline.step()), Float.floatToRawIntBits(pooled.step()));
+                    assertEquals(Float.floatToRawIntBits(inline.trainStep()), Float.floatToRawIntBits(pooled.trainStep()));
                 }
                 assertFalse(pooled.due());
             }
@@ -147,12 +155,12 @@ class StreamLearnerTest {
             byte[] current = learner.snapshot();
             // Format 1 is magic, version 1 and today's body without its trailing next-batch count (0
             // here: no step taken yet), unframed.
-            int body = StateFrame.read(current, StreamLearner.MAGIC, StreamLearner.FORMAT_VERSION, "learner")
+            int body = StateFrame.read(current, LearnerCodec.MAGIC, LearnerCodec.FORMAT_VERSION, "learner")
                     .body().remaining();
-            ByteBuffer formatOne = ByteBuffer.allocate(8 + body - 4).putInt(StreamLearner.MAGIC).putInt(1)
+            ByteBuffer formatOne = ByteBuffer.allocate(8 + body - 4).putInt(LearnerCodec.MAGIC).putInt(1)
                     .put(current, current.length - body, body - 4);
             StreamLearner restored = new StreamLearner(other, AUGMENTER, replay("fifo", 1), 1);
-            restored.restore(formatOne.array());
+            assertEquals(RestoreReport.Kind.OLDER_FORMAT, restored.restore(formatOne.array()).kind());
             assertArrayEquals(current, restored.snapshot());
             assertEquals(8, restored.bufferSize());
         }
@@ -165,8 +173,8 @@ class StreamLearnerTest {
         try (SslTrainer trainer = new SslTrainer(TestData.config("swav"));
              StreamLearner learner = new StreamLearner(trainer, multiCrop, replay("fifo", 1), 1)) {
             learner.admit(items(0, TestData.BATCH));
-            assertTrue(Float.isFinite(learner.step()));
-            assertEquals(1, trainer.step());
+            assertTrue(Float.isFinite(learner.trainStep()));
+            assertEquals(1, trainer.steps());
         }
     }
 }

@@ -13,7 +13,7 @@ import ai.djl.util.Pair;
 import ai.oxbow.model.method.MoCoV2Plus;
 import ai.oxbow.model.method.MomentumPair;
 import ai.oxbow.model.method.Nnclr;
-import ai.oxbow.model.nd.Network;
+import ai.oxbow.model.nn.Network;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,7 +47,7 @@ class SslTrainerTest {
                 throw new AssertionError("the training thread failed", failure[0]);
             }
             assertTrue(Float.isFinite(loss[0]));
-            assertEquals(1, t.step());
+            assertEquals(1, t.steps());
             assertNull(t.method().takeProjection(), "the step took its projection: no array outlives its scope");
         }
     }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.oxbow.model.state.CorruptStateException;
+import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.state.StateFrame;
+import ai.oxbow.model.state.TrainerCodec;
 
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +36,10 @@ class StateRestoreTest {
         return t;
     }
 
-    private static void refusedUntouched(SslTrainer target, byte[] blob, String expected) {
+    private static void refusedUntouched(Class<? extends RuntimeException> refusal, SslTrainer target, byte[] blob,
+                                         String expected) {
         byte[] before = target.snapshot();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> target.restore(blob));
+        RuntimeException e = assertThrows(refusal, () -> target.restore(blob));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertArrayEquals(before, target.snapshot(), "a refused restore left the trainer untouched");
     }
@@ -61,7 +65,7 @@ class StateRestoreTest {
                 int at = i == 0 ? blob.length - 1 : r.nextInt(blob.length);
                 flipped[at] ^= (byte) (1 << r.nextInt(8));
                 byte[] before = target.snapshot();
-                assertThrows(IllegalArgumentException.class, () -> target.restore(flipped), "flip at byte " + at);
+                assertThrows(CorruptStateException.class, () -> target.restore(flipped), "flip at byte " + at);
                 assertArrayEquals(before, target.snapshot());
             }
         }
@@ -75,7 +79,7 @@ class StateRestoreTest {
             for (int length : new int[] {0, 3, 7, 40, blob.length / 2, blob.length - 1}) {
                 byte[] cut = java.util.Arrays.copyOf(blob, length);
                 byte[] before = target.snapshot();
-                assertThrows(IllegalArgumentException.class, () -> target.restore(cut), length + " bytes");
+                assertThrows(CorruptStateException.class, () -> target.restore(cut), length + " bytes");
                 assertArrayEquals(before, target.snapshot());
             }
         }
@@ -89,7 +93,7 @@ class StateRestoreTest {
         b.optimizer = "lars";
         TrainerConfig lars = b.build();
         try (SslTrainer source = trained(sgd); SslTrainer target = trained(lars)) {
-            refusedUntouched(target, source.snapshot(), "optimizer: stored sgd, now lars");
+            refusedUntouched(IllegalArgumentException.class, target, source.snapshot(), "optimizer: stored sgd, now lars");
         }
     }
 
@@ -102,8 +106,8 @@ class StateRestoreTest {
         warmer.put("temperature", "0.5");
         try (SslTrainer source = trained(c); SslTrainer queue = trained(c.withOptions(bigger));
              SslTrainer temperature = trained(c.withOptions(warmer))) {
-            refusedUntouched(queue, source.snapshot(), "method.queue_size: stored 40, now 48");
-            refusedUntouched(temperature, source.snapshot(), "method.temperature");
+            refusedUntouched(IllegalArgumentException.class, queue, source.snapshot(), "method.queue_size: stored 40, now 48");
+            refusedUntouched(IllegalArgumentException.class, temperature, source.snapshot(), "method.temperature");
         }
     }
 
@@ -112,7 +116,7 @@ class StateRestoreTest {
         // A format-1 blob (no checksum to get past) whose one tensor claims 2 GiB of data.
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(StateCodec.MAGIC);
+            out.writeInt(TrainerCodec.MAGIC);
             out.writeInt(1);
             out.writeUTF("mocov2");
             out.writeUTF("small-cnn");
@@ -127,10 +131,11 @@ class StateRestoreTest {
             out.writeInt(Integer.MAX_VALUE);
         }
         try (SslTrainer target = new SslTrainer(TestData.config("mocov2"))) {
-            refusedUntouched(target, bytes.toByteArray(), "corrupt trainer state: entry network/x has");
+            refusedUntouched(CorruptStateException.class, target, bytes.toByteArray(),
+                    "corrupt trainer state: entry network/x has");
             byte[] countBomb = bytes.toByteArray().clone();
             ByteBuffer.wrap(countBomb).putInt(8 + 2 + 6 + 2 + 9 + 4 + 4, Integer.MAX_VALUE);
-            refusedUntouched(target, countBomb, "entry count is 2147483647");
+            refusedUntouched(CorruptStateException.class, target, countBomb, "entry count is 2147483647");
         }
     }
 
@@ -139,12 +144,12 @@ class StateRestoreTest {
         TrainerConfig c = TestData.config("mocov2").withGlobalViews(3);
         try (SslTrainer source = new SslTrainer(c)) {
             byte[] blob = source.snapshot();
-            TrainerConfig rebuilt = StateCodec.config(blob);
+            TrainerConfig rebuilt = TrainerConfig.ofState(blob);
             assertEquals(3, rebuilt.globalViews());
             assertEquals(c.learningRate(), rebuilt.learningRate());
             assertArrayEquals(c.mean(), rebuilt.mean());
             try (SslTrainer restored = new SslTrainer(rebuilt)) {
-                assertTrue(restored.restore(blob).isEmpty(), "the same configuration");
+                assertEquals(RestoreReport.Kind.BITWISE, restored.restore(blob).kind(), "the same configuration");
                 assertArrayEquals(blob, restored.snapshot());
             }
         }
@@ -172,8 +177,8 @@ class StateRestoreTest {
     void aNewerFormatIsRefusedByVersion() {
         try (SslTrainer t = trained(TestData.config("mocov2"))) {
             byte[] newer = t.snapshot();
-            ByteBuffer.wrap(newer).putInt(4, StateCodec.FORMAT_VERSION + 1);
-            refusedUntouched(t, newer, "trainer state format 3 is newer than this Oxbow reads (2)");
+            ByteBuffer.wrap(newer).putInt(4, TrainerCodec.FORMAT_VERSION + 1);
+            refusedUntouched(IllegalArgumentException.class, t, newer, "trainer state format 3 is newer than this Oxbow reads (2)");
         }
     }
 
@@ -181,12 +186,12 @@ class StateRestoreTest {
     void theHeaderCarriesTheWholeConfigurationAndAChecksum() {
         try (SslTrainer t = trained(TestData.config("mocov2"))) {
             byte[] blob = t.snapshot();
-            StateFrame.Frame frame = StateFrame.read(blob, StateCodec.MAGIC, StateCodec.FORMAT_VERSION, "x");
+            StateFrame.Frame frame = StateFrame.read(blob, TrainerCodec.MAGIC, TrainerCodec.FORMAT_VERSION, "x");
             Map<String, String> f = frame.fingerprint().fields();
             assertEquals("sgd", f.get("optimizer"));
             assertEquals("40", f.get("method.queue_size"));
             assertEquals("0.2", f.get("method.temperature"), "defaults in force are recorded, not only given options");
-            assertEquals(new StateCodec.Header(2, "mocov2", "small-cnn", 1, TestData.SIZE), StateCodec.header(blob));
+            assertEquals(new TrainerCodec.Header(2, "mocov2", "small-cnn", 1, TestData.SIZE), TrainerCodec.header(blob));
         }
     }
 

@@ -6,6 +6,7 @@ import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.state.StateVisitor;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
