@@ -6,6 +6,7 @@ import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.eval.FrozenProbe;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.model.util.AtomicFile;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
@@ -13,10 +14,10 @@ import ai.oxbow.pipeline.cli.Option;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,16 +75,16 @@ public final class BenchOffline {
             double earlier = resume == null ? 0 : resume.restore(trainer);
             long start = System.nanoTime();
             int perEpoch = train.count() / batch;
-            for (int e = (int) (trainer.step() / perEpoch); e < epochs; e++) {
+            for (int e = (int) (trainer.steps() / perEpoch); e < epochs; e++) {
                 // Each epoch's order depends on the seed and the epoch only, so a resumed run
                 // continues with the order an uninterrupted one would have had.
                 int[] order = shuffled(train.count(), new SplittableRandom(seed + e));
                 for (int from = 0; from + batch <= order.length; from += batch) {
                     LabeledImages images = subset(train, order, from, batch);
                     float loss = trainer.train(BenchTrain.draw(augmenter, images, 1, "fashion-mnist-train-e" + e + "-" + from));
-                    if (trainer.step() % 100 == 0) {
+                    if (trainer.steps() % 100 == 0) {
                         System.err.printf("[oxbow] bench offline: epoch %d/%d, step %d/%d, loss %.4f, %.0f s%n", e + 1,
-                                epochs, trainer.step(), steps, loss, earlier + (System.nanoTime() - start) / 1e9);
+                                epochs, trainer.steps(), steps, loss, earlier + (System.nanoTime() - start) / 1e9);
                     }
                 }
                 if (resume != null) {
@@ -93,7 +94,7 @@ public final class BenchOffline {
             double seconds = earlier + (System.nanoTime() - start) / 1e9;
             trainer.publish();
             FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, train, test, CLASSES);
-            out.put("steps", trainer.step());
+            out.put("steps", trainer.steps());
             out.put("knn_top1", trained.knnTop1());
             out.put("linear_top1", trained.linearTop1());
             out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
@@ -135,7 +136,7 @@ public final class BenchOffline {
                         + p.getProperty("options") + "); use the same options or another directory");
             }
             trainer.restore(Files.readAllBytes(dir.resolve(STATE)));
-            System.err.println("[oxbow] bench offline: resuming at step " + trainer.step() + " from " + dir);
+            System.err.println("[oxbow] bench offline: resuming at step " + trainer.steps() + " from " + dir);
             return Double.parseDouble(p.getProperty("train_s"));
         }
 
@@ -145,18 +146,14 @@ public final class BenchOffline {
          */
         void save(SslTrainer trainer, double trainSeconds) throws IOException {
             Files.createDirectories(dir);
-            Path state = dir.resolve(STATE + ".tmp");
-            Files.write(state, trainer.snapshot());
-            Files.move(state, dir.resolve(STATE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.write(dir.resolve(STATE), trainer.snapshot());
             Properties p = new Properties();
             p.setProperty("options", options);
-            p.setProperty("step", Long.toString(trainer.step()));
+            p.setProperty("step", Long.toString(trainer.steps()));
             p.setProperty("train_s", Double.toString(trainSeconds));
-            Path progress = dir.resolve(PROGRESS + ".tmp");
-            try (Writer out = Files.newBufferedWriter(progress)) {
-                p.store(out, "bench offline progress");
-            }
-            Files.move(progress, dir.resolve(PROGRESS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            StringWriter progress = new StringWriter();
+            p.store(progress, "bench offline progress");
+            AtomicFile.write(dir.resolve(PROGRESS), progress.toString().getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -81,7 +81,7 @@ public final class BenchReplay {
             for (int from = 0; from < train.count(); from += batch) {
                 learner.admit(chunk(train, from, Math.min(batch, train.count() - from)));
                 while (learner.due()) {
-                    float loss = learner.step();
+                    float loss = learner.trainStep();
                     if (learner.steps() % 50 == 0) {
                         System.err.printf("[oxbow] bench replay: %d/%d events, step %d, loss %.4f%n",
                                 learner.offered(), train.count(), learner.steps(), loss);

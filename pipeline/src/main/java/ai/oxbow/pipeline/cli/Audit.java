@@ -5,7 +5,7 @@ import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
-import ai.oxbow.pipeline.ops.TrainerSummary;
+import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 import ai.oxbow.schemas.ImageEvent;
@@ -84,7 +84,7 @@ final class Audit {
             }
         }
         if (runDir != null) {
-            out.put("trainer_offered", Long.parseLong(TrainerSummary.read(Path.of(runDir)).get("replay_offered")));
+            out.put("trainer_offered", Long.parseLong(RunDirectory.summary(Path.of(runDir)).get("replay_offered")));
         }
         System.out.println(Json.line(out));
     }

@@ -1,5 +1,7 @@
 package ai.oxbow.pipeline.cli;
 
+import ai.oxbow.model.state.Crc32c;
+
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -23,7 +25,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * `checkpoint`: the trainer's state in a retained checkpoint or savepoint, read from its files
@@ -59,10 +60,8 @@ public final class CheckpointInfo {
                 for (OperatorStateHandle handle : subtask.getManagedOperatorState()) {
                     byte[] blob = trainerBlob(handle);
                     if (blob != null) {
-                        CRC32C crc = new CRC32C();
-                        crc.update(blob);
                         out.put("trainer_state_bytes", blob.length);
-                        out.put("trainer_state_crc32c", crc.getValue());
+                        out.put("trainer_state_crc32c", Crc32c.of(blob));
                         Long recorded = first(handle, "trainer-state-crc32c", LongSerializer.INSTANCE);
                         out.put("recorded_crc32c", recorded == null ? -1 : recorded);
                     }

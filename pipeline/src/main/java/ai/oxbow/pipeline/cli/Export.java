@@ -2,10 +2,10 @@ package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.export.EncoderExport;
+import ai.oxbow.model.state.TrainerCodec;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
-import ai.oxbow.model.train.StateCodec;
 import ai.oxbow.model.train.TrainerConfig;
 
 import com.google.gson.Gson;
@@ -76,9 +76,9 @@ public final class Export {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        StateCodec.Header h = StateCodec.header(bytes);
+        TrainerCodec.Header h = TrainerCodec.header(bytes);
         // Format 2 records the whole configuration; format 1 only method, encoder and shape.
-        TrainerConfig config = h.formatVersion() >= 2 ? StateCodec.config(bytes)
+        TrainerConfig config = h.formatVersion() >= 2 ? TrainerConfig.ofState(bytes)
                 : TrainerConfig.defaults(h.method(), h.encoder(), h.channels(), h.size(), 64).withOptions(methodOptions);
         try (SslTrainer trainer = new SslTrainer(config)) {
             trainer.restore(bytes);

@@ -7,7 +7,7 @@ import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.kafka.KafkaClient;
-import ai.oxbow.pipeline.ops.TrainerOperator;
+import ai.oxbow.pipeline.train.TrainerOptions;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -211,7 +211,7 @@ public final class JobOptions {
         cfg.embedBatch = a.getInt("embed-batch");
         cfg.embedMaxWaitMs = a.getLong("embed-max-wait-ms");
         cfg.thumbnailSize = a.getInt("thumbnail-size");
-        cfg.trainerPace = TrainerOperator.Pace.parse(a.get("trainer-pace"));
+        cfg.trainerPace = TrainerOptions.Pace.parse(a.get("trainer-pace"));
         cfg.viewThreads = a.getInt("view-threads");
         cfg.modelsDir = a.get("models-dir");
         cfg.indexDir = a.get("index-dir");

@@ -27,7 +27,7 @@ import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.ops.ImageDecoder;
-import ai.oxbow.pipeline.ops.TrainerSummary;
+import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.pipeline.report.RunFiles;
 import ai.oxbow.pipeline.produce.ImageProducer;
@@ -194,8 +194,8 @@ public final class Demo {
         try (SslTrainer trained = new SslTrainer(trainerConfig); SslTrainer initial = new SslTrainer(trainerConfig)) {
             // The encoder evaluated is the one the embedders got last: the final published version.
             trained.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
-            Map<String, String> stats = TrainerSummary.read(runDir);
-            summary.put("steps", trained.step());
+            Map<String, String> stats = RunDirectory.summary(runDir);
+            summary.put("steps", trained.steps());
             summary.put("loss_first", trained.stats().lossFirst());
             summary.put("loss_last", trained.stats().lossLast());
             summary.put("train_images_per_s", Double.parseDouble(stats.get("train_images_per_s")));

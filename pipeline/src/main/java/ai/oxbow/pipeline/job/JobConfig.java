@@ -4,7 +4,7 @@ import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.kafka.KafkaClient;
-import ai.oxbow.pipeline.ops.TrainerOperator;
+import ai.oxbow.pipeline.train.TrainerOptions;
 
 import java.io.Serializable;
 
@@ -33,7 +33,7 @@ public final class JobConfig implements Serializable {
      * How the trainer reads: BACKPRESSURE, its own source of the images topic at the pace of
      * training (every event trained; reproducible); SAMPLE, the shared stream as it comes.
      */
-    public TrainerOperator.Pace trainerPace = TrainerOperator.Pace.BACKPRESSURE;
+    public TrainerOptions.Pace trainerPace = TrainerOptions.Pace.BACKPRESSURE;
     /** Threads drawing the next training batch's views while a step trains. */
     public int viewThreads = 1;
     /**

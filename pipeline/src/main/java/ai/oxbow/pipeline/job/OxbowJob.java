@@ -12,7 +12,8 @@ import ai.oxbow.pipeline.ops.EmbedImages;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
 import ai.oxbow.pipeline.ops.ToModelInput;
-import ai.oxbow.pipeline.ops.TrainerOperator;
+import ai.oxbow.pipeline.train.TrainerOperator;
+import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 
@@ -117,7 +118,7 @@ public final class OxbowJob {
         DataStream<byte[]> versions = trainerInput(env, cfg, images)
                 .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, new TrainerOperator(
                         cfg.trainer, cfg.replay, new Augmenter(cfg.augment, cfg.augmentSeed),
-                        new TrainerOperator.Options(cfg.runDir, cfg.progressIntervalMs,
+                        new TrainerOptions(cfg.runDir, cfg.progressIntervalMs,
                                 cfg.publishEverySteps, cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse,
                                 cfg.classes, cfg.expectedImages, cfg.trainerPace, cfg.viewThreads, cfg.failAtStep)))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
@@ -154,7 +155,7 @@ public final class OxbowJob {
      */
     private static DataStream<ModelImage> trainerInput(StreamExecutionEnvironment env, JobConfig cfg,
                                                        DataStream<ModelImage> shared) {
-        if (cfg.trainerPace == TrainerOperator.Pace.SAMPLE) {
+        if (cfg.trainerPace == TrainerOptions.Pace.SAMPLE) {
             return shared;
         }
         return env.fromSource(source(cfg, cfg.groupId + "-trainer"), WatermarkStrategy.noWatermarks(),

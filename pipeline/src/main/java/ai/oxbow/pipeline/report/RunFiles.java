@@ -13,7 +13,8 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * The files of a run directory that {@code oxbow report} reads, and their formats.
+ * The files of a run directory, and their formats: those {@code oxbow report} reads, and the
+ * trainer's final state and events.
  *
  * <p>Every CSV file: one record per line, fields separated by commas, numbers in Java/C notation
  * ({@code 0.25}, {@code 1.5E-4}; {@code NaN}, {@code nan} or an empty field for a missing value). An optional header line is allowed (a first line whose
@@ -49,6 +50,10 @@ import java.util.TreeMap;
  *     collapse chart's reference line; {@code method}, {@code encoder}, {@code batch}, {@code steps},
  *     {@code images_trained}, {@code train_images_per_s}, {@code knn_top1} appear in the report's title</td>
  *     <td>by the trainer at the end of a bounded run (optional)</td></tr>
+ * <tr><td>{@value #FINAL_STATE}</td><td>the trainer's state (a trainer state blob, for evaluation and
+ *     {@code export --state})</td><td>by the trainer at the end of a bounded run</td></tr>
+ * <tr><td>{@value #TRAINER_EVENTS}</td><td>one line per trainer event (restore, collapse alarm): an ISO-8601
+ *     time, a space, the event</td><td>by the trainer, as they happen</td></tr>
  * </table>
  */
 public final class RunFiles {
@@ -59,6 +64,8 @@ public final class RunFiles {
     public static final String EMBEDDINGS = "embeddings.csv";
     public static final String KNN_CURVE = "knn-curve.csv";
     public static final String SUMMARY = "trainer-summary.properties";
+    public static final String FINAL_STATE = "final-state.bin";
+    public static final String TRAINER_EVENTS = "trainer-events.log";
 
     private RunFiles() {}
 

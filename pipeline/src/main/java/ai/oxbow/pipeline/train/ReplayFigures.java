@@ -1,4 +1,4 @@
-package ai.oxbow.pipeline.ops;
+package ai.oxbow.pipeline.train;
 
 import ai.oxbow.model.replay.StreamLearner;
 

@@ -28,9 +28,9 @@ import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.ImageDecoder;
-import ai.oxbow.pipeline.ops.TrainerOperator;
-import ai.oxbow.pipeline.ops.TrainerSummary;
 import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.pipeline.train.RunDirectory;
+import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 import ai.oxbow.schemas.ImageEvent;
@@ -209,7 +209,7 @@ class PipelineIT {
             cfg.embedderParallelism = 2;
         } else {
             // The trainer on the shared stream, sampling what it cannot train on.
-            cfg.trainerPace = TrainerOperator.Pace.SAMPLE;
+            cfg.trainerPace = TrainerOptions.Pace.SAMPLE;
         }
         Set<String> ids = produce(cfg, 2_000, List.of());
         long checkpoints = runJob(cfg);
@@ -224,7 +224,7 @@ class PipelineIT {
         }
         // One update per event: floor(2000 / 32) steps of 32 once the stream has ended.
         assertEquals(2_000 / BATCH, losses.size(), "steps earned by the stream");
-        Map<String, String> summary = TrainerSummary.read(runDir);
+        Map<String, String> summary = RunDirectory.summary(runDir);
         assertEquals(String.valueOf(2_000 / BATCH * BATCH), summary.get("images_trained"));
         assertEquals("2000", summary.get("replay_admitted"), "every image entered the replay buffer");
         double early = mean(losses.subList(4, 14));
@@ -233,7 +233,7 @@ class PipelineIT {
 
         try (SslTrainer t = new SslTrainer(cfg.trainer)) {
             t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
-            assertEquals(losses.size(), t.step());
+            assertEquals(losses.size(), t.steps());
             long filled = t.method() instanceof MoCoV2Plus m ? m.queue(0).filled() : ((Nnclr) t.method()).supportSet().filled();
             assertEquals(64, filled, "queue / support set full");
         }
@@ -295,7 +295,7 @@ class PipelineIT {
         // The trainer's inbox, replay buffer and credit are restored with the source offsets: every
         // valid image entered the buffer exactly once across the failure (none lost, none twice),
         // and the steps are those the stream earned.
-        Map<String, String> summary = TrainerSummary.read(runDir);
+        Map<String, String> summary = RunDirectory.summary(runDir);
         assertEquals(String.valueOf(ids.size()), summary.get("replay_admitted"));
         assertEquals(String.valueOf(ids.size() / BATCH * BATCH), summary.get("images_trained"));
 

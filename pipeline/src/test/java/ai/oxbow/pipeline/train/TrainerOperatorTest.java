@@ -1,4 +1,4 @@
-package ai.oxbow.pipeline.ops;
+package ai.oxbow.pipeline.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,7 @@ import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.CheckpointInfo;
+import ai.oxbow.pipeline.ops.ModelImage;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -39,15 +40,15 @@ class TrainerOperatorTest {
     // u = 2: four events pay for one step of eight images.
     static final ReplayConfig REPLAY = new ReplayConfig("fifo", 64, 2, 0.5, BATCH, 3);
 
-    static TrainerOperator operator(TrainerOperator.Pace pace) {
-        return new TrainerOperator(CONFIG, REPLAY, AUGMENTER, new TrainerOperator.Options(null, 60_000, 0, 0,
+    static TrainerOperator operator(TrainerOptions.Pace pace) {
+        return new TrainerOperator(CONFIG, REPLAY, AUGMENTER, new TrainerOptions(null, 60_000, 0, 0,
                 0.1, true, 10, 0, pace, 1, 0));
     }
 
     @Test
     void backPressureAdmitsTheEventsOfOneStepAndReturnsWhenTheyAreTrained() throws Exception {
         LabeledImages images = GeneratedImages.generate(20, SIZE, 1, 5);
-        TrainerOperator op = operator(TrainerOperator.Pace.BACKPRESSURE);
+        TrainerOperator op = operator(TrainerOptions.Pace.BACKPRESSURE);
         try (var h = new OneInputStreamOperatorTestHarness<>(op)) {
             h.open();
             for (int i = 0; i < 20; i++) {
@@ -62,7 +63,7 @@ class TrainerOperatorTest {
     void aRestoredTrainerHoldsTheVeryStateSnapshottedAndRefusesACorruptOne() throws Exception {
         OperatorSubtaskState state = trainedState(JOB);
         byte[] blob = CheckpointInfo.trainerBlob(handle(state));
-        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE))) {
+        try (var h = inMemory(operator(TrainerOptions.Pace.BACKPRESSURE))) {
             h.setRestoredCheckpointId(1);
             h.initializeState(state);
             h.open();
@@ -75,7 +76,7 @@ class TrainerOperatorTest {
         bytes[(int) good.getStateNameToPartitionOffsets().get("trainer-state").getOffsets()[0] + 4 + blob.length / 2] ^= 1;
         OperatorSubtaskState corrupt = OperatorSubtaskState.builder().setManagedOperatorState(new OperatorStreamStateHandle(
                 good.getStateNameToPartitionOffsets(), new ByteStreamStateHandle("corrupt", bytes))).build();
-        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE))) {
+        try (var h = inMemory(operator(TrainerOptions.Pace.BACKPRESSURE))) {
             h.setRestoredCheckpointId(1);
             Exception e = assertThrows(Exception.class, () -> h.initializeState(corrupt));
             Throwable root = e;
@@ -88,7 +89,7 @@ class TrainerOperatorTest {
 
     @Test
     void aFailureOnTheTrainingThreadFailsTheTaskNamingItsCause() throws Exception {
-        var h = new OneInputStreamOperatorTestHarness<>(operator(TrainerOperator.Pace.BACKPRESSURE));
+        var h = new OneInputStreamOperatorTestHarness<>(operator(TrainerOptions.Pace.BACKPRESSURE));
         h.open();
         // An image of the wrong shape (the job's model-input step never makes one) fails the
         // training thread as it enters the replay buffer; the task thread must not carry on.
@@ -107,14 +108,14 @@ class TrainerOperatorTest {
         OperatorSubtaskState state = trainedState(JOB);
         assertEquals(0, lineage(CheckpointInfo.trainerBlob(handle(state))));
         OperatorSubtaskState forked;
-        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE), new JobID())) {
+        try (var h = inMemory(operator(TrainerOptions.Pace.BACKPRESSURE), new JobID())) {
             h.setRestoredCheckpointId(1);
             h.initializeState(state);
             h.open();
             forked = h.snapshot(2, 2);
         }
         assertEquals(1, lineage(CheckpointInfo.trainerBlob(handle(forked))), "a new job forks the lineage");
-        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE), JOB)) {
+        try (var h = inMemory(operator(TrainerOptions.Pace.BACKPRESSURE), JOB)) {
             h.setRestoredCheckpointId(2);
             h.initializeState(forked);
             h.open();
@@ -126,7 +127,7 @@ class TrainerOperatorTest {
     /** 12 events trained by a job, snapshotted as checkpoint 1. */
     private static OperatorSubtaskState trainedState(JobID job) throws Exception {
         LabeledImages images = GeneratedImages.generate(12, SIZE, 1, 5);
-        try (var h = inMemory(operator(TrainerOperator.Pace.BACKPRESSURE), job)) {
+        try (var h = inMemory(operator(TrainerOptions.Pace.BACKPRESSURE), job)) {
             h.open();
             for (int i = 0; i < 12; i++) {
                 h.processElement(new ModelImage("img-" + i, i, images.labels()[i], images.image(i)), i);
@@ -140,7 +141,7 @@ class TrainerOperatorTest {
                 REPLAY, 0)) {
             learner.restore(learnerBlob);
             trainer.publish();
-            assertEquals(trainer.lineage() * SslTrainer.LINEAGE_STRIDE + trainer.step(), trainer.publishedVersion());
+            assertEquals(trainer.lineage() * SslTrainer.LINEAGE_STRIDE + trainer.steps(), trainer.publishedVersion());
             return trainer.lineage();
         }
     }
