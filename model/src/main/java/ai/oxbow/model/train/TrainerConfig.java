@@ -51,7 +51,7 @@ public record TrainerConfig(
                 false);
     }
 
-    /** Method options given as key = value, prefixed in {@link #fields}. */
+    /** What marks a method option among the {@link #fields}: {@code method.queue_size}, ... */
     private static final String METHOD_OPTION = "method.";
 
     /**

@@ -3,7 +3,6 @@ package ai.oxbow.pipeline.train;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.eval.OnlineProbe;
 import ai.oxbow.model.replay.ReplayConfig;
-import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
@@ -12,7 +11,6 @@ import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
 
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -40,7 +38,7 @@ import java.util.List;
  *
  * <p>Everything the trainer learned (network, optimiser, method buffers, replay buffer, credit,
  * the batch sampled for the next step) is one versioned blob in operator state
- * ({@link LearnerCheckpoint}); the inbox is state too. A checkpoint waits for the step in
+ * ({@link TrainerCheckpoint}); the inbox is state too. A checkpoint waits for the step in
  * progress, and for that step only.
  */
 public final class TrainerOperator extends AbstractStreamOperator<byte[]>
@@ -59,8 +57,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient TrainerMonitor monitor;
     private transient PublishPolicy publishing;
     private transient InjectedFailure injected;
-    private transient LearnerCheckpoint checkpoint;
-    private transient ListState<ModelImage> inboxState;
+    private transient TrainerCheckpoint checkpoint;
     /** Milliseconds a checkpoint waited for the learner's lock, and spent encoding the blob. */
     private transient Histogram snapshotWaitMs;
     private transient Histogram snapshotEncodeMs;
@@ -79,11 +76,12 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         var store = context.getOperatorStateStore();
-        checkpoint = new LearnerCheckpoint(
-                store.getListState(new ListStateDescriptor<>("trainer-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)),
+        checkpoint = new TrainerCheckpoint(
+                store.getListState(new ListStateDescriptor<>("trainer-state",
+                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)),
                 store.getListState(new ListStateDescriptor<>("trainer-state-crc32c", Long.class)),
-                store.getListState(new ListStateDescriptor<>("trainer-job-id", String.class)));
-        inboxState = store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class)));
+                store.getListState(new ListStateDescriptor<>("trainer-job-id", String.class)),
+                store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class))));
         files = new RunDirectory(options.runDir());
         trainer = new SslTrainer(config);
         learner = new StreamLearner(trainer, augmenter, replay, options.viewThreads());
@@ -91,8 +89,9 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         if (restored != null) {
             event(restored);
         }
-        inbox = new PacedInbox(options.pace(), replay, getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
-        inbox.restore(LearnerCheckpoint.all(inboxState).stream().map(TrainerOperator::item).toList());
+        inbox = new PacedInbox(options.pace(), replay,
+                getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
+        inbox.restore(checkpoint.restoredInbox());
     }
 
     @Override
@@ -111,8 +110,8 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         injected = new InjectedFailure(options.failAtStep());
         // The version goes out through the task's mailbox; if a checkpoint comes first, the
         // restored trainer announces it again at start.
-        loop = new TrainingLoop(learner, inbox, monitor, () -> publishing.afterStep(trainer, System.currentTimeMillis(),
-                v -> mailbox.execute(() -> emit(v), "publish encoder version %d", v.version())));
+        loop = new TrainingLoop(learner, inbox, monitor, () -> publishing.afterStep(trainer,
+                System.currentTimeMillis(), v -> mailbox.execute(() -> emit(v), "publish encoder version %d", v.version())));
         loop.start();
         scheduleChecks();
     }
@@ -120,17 +119,13 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     @Override
     public void processElement(StreamRecord<ModelImage> element) throws InterruptedException {
         loop.checkFailure();
-        inbox.offer(item(element.getValue()), loop::failed);
+        inbox.offer(TrainerCheckpoint.item(element.getValue()), loop::failed);
         loop.checkFailure();
     }
 
     /** Steps trained so far (for tests of the pacing). */
     long steps() throws Exception {
         return loop.withLearner(trainer::steps);
-    }
-
-    private static ReplayItem item(ModelImage img) {
-        return new ReplayItem(img.id, img.eventTime, img.label, img.chw);
     }
 
     /** Every 100 ms on the task thread: surface a failure of the training thread; the test hook. */
@@ -161,9 +156,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
             long locked = System.nanoTime();
             snapshotWaitMs.update((locked - start) / 1_000_000);
             files.flush();
-            checkpoint.save(learner, jobId());
-            inboxState.update(inbox.pending().stream()
-                    .map(i -> new ModelImage(i.id(), i.eventTime(), i.label(), i.pixels())).toList());
+            checkpoint.save(learner, inbox.pending(), jobId());
             snapshotEncodeMs.update((System.nanoTime() - locked) / 1_000_000);
         });
     }

@@ -1,10 +1,12 @@
 package ai.oxbow.pipeline.train;
 
+import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.Crc32c;
 import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.train.SslTrainer;
+import ai.oxbow.pipeline.ops.ModelImage;
 
 import org.apache.flink.api.common.state.ListState;
 
@@ -12,22 +14,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The learner in operator state: its blob, the blob's CRC-32C and the job that wrote it. A restore
- * checks the checksum against the bytes read before the learner sees them (the learner then checks
- * them itself), and forks the trainer's lineage when another job wrote them.
+ * The trainer in operator state: the learner's blob, the blob's CRC-32C, the job that wrote it,
+ * and the images not yet admitted. A restore checks the checksum against the bytes read before the
+ * learner sees them (the learner then checks them itself), and forks the trainer's lineage when
+ * another job wrote them.
  */
-final class LearnerCheckpoint {
+final class TrainerCheckpoint {
     private final ListState<byte[]> blob;
     private final ListState<Long> checksum;
     private final ListState<String> writer;
+    private final ListState<ModelImage> inbox;
     /** CRC-32C of the last blob saved, and of the one restored (-1: none). */
     private volatile long savedCrc = -1;
     private volatile long restoredCrc = -1;
 
-    LearnerCheckpoint(ListState<byte[]> blob, ListState<Long> checksum, ListState<String> writer) {
+    TrainerCheckpoint(ListState<byte[]> blob, ListState<Long> checksum, ListState<String> writer,
+                      ListState<ModelImage> inbox) {
         this.blob = blob;
         this.checksum = checksum;
         this.writer = writer;
+        this.inbox = inbox;
     }
 
     /**
@@ -65,14 +71,24 @@ final class LearnerCheckpoint {
                 (System.nanoTime() - start) / 1_000_000, trainer.lineage(), forked);
     }
 
-    /** Saves the learner (call between two steps). */
-    void save(StreamLearner learner, String jobId) throws Exception {
+    /** The images the restored trainer had not admitted yet. */
+    List<ReplayItem> restoredInbox() throws Exception {
+        return all(inbox).stream().map(TrainerCheckpoint::item).toList();
+    }
+
+    /** Saves the learner (call between two steps) and the images not admitted yet. */
+    void save(StreamLearner learner, List<ReplayItem> pending, String jobId) throws Exception {
         byte[] bytes = learner.snapshot();
         long crc = Crc32c.of(bytes);
         blob.update(List.of(bytes));
         checksum.update(List.of(crc));
         writer.update(List.of(jobId));
         savedCrc = crc;
+        inbox.update(pending.stream().map(i -> new ModelImage(i.id(), i.eventTime(), i.label(), i.pixels())).toList());
+    }
+
+    static ReplayItem item(ModelImage img) {
+        return new ReplayItem(img.id, img.eventTime, img.label, img.chw);
     }
 
     long savedCrc() {
@@ -83,7 +99,7 @@ final class LearnerCheckpoint {
         return restoredCrc;
     }
 
-    static <T> List<T> all(ListState<T> state) throws Exception {
+    private static <T> List<T> all(ListState<T> state) throws Exception {
         List<T> out = new ArrayList<>();
         state.get().forEach(out::add);
         return out;
