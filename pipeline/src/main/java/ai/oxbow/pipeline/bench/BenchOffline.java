@@ -7,6 +7,7 @@ import ai.oxbow.model.eval.FrozenProbe;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -37,17 +38,22 @@ public final class BenchOffline {
 
     private BenchOffline() {}
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.integer("epochs", 10, "passes over the 60,000 training images").atLeast(1),
-            Option.longInteger("order-seed", 7, "seed of each epoch's random order"),
-            Option.string("resume-dir", null, "save the trainer after every epoch there and continue from it")
-                    .computed("none"),
+    static final Option<Integer> EPOCHS = Option.integer("epochs", 10, "passes over the 60,000 training images")
+            .atLeast(1);
+    static final Option<Long> ORDER_SEED = Option.longInteger("order-seed", 7, "seed of each epoch's random order");
+    static final Option<String> RESUME_DIR = Option.string("resume-dir",
+            "save the trainer after every epoch there and continue from it");
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EPOCHS, ORDER_SEED, RESUME_DIR,
             JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER);
 
-    public static void run(Args a) throws Exception {
-        int epochs = a.getInt("epochs");
-        int batch = a.getInt("batch");
-        Path data = Path.of(a.get("data"));
+    /** The run, checked before anything starts. */
+    private record Settings(int epochs, int batch, Path data, LabeledImages train, long steps, TrainerConfig config,
+                            Augmenter augmenter, long seed, Resume resume) {}
+
+    public static Command.Run prepare(Args a) throws IOException {
+        int epochs = a.get(EPOCHS);
+        int batch = a.get(JobOptions.BATCH);
+        Path data = Path.of(a.get(JobOptions.DATA));
         if (!Idx.available(data)) {
             throw new IllegalArgumentException("bench offline needs Fashion-MNIST in " + data
                     + " (apt-get install dataset-fashion-mnist)");
@@ -55,21 +61,35 @@ public final class BenchOffline {
         LabeledImages train = Idx.fashionMnist(data, "train");
         long steps = (long) epochs * (train.count() / batch);
         TrainerConfig config = JobOptions.trainer(a, steps, true, "fashion-mnist");
-        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"),
-                a.getLong("augment-seed"));
-        long seed = a.getLong("order-seed");
-        String resumeDir = a.get("resume-dir");
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException("bench offline trains on Fashion-MNIST as it is: --channels 1 --size 28");
         }
-        LabeledImages test = Idx.fashionMnist(data, "t10k");
+        String resumeDir = a.get(RESUME_DIR);
+        Resume resume = resumeDir == null ? null : new Resume(Path.of(resumeDir), a.given(RESUME_DIR));
+        if (resume != null) {
+            resume.check();
+        }
+        Settings s = new Settings(epochs, batch, data, train, steps, config, new Augmenter(JobOptions.recipe(a, config,
+                "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)), a.get(ORDER_SEED), resume);
+        return () -> run(s);
+    }
+
+    private static void run(Settings s) throws IOException {
+        int epochs = s.epochs();
+        int batch = s.batch();
+        long steps = s.steps();
+        TrainerConfig config = s.config();
+        Augmenter augmenter = s.augmenter();
+        long seed = s.seed();
+        Resume resume = s.resume();
+        LabeledImages train = s.train();
+        LabeledImages test = Idx.fashionMnist(s.data(), "t10k");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bench", "offline");
         out.put("method", config.method());
         out.put("epochs", epochs);
         out.put("batch", batch);
         out.put("views", augmenter.views());
-        Resume resume = resumeDir == null ? null : new Resume(Path.of(resumeDir), a.given("resume-dir"));
         try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
             double earlier = resume == null ? 0 : resume.restore(trainer);
             long start = System.nanoTime();
@@ -120,23 +140,37 @@ public final class BenchOffline {
         private static final String STATE = "offline-state.bin";
         private static final String PROGRESS = "offline-progress.properties";
 
+        /** Refuses a directory that holds a run with other options. */
+        void check() throws IOException {
+            Properties p = progress();
+            if (p != null && !options.equals(p.getProperty("options"))) {
+                throw new IllegalArgumentException("--resume-dir " + dir + " holds a run with other options ("
+                        + p.getProperty("options") + "); use the same options or another directory");
+            }
+        }
+
         /** Restores the saved trainer, if any, and returns the training seconds spent before. */
         double restore(SslTrainer trainer) throws IOException {
+            Properties p = progress();
+            if (p == null) {
+                return 0;
+            }
+            trainer.restore(Files.readAllBytes(dir.resolve(STATE)));
+            System.err.println("[oxbow] bench offline: resuming at step " + trainer.step() + " from " + dir);
+            return Double.parseDouble(p.getProperty("train_s"));
+        }
+
+        /** The saved progress, null before the first epoch ends. */
+        private Properties progress() throws IOException {
             Path progress = dir.resolve(PROGRESS);
             if (!Files.exists(progress)) {
-                return 0;
+                return null;
             }
             Properties p = new Properties();
             try (Reader in = Files.newBufferedReader(progress)) {
                 p.load(in);
             }
-            if (!options.equals(p.getProperty("options"))) {
-                throw new IllegalArgumentException("--resume-dir " + dir + " holds a run with other options ("
-                        + p.getProperty("options") + "); use the same options or another directory");
-            }
-            trainer.restore(Files.readAllBytes(dir.resolve(STATE)));
-            System.err.println("[oxbow] bench offline: resuming at step " + trainer.step() + " from " + dir);
-            return Double.parseDouble(p.getProperty("train_s"));
+            return p;
         }
 
         /**

@@ -10,6 +10,7 @@ import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -39,32 +40,44 @@ public final class BenchReplay {
 
     private BenchReplay() {}
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.integer("events", 10_000, "Fashion-MNIST training images streamed").atLeast(1),
-            Demo.ORDER, Demo.CLASSES_PER_BLOCK,
-            JobOptions.JOB_OPTIONS.stream().filter(o -> o.name().equals("view-threads")).findFirst().orElseThrow(),
-            JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER, JobOptions.REPLAY_OPTIONS);
+    static final Option<Integer> EVENTS = Option.integer("events", 10_000, "Fashion-MNIST training images streamed")
+            .atLeast(1);
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EVENTS, Demo.ORDER, Demo.CLASSES_PER_BLOCK,
+            JobOptions.VIEW_THREADS, JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER, JobOptions.REPLAY_OPTIONS);
 
-    public static void run(Args a) throws IOException {
-        int events = a.getInt("events");
-        int batch = a.getInt("batch");
-        String order = a.get("order");
-        int classesPerBlock = a.getInt("classes-per-block");
+    /** The stream, the learner and its schedule, checked before anything starts. */
+    private record Settings(int events, int batch, String order, int classesPerBlock, ReplayConfig replay,
+                            TrainerConfig config, Augmenter augmenter, Path data, int viewThreads) {}
+
+    public static Command.Run prepare(Args a) {
+        int events = a.get(EVENTS);
+        int batch = a.get(JobOptions.BATCH);
         ReplayConfig replay = JobOptions.replay(a);
         long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
         TrainerConfig config = JobOptions.trainer(a, horizon, true, "fashion-mnist");
-        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.getLong("augment-seed"));
-        Path data = Path.of(a.get("data"));
-        int viewThreads = a.getInt("view-threads");
-        if (!Idx.available(data)) {
-            throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + data
+        Settings s = new Settings(events, batch, a.get(Demo.ORDER), a.get(Demo.CLASSES_PER_BLOCK), replay, config,
+                new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)),
+                Path.of(a.get(JobOptions.DATA)), a.get(JobOptions.VIEW_THREADS));
+        if (!Idx.available(s.data())) {
+            throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + s.data()
                     + " (apt-get install dataset-fashion-mnist)");
         }
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException("bench replay streams Fashion-MNIST as it is: --channels 1 --size 28");
         }
-        LabeledImages train = ImageOrder.order(Idx.fashionMnist(data, "train").first(events), order, classesPerBlock,
-                replay.seed());
+        return () -> run(s);
+    }
+
+    private static void run(Settings s) throws IOException {
+        int batch = s.batch();
+        String order = s.order();
+        ReplayConfig replay = s.replay();
+        TrainerConfig config = s.config();
+        Augmenter augmenter = s.augmenter();
+        Path data = s.data();
+        int viewThreads = s.viewThreads();
+        LabeledImages train = ImageOrder.order(Idx.fashionMnist(data, "train").first(s.events()), order,
+                s.classesPerBlock(), replay.seed());
         LabeledImages test = Idx.fashionMnist(data, "t10k");
 
         Map<String, Object> out = new LinkedHashMap<>();

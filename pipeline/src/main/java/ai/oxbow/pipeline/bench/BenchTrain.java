@@ -14,6 +14,7 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -58,30 +59,39 @@ public final class BenchTrain {
         return -1;
     }
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.integer("steps", 30, "measured steps").atLeast(1),
-            Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0),
-            Option.integer("repeats", 1, "Oxbow and PyTorch back to back this many times (medians)").atLeast(1),
-            Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)"),
+    static final Option<Integer> STEPS = Option.integer("steps", 30, "measured steps").atLeast(1);
+    static final Option<Integer> WARMUP = Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0);
+    static final Option<Integer> REPEATS = Option.integer("repeats", 1,
+            "Oxbow and PyTorch back to back this many times (medians)").atLeast(1);
+    static final Option<Boolean> PYTORCH = Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)");
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH,
             JobOptions.THREADS), JobOptions.TRAINER);
 
-    public static void run(Args a) {
-        int batch = a.getInt("batch");
-        int steps = a.getInt("steps");
-        int warmup = a.getInt("warmup");
-        int repeats = a.getInt("repeats");
-        boolean pytorch = a.getBoolean("pytorch");
-        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        String methodOptions = a.get("method-options");
+    /** What one run measures, checked before anything starts. */
+    private record Settings(TrainerConfig config, Recipe recipe, int batch, int steps, int warmup, int repeats,
+                            boolean pytorch, int threads, String methodOptions) {}
+
+    public static Command.Run prepare(Args a) {
         TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
-        Recipe recipe = JobOptions.recipe(a, config, "none");
-        if (repeats < 1 || steps < 1) {
-            throw new IllegalArgumentException("--repeats and --steps must be at least 1");
-        }
-        if (pytorch && Methods.MASKED.contains(config.method())) {
+        Settings s = new Settings(config, JobOptions.recipe(a, config, "none"), a.get(JobOptions.BATCH), a.get(STEPS),
+                a.get(WARMUP), a.get(REPEATS), a.get(PYTORCH),
+                a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()), a.get(JobOptions.METHOD_OPTIONS));
+        if (s.pytorch() && Methods.MASKED.contains(config.method())) {
             throw new IllegalArgumentException("--pytorch: the PyTorch side has no " + config.method()
                     + " (masked image modelling) yet; pass --pytorch false");
         }
+        return () -> run(s);
+    }
+
+    private static void run(Settings s) {
+        TrainerConfig config = s.config();
+        Recipe recipe = s.recipe();
+        int batch = s.batch();
+        int steps = s.steps();
+        int warmup = s.warmup();
+        int repeats = s.repeats();
+        boolean pytorch = s.pytorch();
+        int threads = s.threads();
         int pool = 4;
         ViewBatch[] views = new ViewBatch[pool];
         for (int b = 0; b < pool; b++) {
@@ -120,7 +130,7 @@ public final class BenchTrain {
                     }
                     oxbow[r] = steps * batch / ((System.nanoTime() - start) / 1e9);
                     if (pytorch) {
-                        JsonObject t = pytorch(side, config, recipe, batch, steps, warmup, threads, methodOptions);
+                        JsonObject t = pytorch(side, config, recipe, batch, steps, warmup, threads, s.methodOptions());
                         torch[r] = t.get("images_per_s").getAsDouble();
                         long ours = trainableParameters(trainer);
                         long theirs = t.get("parameters").getAsLong();
