@@ -195,7 +195,7 @@ public final class Args {
             }
             Object v = get(o);
             if (o.type() == Option.Type.LIST) {
-                for (Object item : (List<?>) (v == null ? List.of() : v)) {
+                for (Object item : (List<?>) v) {
                     String[] p = item.toString().split("=", 2);
                     boolean secret = p[0].contains("password") || p[0].contains("jaas");
                     out.append(KAFKA_PREFIX).append(p[0]).append('=')

@@ -69,8 +69,9 @@ public record Option<T>(String name, Type<T> type, T defaultValue, String shownD
                 false);
     }
 
+    /** Repeatable; none by default. */
     public static Option<List<String>> list(String name, String description) {
-        return new Option<>(name, Type.LIST, null, "none", description, v -> null, false);
+        return new Option<>(name, Type.LIST, List.of(), "none", description, v -> null, false);
     }
 
     /** Without a fixed default: absent unless given, {@code shown} says what applies then. */

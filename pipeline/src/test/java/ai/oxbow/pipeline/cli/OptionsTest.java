@@ -57,8 +57,13 @@ class OptionsTest {
         assertEquals(0.5, a.getOr(JobOptions.LR, 9.0));
         assertEquals(9.0, a.getOr(JobOptions.WEIGHT_DECAY, 9.0));
         assertNull(a.get(Run.RESTORE));
+        assertEquals(List.of(), a.get(JobOptions.KAFKA_PROPERTY));
         assertTrue(a.has(JobOptions.BATCH));
         assertFalse(a.has(JobOptions.SEED));
+        JobConfig defaults = Run.config(Args.parse(Run.OPTIONS));
+        assertEquals(JobConfig.Kafka.DEFAULTS.client(), defaults.kafka().client());
+        assertEquals(JobConfig.Decoding.DEFAULTS, defaults.decoding());
+        assertEquals(JobConfig.Embedders.DEFAULTS, defaults.embedders());
         // An option the command does not declare is a programming error, not a default.
         assertThrows(IllegalStateException.class, () -> a.get(Search.INDEX));
         assertThrows(IllegalStateException.class, () -> a.getOr(JobOptions.BATCH, 1));
