@@ -75,49 +75,41 @@ public final class BenchOffline {
     }
 
     private static void run(Settings s) throws IOException {
-        int epochs = s.epochs();
-        int batch = s.batch();
-        long steps = s.steps();
-        TrainerConfig config = s.config();
-        Augmenter augmenter = s.augmenter();
-        long seed = s.seed();
-        Resume resume = s.resume();
-        LabeledImages train = s.train();
         LabeledImages test = Idx.fashionMnist(s.data(), "t10k");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bench", "offline");
-        out.put("method", config.method());
-        out.put("epochs", epochs);
-        out.put("batch", batch);
-        out.put("views", augmenter.views());
-        try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
-            double earlier = resume == null ? 0 : resume.restore(trainer);
+        out.put("method", s.config().method());
+        out.put("epochs", s.epochs());
+        out.put("batch", s.batch());
+        out.put("views", s.augmenter().views());
+        try (SslTrainer trainer = new SslTrainer(s.config()); SslTrainer initial = new SslTrainer(s.config())) {
+            double earlier = s.resume() == null ? 0 : s.resume().restore(trainer);
             long start = System.nanoTime();
-            int perEpoch = train.count() / batch;
-            for (int e = (int) (trainer.step() / perEpoch); e < epochs; e++) {
+            int perEpoch = s.train().count() / s.batch();
+            for (int e = (int) (trainer.step() / perEpoch); e < s.epochs(); e++) {
                 // Each epoch's order depends on the seed and the epoch only, so a resumed run
                 // continues with the order an uninterrupted one would have had.
-                int[] order = shuffled(train.count(), new SplittableRandom(seed + e));
-                for (int from = 0; from + batch <= order.length; from += batch) {
-                    LabeledImages images = subset(train, order, from, batch);
-                    float loss = trainer.train(BenchTrain.draw(augmenter, images, 1, "fashion-mnist-train-e" + e + "-" + from));
+                int[] order = shuffled(s.train().count(), new SplittableRandom(s.seed() + e));
+                for (int from = 0; from + s.batch() <= order.length; from += s.batch()) {
+                    LabeledImages images = subset(s.train(), order, from, s.batch());
+                    float loss = trainer.train(BenchTrain.draw(s.augmenter(), images, 1, "fashion-mnist-train-e" + e + "-" + from));
                     if (trainer.step() % 100 == 0) {
                         System.err.printf("[oxbow] bench offline: epoch %d/%d, step %d/%d, loss %.4f, %.0f s%n", e + 1,
-                                epochs, trainer.step(), steps, loss, earlier + (System.nanoTime() - start) / 1e9);
+                                s.epochs(), trainer.step(), s.steps(), loss, earlier + (System.nanoTime() - start) / 1e9);
                     }
                 }
-                if (resume != null) {
-                    resume.save(trainer, earlier + (System.nanoTime() - start) / 1e9);
+                if (s.resume() != null) {
+                    s.resume().save(trainer, earlier + (System.nanoTime() - start) / 1e9);
                 }
             }
             double seconds = earlier + (System.nanoTime() - start) / 1e9;
             trainer.publish();
-            FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, train, test, CLASSES);
+            FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, s.train(), test, CLASSES);
             out.put("steps", trainer.step());
             out.put("knn_top1", trained.knnTop1());
             out.put("linear_top1", trained.linearTop1());
-            out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
-            out.put("knn_top1_pixels", FrozenProbe.pixels(train, test, CLASSES).knnTop1());
+            out.put("knn_top1_init", FrozenProbe.encoder(initial, s.train(), test, CLASSES).knnTop1());
+            out.put("knn_top1_pixels", FrozenProbe.pixels(s.train(), test, CLASSES).knnTop1());
             out.put("train_s", seconds);
             out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", trainer.stats().imagesPerSecond());

@@ -69,30 +69,23 @@ public final class BenchReplay {
     }
 
     private static void run(Settings s) throws IOException {
-        int batch = s.batch();
-        String order = s.order();
-        ReplayConfig replay = s.replay();
-        TrainerConfig config = s.config();
-        Augmenter augmenter = s.augmenter();
-        Path data = s.data();
-        int viewThreads = s.viewThreads();
-        LabeledImages train = ImageOrder.order(Idx.fashionMnist(data, "train").first(s.events()), order,
-                s.classesPerBlock(), replay.seed());
-        LabeledImages test = Idx.fashionMnist(data, "t10k");
+        LabeledImages train = ImageOrder.order(Idx.fashionMnist(s.data(), "train").first(s.events()), s.order(),
+                s.classesPerBlock(), s.replay().seed());
+        LabeledImages test = Idx.fashionMnist(s.data(), "t10k");
 
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("method", config.method());
-        out.put("policy", replay.policy());
-        out.put("capacity", replay.capacity());
-        out.put("updates_per_event", replay.updatesPerEvent());
-        out.put("new_fraction", replay.newFraction());
-        out.put("order", order);
+        out.put("method", s.config().method());
+        out.put("policy", s.replay().policy());
+        out.put("capacity", s.replay().capacity());
+        out.put("updates_per_event", s.replay().updatesPerEvent());
+        out.put("new_fraction", s.replay().newFraction());
+        out.put("order", s.order());
         out.put("events", train.count());
-        try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
-            StreamLearner learner = new StreamLearner(trainer, augmenter, replay, viewThreads);
+        try (SslTrainer trainer = new SslTrainer(s.config()); SslTrainer initial = new SslTrainer(s.config())) {
+            StreamLearner learner = new StreamLearner(trainer, s.augmenter(), s.replay(), s.viewThreads());
             long start = System.nanoTime();
-            for (int from = 0; from < train.count(); from += batch) {
-                learner.admit(chunk(train, from, Math.min(batch, train.count() - from)));
+            for (int from = 0; from < train.count(); from += s.batch()) {
+                learner.admit(chunk(train, from, Math.min(s.batch(), train.count() - from)));
                 while (learner.due()) {
                     float loss = learner.step();
                     if (learner.steps() % 50 == 0) {
@@ -112,11 +105,11 @@ public final class BenchReplay {
             out.put("wall_s", seconds);
             out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", learner.replayed() / seconds);
-            out.put("batch", batch);
+            out.put("batch", s.batch());
             out.put("evicted", learner.evicted());
             out.put("rejected", learner.rejected());
             out.put("mean_uses", learner.meanUses());
-            out.put("view_threads", viewThreads);
+            out.put("view_threads", s.viewThreads());
             out.put("view_wait_ms", learner.viewWaitMs());
             out.put("loss_last", trainer.stats().lossLast());
         }

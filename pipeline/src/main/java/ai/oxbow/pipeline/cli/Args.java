@@ -1,5 +1,6 @@
 package ai.oxbow.pipeline.cli;
 
+import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.model.util.Nearest;
 
 import picocli.CommandLine;
@@ -94,6 +95,11 @@ public final class Args {
         for (Option<?> o : options) {
             if (result.hasMatchedOption(o.flagName())) {
                 Object v = result.matchedOptionValue(o.flagName(), null);
+                if (o.type() == Option.Type.LIST) {
+                    for (Object item : (List<?>) v) {
+                        pair(o, item);
+                    }
+                }
                 String problem = check(o, v);
                 if (problem != null) {
                     throw new UsageException(o.flagName() + " " + problem + ", not " + v);
@@ -109,6 +115,15 @@ public final class Args {
                 }
             }
             groups.forEach(g -> g.check(values.keySet()));
+        }
+    }
+
+    /** One {@code K=V} of a list option. */
+    private static Map.Entry<String, String> pair(Option<?> o, Object item) {
+        try {
+            return KeyValues.pair(o.subject(), item.toString());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
     }
 
@@ -196,10 +211,10 @@ public final class Args {
             Object v = get(o);
             if (o.type() == Option.Type.LIST) {
                 for (Object item : (List<?>) v) {
-                    String[] p = item.toString().split("=", 2);
-                    boolean secret = p[0].contains("password") || p[0].contains("jaas");
-                    out.append(KAFKA_PREFIX).append(p[0]).append('=')
-                            .append(secret ? "<hidden>" : p.length > 1 ? p[1] : "").append('\n');
+                    Map.Entry<String, String> kv = pair(o, item);
+                    boolean secret = kv.getKey().contains("password") || kv.getKey().contains("jaas");
+                    out.append(KAFKA_PREFIX).append(kv.getKey()).append('=')
+                            .append(secret ? "<hidden>" : kv.getValue()).append('\n');
                 }
             } else if (v != null) {
                 out.append(o.name()).append('=').append(v).append('\n');

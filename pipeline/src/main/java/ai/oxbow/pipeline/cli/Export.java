@@ -34,9 +34,9 @@ public final class Export {
     static final Option<String> OUT = Option.string("out", "output directory").required();
 
     static final List<Option<?>> OPTIONS = List.of(MODELS, VERSION, STATE, METHOD_OPTIONS, OUT);
-    /** --version selects from --models; a state file has one published version. */
+    /** --version selects from --models, a state file has one published version; --method-options are the state's. */
     static final List<Exclusive> GROUPS = List.of(Exclusive.exactlyOne(MODELS, STATE),
-            Exclusive.atMostOne(STATE, VERSION));
+            Exclusive.atMostOne(STATE, VERSION), Exclusive.atMostOne(MODELS, METHOD_OPTIONS));
 
     static Command.Run prepare(Args a) {
         String models = a.get(MODELS);

@@ -102,8 +102,7 @@ class OptionsTest {
         e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
                 Args.parse(Run.OPTIONS, "--augment-options", "scale=0.2"), 100, false, "none"));
         assertEquals("Invalid value for augmentation option 'scale': '0.2' is not min:max", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Run.config(
-                Args.parse(Run.OPTIONS, "--kafka-property", "security.protocol")));
+        e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--kafka-property", "security.protocol"));
         assertEquals("Invalid value for option '--kafka-property': 'security.protocol' is not key=value",
                 e.getMessage());
     }
@@ -142,6 +141,10 @@ class OptionsTest {
         assertEquals("give at most one of --state | --version, not --state and --version", e.getMessage());
         assertEquals(3L, export.parse(new String[] {"--models", "m", "--version", "3", "--out", "o"}, 0)
                 .get(Export.VERSION));
+        e = assertThrows(UsageException.class,
+                () -> export.parse(new String[] {"--models", "m", "--method-options", "queue_size=8", "--out", "o"}, 0));
+        assertEquals("give at most one of --models | --method-options, not --models and --method-options",
+                e.getMessage());
         // Help and the printed configuration need no requirement met.
         assertTrue(export.parse(new String[] {"--help"}, 0).helpRequested());
         assertTrue(command("submit").parse(new String[] {"--print-config"}, 0).get(Args.PRINT_CONFIG));
