@@ -42,7 +42,7 @@ public final class Demo {
             .atLeast(0);
     static final Option<String> OUT = Option.string("out", "run directory").computed("runs/demo-TIME");
     static final Option<Integer> WEB_PORT = Option.integer("web-port", 8081, "Flink web UI port").atLeast(0);
-    static final Option<String> PROMETHEUS_PORT = Option.string("prometheus-port", "9249",
+    public static final Option<String> PROMETHEUS_PORT = Option.string("prometheus-port", "9249",
             "Prometheus metrics port, or the first free one of a range FROM-TO").checked(
                     v -> v.matches("\\d+(-\\d+)?") ? null : "must be a port or a range FROM-TO");
     static final Option<Integer> EVENTS = Option.integer("events", 20_000, "images streamed").atLeast(1);

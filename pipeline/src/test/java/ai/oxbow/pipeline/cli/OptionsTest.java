@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
 
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,9 @@ class OptionsTest {
         e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--trainer-pace", "fast"));
         assertTrue(e.getMessage().contains("--trainer-pace must be one of backpressure, sample"), e.getMessage());
         assertEquals(-1, Args.parse(Run.OPTIONS, "--schema-registry-id", "-1").get(JobOptions.SCHEMA_REGISTRY_ID));
+        assertEquals("9250-9299", Args.parse(Demo.OPTIONS, "--prometheus-port", "9250-9299").get(Demo.PROMETHEUS_PORT));
+        e = assertThrows(UsageException.class, () -> Args.parse(Demo.OPTIONS, "--prometheus-port", "any"));
+        assertTrue(e.getMessage().contains("--prometheus-port must be a port or a range FROM-TO"), e.getMessage());
     }
 
     @Test
