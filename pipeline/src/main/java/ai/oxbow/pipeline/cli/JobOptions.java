@@ -26,7 +26,7 @@ public final class JobOptions {
 
     private static final ReplayConfig REPLAY = ReplayConfig.defaults(64);
     private static final JobConfig.Kafka KAFKA_DEFAULTS = JobConfig.Kafka.DEFAULTS;
-    private static final TrainerOperator.Options TRAINER_DEFAULTS = JobConfig.Training.OPTIONS;
+    private static final TrainerOperator.Options TRAINER_DEFAULTS = JobConfig.Training.DEFAULT_OPTIONS;
 
     /** PyTorch intra-op threads; Oxbow.main reads it before the engine starts. */
     public static final Option<Integer> THREADS = Option.integer("threads",

@@ -114,8 +114,8 @@ public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embed
                            TrainerOperator.Options options) implements Serializable {
         public static final long AUGMENT_SEED = 1234;
         /** The operator's settings but the run directory and the images expected, which each run sets. */
-        public static final TrainerOperator.Options OPTIONS = new TrainerOperator.Options(null, 10_000, 20, 30_000,
-                0.1, true, 10, 0, TrainerOperator.Pace.BACKPRESSURE, 1, 0);
+        public static final TrainerOperator.Options DEFAULT_OPTIONS = new TrainerOperator.Options(null, 10_000, 20,
+                30_000, 0.1, true, 10, 0, TrainerOperator.Pace.BACKPRESSURE, 1, 0);
 
         public Training {
             Objects.requireNonNull(trainer, "trainer");

@@ -96,13 +96,13 @@ class PipelineIT {
         Recipe augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
         // A buffer larger than the stream: nothing is evicted, so every image is admitted and kept.
         ReplayConfig replay = new ReplayConfig("fifo", 4_096, 1.0, ReplayConfig.DEFAULT_NEW_FRACTION, BATCH, 5);
+        TrainerOperator.Options defaults = JobConfig.Training.DEFAULT_OPTIONS;
         JobConfig cfg = new JobConfig(
                 new JobConfig.Kafka(client, name + ".images", name + ".embeddings", name + ".dead-letters", name, name,
                         -1, true),
                 JobConfig.Decoding.DEFAULTS,
-                new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, replay,
-                        trainerOptions(runDir, JobConfig.Training.OPTIONS.progressIntervalMs(),
-                                JobConfig.Training.OPTIONS.publishEverySteps(), TrainerOperator.Pace.BACKPRESSURE, 0)),
+                new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, replay, trainerOptions(runDir,
+                        defaults.progressIntervalMs(), defaults.publishEverySteps(), defaults.pace(), 0)),
                 JobConfig.Embedders.DEFAULTS,
                 new JobConfig.Stores(runDir.resolve("models").toString(), runDir.resolve("index").toString()),
                 JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
@@ -114,7 +114,7 @@ class PipelineIT {
     /** The trainer operator's default settings but these. */
     static TrainerOperator.Options trainerOptions(Path runDir, long progressIntervalMs, long publishEverySteps,
                                                   TrainerOperator.Pace pace, long failAtStep) {
-        TrainerOperator.Options d = JobConfig.Training.OPTIONS;
+        TrainerOperator.Options d = JobConfig.Training.DEFAULT_OPTIONS;
         return new TrainerOperator.Options(runDir.toString(), progressIntervalMs, publishEverySteps,
                 d.publishEveryMs(), d.collapseThreshold(), d.holdOnCollapse(), d.classes(), d.expectedImages(), pace,
                 d.viewThreads(), failAtStep);

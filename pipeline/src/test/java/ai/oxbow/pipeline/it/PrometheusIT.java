@@ -166,7 +166,7 @@ class PrometheusIT {
         Recipe augment = Recipe.parse(Methods.defaults("mocov2").recipe(), "none", 16, 1, Map.of());
         // RankMe, alignment and uniformity are computed at each progress report.
         TrainerOperator.Options options = PipelineIT.trainerOptions(runDir.resolve("run"), 500,
-                JobConfig.Training.OPTIONS.publishEverySteps(), TrainerOperator.Pace.BACKPRESSURE, 0);
+                JobConfig.Training.DEFAULT_OPTIONS.publishEverySteps(), TrainerOperator.Pace.BACKPRESSURE, 0);
         JobConfig cfg = new JobConfig(
                 new JobConfig.Kafka(KafkaClient.of(bootstrap), "prom.images", "prom.embeddings", "prom.dead-letters",
                         "prom", "prom", -1, false),
