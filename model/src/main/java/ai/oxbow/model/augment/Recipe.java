@@ -1,5 +1,6 @@
 package ai.oxbow.model.augment;
 
+import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.model.util.Nearest;
 
 import java.io.Serializable;
@@ -173,18 +174,7 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
 
     /** {@code key=value,key=value} (blank for none) as an ordered map. */
     public static Map<String, String> parseOptions(String spec) {
-        Map<String, String> options = new LinkedHashMap<>();
-        if (spec == null || spec.isBlank()) {
-            return options;
-        }
-        for (String item : spec.split(",")) {
-            int eq = item.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("augmentation option '" + item + "' is not key=value");
-            }
-            options.put(item.substring(0, eq).trim(), item.substring(eq + 1).trim());
-        }
-        return options;
+        return KeyValues.list("augmentation options", spec);
     }
 
     /** Applies options with prefixes in order of specificity: none, then global/local, then viewN. */
@@ -238,11 +228,11 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
     }
 
     private static int parseInt(String key, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("augmentation option " + key + " needs an integer, not '" + value + "'");
-        }
+        return KeyValues.toInt(subject(key), value);
+    }
+
+    private static String subject(String key) {
+        return "augmentation option '" + key + "'";
     }
 
     /**
@@ -370,21 +360,11 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
         }
 
         private static double number(String key, String value) {
-            try {
-                return Double.parseDouble(value.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("augmentation option " + key + " needs a number, not '"
-                        + value + "'");
-            }
+            return KeyValues.toDouble(subject(key), value);
         }
 
         private static double[] range(String key, String value) {
-            String[] ends = value.split(":");
-            if (ends.length != 2) {
-                throw new IllegalArgumentException("augmentation option " + key + " needs min:max, not '"
-                        + value + "'");
-            }
-            return new double[] {number(key, ends[0]), number(key, ends[1])};
+            return KeyValues.range(subject(key), value);
         }
     }
 }

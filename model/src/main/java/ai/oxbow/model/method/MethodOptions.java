@@ -1,5 +1,7 @@
 package ai.oxbow.model.method;
 
+import ai.oxbow.model.util.KeyValues;
+
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -19,7 +21,7 @@ public final class MethodOptions {
 
     public float getFloat(String key, float fallback) {
         String v = values.get(key);
-        return record(key, v == null ? fallback : (float) number(key, v, false));
+        return record(key, v == null ? fallback : KeyValues.toFloat(subject(key), v));
     }
 
     public String getString(String key, String fallback) {
@@ -28,16 +30,11 @@ public final class MethodOptions {
 
     public int getInt(String key, int fallback) {
         String v = values.get(key);
-        return record(key, v == null ? fallback : (int) number(key, v, true));
+        return record(key, v == null ? fallback : KeyValues.toInt(subject(key), v));
     }
 
-    private static double number(String key, String value, boolean integer) {
-        try {
-            return integer ? Integer.parseInt(value.trim()) : Float.parseFloat(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("method option " + key + " must be " + (integer ? "an integer" : "a number")
-                    + ", not '" + value + "'");
-        }
+    private static String subject(String key) {
+        return "method option '" + key + "'";
     }
 
     /** Every key read so far with the value it had. */

@@ -6,8 +6,9 @@ import ai.oxbow.model.augment.Preset;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
+import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.pipeline.cli.Args;
-import ai.oxbow.pipeline.cli.JobOptions;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
 
@@ -29,30 +30,41 @@ import java.util.concurrent.Future;
 public final class BenchAugment {
     private BenchAugment() {}
 
-    public static final List<Option> OPTIONS = List.of(
-            Option.string("recipe", "mocov2", "augmentation recipe").oneOf(Recipe.NAMES.toArray(String[]::new)),
-            Option.string("preset", "none", "input preset (fashion-mnist or none)"),
-            Option.integer("size", 0, "view side").computed("the preset's, else 28").atLeast(1),
-            Option.integer("channels", 0, "channels").computed("the preset's, else 1").atLeast(1),
-            Option.integer("source-size", 0, "side of the generated source images").computed("--size").atLeast(1),
-            Option.integer("images", 256, "generated source images").atLeast(1),
-            Option.integer("threads", 1, "augmentation threads").atLeast(1),
-            Option.decimal("seconds", 3, "measured seconds").atLeast(0),
-            Option.decimal("warmup-seconds", 1, "warm-up seconds").atLeast(0),
-            Option.string("options", "", "recipe options k=v,..."));
+    static final Option<String> RECIPE = Option.string("recipe", "mocov2", "augmentation recipe")
+            .oneOf(Recipe.NAMES.toArray(String[]::new));
+    static final Option<String> PRESET = Option.string("preset", "none", "input preset (fashion-mnist or none)");
+    static final Option<Integer> SIZE = Option.integer("size", "view side").computed("the preset's, else 28")
+            .atLeast(1);
+    static final Option<Integer> CHANNELS = Option.integer("channels", "channels").computed("the preset's, else 1")
+            .atLeast(1);
+    static final Option<Integer> SOURCE_SIZE = Option.integer("source-size", "side of the generated source images")
+            .computed("--size").atLeast(1);
+    static final Option<Integer> IMAGES = Option.integer("images", 256, "generated source images").atLeast(1);
+    static final Option<Integer> THREADS = Option.integer("threads", 1, "augmentation threads").atLeast(1);
+    static final Option<Double> SECONDS = Option.decimal("seconds", 3, "measured seconds").atLeast(0);
+    static final Option<Double> WARMUP_SECONDS = Option.decimal("warmup-seconds", 1, "warm-up seconds").atLeast(0);
+    static final Option<String> RECIPE_OPTIONS = Option.string("options", "", "recipe options k=v,...");
+    public static final List<Option<?>> OPTIONS = List.of(RECIPE, PRESET, SIZE, CHANNELS, SOURCE_SIZE, IMAGES, THREADS,
+            SECONDS, WARMUP_SECONDS, RECIPE_OPTIONS);
 
-    public static void run(Args a) {
-        String name = a.get("recipe");
-        Preset preset = Preset.parse(a.get("preset"));
-        int size = a.getInt("size", preset.size() > 0 ? preset.size() : 28);
-        int channels = a.getInt("channels", preset.channels() > 0 ? preset.channels() : 1);
-        int sourceSize = a.getInt("source-size", size);
-        int count = a.getInt("images");
-        int threads = a.getInt("threads");
-        double seconds = a.getDouble("seconds");
-        double warmup = a.getDouble("warmup-seconds");
-        Recipe recipe = Recipe.parse(name, preset.key(), size, channels, Recipe.parseOptions(a.get("options")));
+    public static Command.Run prepare(Args a) {
+        String name = a.get(RECIPE);
+        Preset preset = Preset.parse(a.get(PRESET));
+        int size = a.getOr(SIZE, preset.size() > 0 ? preset.size() : 28);
+        int channels = a.getOr(CHANNELS, preset.channels() > 0 ? preset.channels() : 1);
+        int sourceSize = a.getOr(SOURCE_SIZE, size);
+        int count = a.get(IMAGES);
+        int threads = a.get(THREADS);
+        double seconds = a.get(SECONDS);
+        double warmup = a.get(WARMUP_SECONDS);
+        Recipe recipe = Recipe.parse(name, preset.key(), size, channels, KeyValues.list(RECIPE_OPTIONS.subject(),
+                a.get(RECIPE_OPTIONS)));
+        return () -> run(recipe, preset, size, channels, sourceSize, count, threads, seconds, warmup);
+    }
 
+    private static void run(Recipe recipe, Preset preset, int size, int channels, int sourceSize, int count,
+                            int threads, double seconds, double warmup) {
+        String name = recipe.name();
         LabeledImages images = GeneratedImages.generate(count, sourceSize, channels, 1);
         float[][] sources = new float[count][];
         for (int i = 0; i < count; i++) {

@@ -7,6 +7,7 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -32,21 +33,25 @@ import java.util.Random;
 public final class BenchEmbed {
     private BenchEmbed() {}
 
-    public static final List<Option> OPTIONS = List.of(
-            Option.string("encoder", "small-cnn", "backbone").oneOf(Encoders.NAMES.toArray(String[]::new)),
-            Option.integer("size", 28, "input side").atLeast(4),
-            Option.integer("channels", 1, "input channels").atLeast(1),
-            Option.integer("batch", 256, "embedding batch").atLeast(1),
-            Option.integer("images", 20_000, "images embedded").atLeast(1),
-            JobOptions.THREADS);
+    static final Option<String> ENCODER = Option.string("encoder", "small-cnn", "backbone")
+            .oneOf(Encoders.NAMES.toArray(String[]::new));
+    static final Option<Integer> SIZE = Option.integer("size", 28, "input side").atLeast(4);
+    static final Option<Integer> CHANNELS = Option.integer("channels", 1, "input channels").atLeast(1);
+    static final Option<Integer> BATCH = Option.integer("batch", 256, "embedding batch").atLeast(1);
+    static final Option<Integer> IMAGES = Option.integer("images", 20_000, "images embedded").atLeast(1);
+    public static final List<Option<?>> OPTIONS = List.of(ENCODER, SIZE, CHANNELS, BATCH, IMAGES, JobOptions.THREADS);
 
-    public static void run(Args a) {
-        String encoder = a.get("encoder");
-        int size = a.getInt("size");
-        int channels = a.getInt("channels");
-        int batch = a.getInt("batch");
-        int images = a.getInt("images");
-        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+    public static Command.Run prepare(Args a) {
+        String encoder = a.get(ENCODER);
+        int size = a.get(SIZE);
+        int channels = a.get(CHANNELS);
+        int batch = a.get(BATCH);
+        int images = a.get(IMAGES);
+        int threads = a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors());
+        return () -> run(encoder, size, channels, batch, images, threads);
+    }
+
+    private static void run(String encoder, int size, int channels, int batch, int images, int threads) {
         EncoderSnapshot snapshot;
         try (SslTrainer trainer = new SslTrainer(TrainerConfig.defaults("simclr", encoder, channels, size, batch))) {
             snapshot = trainer.publishedSnapshot();

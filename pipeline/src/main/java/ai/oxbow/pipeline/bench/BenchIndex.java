@@ -7,6 +7,7 @@ import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -17,7 +18,6 @@ import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.ops.DecodedImage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,32 +44,33 @@ public final class BenchIndex {
 
     private BenchIndex() {}
 
-    public static final List<Option> OPTIONS = List.of(
-            Option.string("models", null, "embed with this model registry").computed("raw pixels"),
-            Option.longInteger("version", 0, "the registry's version").computed("the newest"),
-            Option.integer("images", 10_000, "indexed images").atLeast(1),
-            Option.integer("queries", 1_000, "queries").atLeast(1),
-            Option.integer("k", 10, "neighbours").atLeast(1),
-            JobOptions.DATA, JobOptions.THREADS);
+    static final Option<String> MODELS = Option.string("models", "embed with this model registry")
+            .computed("raw pixels");
+    static final Option<Long> VERSION = Option.longInteger("version", "the registry's version").computed("the newest");
+    static final Option<Integer> IMAGES = Option.integer("images", 10_000, "indexed images").atLeast(1);
+    static final Option<Integer> QUERIES = Option.integer("queries", 1_000, "queries").atLeast(1);
+    static final Option<Integer> K = Option.integer("k", 10, "neighbours").atLeast(1);
+    public static final List<Option<?>> OPTIONS = List.of(MODELS, VERSION, IMAGES, QUERIES, K, JobOptions.DATA,
+            JobOptions.THREADS);
 
-    public static void run(Args a) {
-        try {
-            bench(a);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void bench(Args a) throws IOException {
-        String models = a.get("models");
-        Long version = a.has("version") ? a.getLong("version") : null;
-        int images = a.getInt("images");
-        int queries = a.getInt("queries");
-        int k = a.getInt("k");
-        Path data = Path.of(a.get("data"));
+    public static Command.Run prepare(Args a) {
+        String models = a.get(MODELS);
+        Long version = a.get(VERSION);
+        int images = a.get(IMAGES);
+        int queries = a.get(QUERIES);
+        int k = a.get(K);
+        Path data = Path.of(a.get(JobOptions.DATA));
         if (!Idx.available(data)) {
             throw new IllegalArgumentException("no Fashion-MNIST in " + data + " (apt-get install dataset-fashion-mnist)");
         }
+        if (models == null && version != null) {
+            throw new IllegalArgumentException("--version needs --models DIR");
+        }
+        return () -> bench(models, version, images, queries, k, data);
+    }
+
+    private static void bench(String models, Long version, int images, int queries, int k, Path data)
+            throws IOException {
         EncoderSnapshot snapshot = snapshot(models, version);
         LabeledImages train = Idx.fashionMnist(data, "train").first(images);
         LabeledImages test = Idx.fashionMnist(data, "t10k").first(queries);
@@ -132,9 +133,6 @@ public final class BenchIndex {
     /** A registry version, or the initial encoder of a small-cnn trainer (what version 0 of a run is). */
     private static EncoderSnapshot snapshot(String models, Long version) {
         if (models == null) {
-            if (version != null) {
-                throw new IllegalArgumentException("--version needs --models DIR");
-            }
             try (SslTrainer trainer = new SslTrainer(TrainerConfig.defaults("mocov2", "small-cnn", 1, 28, 64))) {
                 return trainer.publishedSnapshot();
             }

@@ -8,6 +8,7 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.util.AtomicFile;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -38,17 +39,22 @@ public final class BenchOffline {
 
     private BenchOffline() {}
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.integer("epochs", 10, "passes over the 60,000 training images").atLeast(1),
-            Option.longInteger("order-seed", 7, "seed of each epoch's random order"),
-            Option.string("resume-dir", null, "save the trainer after every epoch there and continue from it")
-                    .computed("none"),
+    static final Option<Integer> EPOCHS = Option.integer("epochs", 10, "passes over the 60,000 training images")
+            .atLeast(1);
+    static final Option<Long> ORDER_SEED = Option.longInteger("order-seed", 7, "seed of each epoch's random order");
+    static final Option<String> RESUME_DIR = Option.string("resume-dir",
+            "save the trainer after every epoch there and continue from it");
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EPOCHS, ORDER_SEED, RESUME_DIR,
             JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER);
 
-    public static void run(Args a) throws Exception {
-        int epochs = a.getInt("epochs");
-        int batch = a.getInt("batch");
-        Path data = Path.of(a.get("data"));
+    /** The run, checked before anything starts. */
+    private record Settings(int epochs, int batch, Path data, LabeledImages train, long steps, TrainerConfig config,
+                            Augmenter augmenter, long seed, Resume resume) {}
+
+    public static Command.Run prepare(Args a) throws IOException {
+        int epochs = a.get(EPOCHS);
+        int batch = a.get(JobOptions.BATCH);
+        Path data = Path.of(a.get(JobOptions.DATA));
         if (!Idx.available(data)) {
             throw new IllegalArgumentException("bench offline needs Fashion-MNIST in " + data
                     + " (apt-get install dataset-fashion-mnist)");
@@ -56,49 +62,55 @@ public final class BenchOffline {
         LabeledImages train = Idx.fashionMnist(data, "train");
         long steps = (long) epochs * (train.count() / batch);
         TrainerConfig config = JobOptions.trainer(a, steps, true, "fashion-mnist");
-        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"),
-                a.getLong("augment-seed"));
-        long seed = a.getLong("order-seed");
-        String resumeDir = a.get("resume-dir");
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException("bench offline trains on Fashion-MNIST as it is: --channels 1 --size 28");
         }
-        LabeledImages test = Idx.fashionMnist(data, "t10k");
+        String resumeDir = a.get(RESUME_DIR);
+        Resume resume = resumeDir == null ? null : new Resume(Path.of(resumeDir), a.given(RESUME_DIR));
+        if (resume != null) {
+            resume.check();
+        }
+        Settings s = new Settings(epochs, batch, data, train, steps, config, new Augmenter(JobOptions.recipe(a, config,
+                "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)), a.get(ORDER_SEED), resume);
+        return () -> run(s);
+    }
+
+    private static void run(Settings s) throws IOException {
+        LabeledImages test = Idx.fashionMnist(s.data(), "t10k");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bench", "offline");
-        out.put("method", config.method());
-        out.put("epochs", epochs);
-        out.put("batch", batch);
-        out.put("views", augmenter.views());
-        Resume resume = resumeDir == null ? null : new Resume(Path.of(resumeDir), a.given("resume-dir"));
-        try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
-            double earlier = resume == null ? 0 : resume.restore(trainer);
+        out.put("method", s.config().method());
+        out.put("epochs", s.epochs());
+        out.put("batch", s.batch());
+        out.put("views", s.augmenter().views());
+        try (SslTrainer trainer = new SslTrainer(s.config()); SslTrainer initial = new SslTrainer(s.config())) {
+            double earlier = s.resume() == null ? 0 : s.resume().restore(trainer);
             long start = System.nanoTime();
-            int perEpoch = train.count() / batch;
-            for (int e = (int) (trainer.steps() / perEpoch); e < epochs; e++) {
+            int perEpoch = s.train().count() / s.batch();
+            for (int e = (int) (trainer.steps() / perEpoch); e < s.epochs(); e++) {
                 // Each epoch's order depends on the seed and the epoch only, so a resumed run
                 // continues with the order an uninterrupted one would have had.
-                int[] order = shuffled(train.count(), new SplittableRandom(seed + e));
-                for (int from = 0; from + batch <= order.length; from += batch) {
-                    LabeledImages images = subset(train, order, from, batch);
-                    float loss = trainer.train(BenchTrain.draw(augmenter, images, 1, "fashion-mnist-train-e" + e + "-" + from));
+                int[] order = shuffled(s.train().count(), new SplittableRandom(s.seed() + e));
+                for (int from = 0; from + s.batch() <= order.length; from += s.batch()) {
+                    LabeledImages images = subset(s.train(), order, from, s.batch());
+                    float loss = trainer.train(BenchTrain.draw(s.augmenter(), images, 1, "fashion-mnist-train-e" + e + "-" + from));
                     if (trainer.steps() % 100 == 0) {
                         System.err.printf("[oxbow] bench offline: epoch %d/%d, step %d/%d, loss %.4f, %.0f s%n", e + 1,
-                                epochs, trainer.steps(), steps, loss, earlier + (System.nanoTime() - start) / 1e9);
+                                s.epochs(), trainer.steps(), s.steps(), loss, earlier + (System.nanoTime() - start) / 1e9);
                     }
                 }
-                if (resume != null) {
-                    resume.save(trainer, earlier + (System.nanoTime() - start) / 1e9);
+                if (s.resume() != null) {
+                    s.resume().save(trainer, earlier + (System.nanoTime() - start) / 1e9);
                 }
             }
             double seconds = earlier + (System.nanoTime() - start) / 1e9;
             trainer.publish();
-            FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, train, test, CLASSES);
+            FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, s.train(), test, CLASSES);
             out.put("steps", trainer.steps());
             out.put("knn_top1", trained.knnTop1());
             out.put("linear_top1", trained.linearTop1());
-            out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
-            out.put("knn_top1_pixels", FrozenProbe.pixels(train, test, CLASSES).knnTop1());
+            out.put("knn_top1_init", FrozenProbe.encoder(initial, s.train(), test, CLASSES).knnTop1());
+            out.put("knn_top1_pixels", FrozenProbe.pixels(s.train(), test, CLASSES).knnTop1());
             out.put("train_s", seconds);
             out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", trainer.stats().imagesPerSecond());
@@ -121,23 +133,37 @@ public final class BenchOffline {
         private static final String STATE = "offline-state.bin";
         private static final String PROGRESS = "offline-progress.properties";
 
+        /** Refuses a directory that holds a run with other options. */
+        void check() throws IOException {
+            Properties p = progress();
+            if (p != null && !options.equals(p.getProperty("options"))) {
+                throw new IllegalArgumentException("--resume-dir " + dir + " holds a run with other options ("
+                        + p.getProperty("options") + "); use the same options or another directory");
+            }
+        }
+
         /** Restores the saved trainer, if any, and returns the training seconds spent before. */
         double restore(SslTrainer trainer) throws IOException {
+            Properties p = progress();
+            if (p == null) {
+                return 0;
+            }
+            trainer.restore(Files.readAllBytes(dir.resolve(STATE)));
+            System.err.println("[oxbow] bench offline: resuming at step " + trainer.steps() + " from " + dir);
+            return Double.parseDouble(p.getProperty("train_s"));
+        }
+
+        /** The saved progress, null before the first epoch ends. */
+        private Properties progress() throws IOException {
             Path progress = dir.resolve(PROGRESS);
             if (!Files.exists(progress)) {
-                return 0;
+                return null;
             }
             Properties p = new Properties();
             try (Reader in = Files.newBufferedReader(progress)) {
                 p.load(in);
             }
-            if (!options.equals(p.getProperty("options"))) {
-                throw new IllegalArgumentException("--resume-dir " + dir + " holds a run with other options ("
-                        + p.getProperty("options") + "); use the same options or another directory");
-            }
-            trainer.restore(Files.readAllBytes(dir.resolve(STATE)));
-            System.err.println("[oxbow] bench offline: resuming at step " + trainer.steps() + " from " + dir);
-            return Double.parseDouble(p.getProperty("train_s"));
+            return p;
         }
 
         /**

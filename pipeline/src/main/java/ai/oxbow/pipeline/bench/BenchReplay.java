@@ -10,6 +10,7 @@ import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -39,47 +40,52 @@ public final class BenchReplay {
 
     private BenchReplay() {}
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.integer("events", 10_000, "Fashion-MNIST training images streamed").atLeast(1),
-            Demo.ORDER, Demo.CLASSES_PER_BLOCK,
-            JobOptions.JOB_OPTIONS.stream().filter(o -> o.name().equals("view-threads")).findFirst().orElseThrow(),
-            JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER, JobOptions.REPLAY_OPTIONS);
+    static final Option<Integer> EVENTS = Option.integer("events", 10_000, "Fashion-MNIST training images streamed")
+            .atLeast(1);
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EVENTS, Demo.ORDER, Demo.CLASSES_PER_BLOCK,
+            JobOptions.VIEW_THREADS, JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER, JobOptions.REPLAY_OPTIONS);
 
-    public static void run(Args a) throws IOException {
-        int events = a.getInt("events");
-        int batch = a.getInt("batch");
-        String order = a.get("order");
-        int classesPerBlock = a.getInt("classes-per-block");
+    /** The stream, the learner and its schedule, checked before anything starts. */
+    private record Settings(int events, int batch, String order, int classesPerBlock, ReplayConfig replay,
+                            TrainerConfig config, Augmenter augmenter, Path data, int viewThreads) {}
+
+    public static Command.Run prepare(Args a) {
+        int events = a.get(EVENTS);
+        int batch = a.get(JobOptions.BATCH);
         ReplayConfig replay = JobOptions.replay(a);
         long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
         TrainerConfig config = JobOptions.trainer(a, horizon, true, "fashion-mnist");
-        Augmenter augmenter = new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.getLong("augment-seed"));
-        Path data = Path.of(a.get("data"));
-        int viewThreads = a.getInt("view-threads");
-        if (!Idx.available(data)) {
-            throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + data
+        Settings s = new Settings(events, batch, a.get(Demo.ORDER), a.get(Demo.CLASSES_PER_BLOCK), replay, config,
+                new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)),
+                Path.of(a.get(JobOptions.DATA)), a.get(JobOptions.VIEW_THREADS));
+        if (!Idx.available(s.data())) {
+            throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + s.data()
                     + " (apt-get install dataset-fashion-mnist)");
         }
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException("bench replay streams Fashion-MNIST as it is: --channels 1 --size 28");
         }
-        LabeledImages train = ImageOrder.order(Idx.fashionMnist(data, "train").first(events), order, classesPerBlock,
-                replay.seed());
-        LabeledImages test = Idx.fashionMnist(data, "t10k");
+        return () -> run(s);
+    }
+
+    private static void run(Settings s) throws IOException {
+        LabeledImages train = ImageOrder.order(Idx.fashionMnist(s.data(), "train").first(s.events()), s.order(),
+                s.classesPerBlock(), s.replay().seed());
+        LabeledImages test = Idx.fashionMnist(s.data(), "t10k");
 
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("method", config.method());
-        out.put("policy", replay.policy());
-        out.put("capacity", replay.capacity());
-        out.put("updates_per_event", replay.updatesPerEvent());
-        out.put("new_fraction", replay.newFraction());
-        out.put("order", order);
+        out.put("method", s.config().method());
+        out.put("policy", s.replay().policy());
+        out.put("capacity", s.replay().capacity());
+        out.put("updates_per_event", s.replay().updatesPerEvent());
+        out.put("new_fraction", s.replay().newFraction());
+        out.put("order", s.order());
         out.put("events", train.count());
-        try (SslTrainer trainer = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
-            StreamLearner learner = new StreamLearner(trainer, augmenter, replay, viewThreads);
+        try (SslTrainer trainer = new SslTrainer(s.config()); SslTrainer initial = new SslTrainer(s.config())) {
+            StreamLearner learner = new StreamLearner(trainer, s.augmenter(), s.replay(), s.viewThreads());
             long start = System.nanoTime();
-            for (int from = 0; from < train.count(); from += batch) {
-                learner.admit(chunk(train, from, Math.min(batch, train.count() - from)));
+            for (int from = 0; from < train.count(); from += s.batch()) {
+                learner.admit(chunk(train, from, Math.min(s.batch(), train.count() - from)));
                 while (learner.due()) {
                     float loss = learner.trainStep();
                     if (learner.steps() % 50 == 0) {
@@ -99,11 +105,11 @@ public final class BenchReplay {
             out.put("wall_s", seconds);
             out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", learner.replayed() / seconds);
-            out.put("batch", batch);
+            out.put("batch", s.batch());
             out.put("evicted", learner.evicted());
             out.put("rejected", learner.rejected());
             out.put("mean_uses", learner.meanUses());
-            out.put("view_threads", viewThreads);
+            out.put("view_threads", s.viewThreads());
             out.put("view_wait_ms", learner.viewWaitMs());
             out.put("loss_last", trainer.stats().lossLast());
         }

@@ -5,6 +5,7 @@ import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -51,43 +52,45 @@ public final class BenchSoak {
     private record Sample(double timeS, double rssMb, double heapMb, double nativeMb, double trainImagesPerS,
                           double checkpointMb) {}
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.decimal("minutes", 60, "how long").atLeast(0),
-            Option.decimal("rate", 50, "images/s produced").atLeast(0),
-            Option.decimal("sample-s", 30, "seconds between samples").atLeast(0),
-            Option.string("out", "runs/soak", "run directory"),
+    static final Option<Double> MINUTES = Option.decimal("minutes", 60, "how long").atLeast(0);
+    static final Option<Double> RATE = Option.decimal("rate", 50, "images/s produced").atLeast(0);
+    static final Option<Double> SAMPLE_S = Option.decimal("sample-s", 30, "seconds between samples").atLeast(0);
+    static final Option<String> OUT = Option.string("out", "runs/soak", "run directory");
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(MINUTES, RATE, SAMPLE_S, OUT,
             JobOptions.DATA, JobOptions.THREADS), JobOptions.ALL);
 
-    public static void run(Args a) throws Exception {
-        double minutes = a.getDouble("minutes");
-        double rate = a.getDouble("rate");
-        double sampleS = a.getDouble("sample-s");
+    public static Command.Run prepare(Args a) {
+        double minutes = a.get(MINUTES);
+        double rate = a.get(RATE);
+        double sampleS = a.get(SAMPLE_S);
         if (!(minutes > 0) || !(rate > 0) || !(sampleS > 0)) {
             throw new IllegalArgumentException("--minutes, --rate and --sample-s must be positive");
         }
-        Path data = Path.of(a.get("data"));
+        Path data = Path.of(a.get(JobOptions.DATA));
         String preset = Idx.available(data) ? "fashion-mnist" : "none";
         TrainerConfig trainer = JobOptions.trainer(a, 10_000, false, preset);
-        JobConfig cfg = JobOptions.job(a, trainer, preset);
-        Path runDir = Path.of(a.get("out")).toAbsolutePath();
+        Path runDir = Path.of(a.get(OUT)).toAbsolutePath();
+        JobConfig cfg = JobOptions.embedded(a, trainer, preset, runDir, false, 0);
+        return () -> run(cfg, data, runDir, minutes, rate, sampleS);
+    }
+
+    private static void run(JobConfig settings, Path data, Path runDir, double minutes, double rate, double sampleS)
+            throws Exception {
         Files.createDirectories(runDir);
-        cfg.runDir = runDir.toString();
-        cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
-        cfg.modelsDir = runDir.resolve("models").toString();
-        cfg.indexDir = runDir.resolve("index").toString();
-        cfg.bounded = false;
+        TrainerConfig trainer = settings.training().trainer();
         LabeledImages images = Idx.available(data) ? ImageSources.fashionMnistTrain(data, 60_000)
                 : GeneratedImages.generate(10_000, trainer.size(), trainer.channels(), 1);
 
         List<Sample> samples = new ArrayList<>();
         long produced;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); LocalFlink flink = LocalFlink.start(0, "9400-9499", 4)) {
-            cfg.kafka = kafka.client();
-            Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1,
-                    cfg.deadLettersTopic, 1));
+            JobConfig cfg = settings.withKafkaClient(kafka.client());
+            JobConfig.Kafka topics = cfg.kafka();
+            Topics.create(topics.client(), Map.of(topics.imagesTopic(), 1, topics.embeddingsTopic(), 1,
+                    topics.deadLettersTopic(), 1));
             long[] sent = new long[1];
             AtomicBoolean stop = new AtomicBoolean();
-            Thread producer = new Thread(() -> sent[0] = ImageProducer.produce(cfg.kafka, cfg.imagesTopic,
+            Thread producer = new Thread(() -> sent[0] = ImageProducer.produce(topics.client(), topics.imagesTopic(),
                     cycle(images, stop), Long.MAX_VALUE, rate), "soak-producer");
             producer.start();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(

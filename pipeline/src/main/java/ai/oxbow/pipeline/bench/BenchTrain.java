@@ -14,6 +14,7 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
@@ -58,41 +59,44 @@ public final class BenchTrain {
         return -1;
     }
 
-    public static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            Option.integer("steps", 30, "measured steps").atLeast(1),
-            Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0),
-            Option.integer("repeats", 1, "Oxbow and PyTorch back to back this many times (medians)").atLeast(1),
-            Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)"),
+    static final Option<Integer> STEPS = Option.integer("steps", 30, "measured steps").atLeast(1);
+    static final Option<Integer> WARMUP = Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0);
+    static final Option<Integer> REPEATS = Option.integer("repeats", 1,
+            "Oxbow and PyTorch back to back this many times (medians)").atLeast(1);
+    static final Option<Boolean> PYTORCH = Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)");
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH,
             JobOptions.THREADS), JobOptions.TRAINER);
 
-    public static void run(Args a) {
-        int batch = a.getInt("batch");
-        int steps = a.getInt("steps");
-        int warmup = a.getInt("warmup");
-        int repeats = a.getInt("repeats");
-        boolean pytorch = a.getBoolean("pytorch");
-        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        String methodOptions = a.get("method-options");
+    /** What one run measures, checked before anything starts. */
+    private record Settings(TrainerConfig config, Recipe recipe, int batch, int steps, int warmup, int repeats,
+                            boolean pytorch, int threads, String methodOptions) {}
+
+    public static Command.Run prepare(Args a) {
         TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
-        Recipe recipe = JobOptions.recipe(a, config, "none");
-        if (repeats < 1 || steps < 1) {
-            throw new IllegalArgumentException("--repeats and --steps must be at least 1");
-        }
-        if (pytorch && Methods.MASKED.contains(config.method())) {
+        Settings s = new Settings(config, JobOptions.recipe(a, config, "none"), a.get(JobOptions.BATCH), a.get(STEPS),
+                a.get(WARMUP), a.get(REPEATS), a.get(PYTORCH),
+                a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()), a.get(JobOptions.METHOD_OPTIONS));
+        if (s.pytorch() && Methods.MASKED.contains(config.method())) {
             throw new IllegalArgumentException("--pytorch: the PyTorch side has no " + config.method()
                     + " (masked image modelling) yet; pass --pytorch false");
         }
+        return () -> run(s);
+    }
+
+    private static void run(Settings s) {
+        TrainerConfig config = s.config();
+        Recipe recipe = s.recipe();
         int pool = 4;
         ViewBatch[] views = new ViewBatch[pool];
         for (int b = 0; b < pool; b++) {
-            views[b] = draw(new Augmenter(recipe, 1), GeneratedImages.generate(batch, config.size(), config.channels(),
-                    1 + b), config.channels(), "bench-" + b);
+            views[b] = draw(new Augmenter(recipe, 1), GeneratedImages.generate(s.batch(), config.size(),
+                    config.channels(), 1 + b), config.channels(), "bench-" + b);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bench", "train");
         out.put("method", config.method());
         out.put("encoder", config.encoder());
-        out.put("batch", batch);
+        out.put("batch", s.batch());
         out.put("size", config.size());
         out.put("channels", config.channels());
         out.put("augment", recipe.name());
@@ -100,27 +104,27 @@ public final class BenchTrain {
         out.put("global_views", recipe.globals());
         out.put("view_sizes", recipe.views().stream().map(v -> String.valueOf(v.size()))
                 .collect(Collectors.joining(",")));
-        out.put("threads", threads);
+        out.put("threads", s.threads());
         out.put("cpu", Machine.cpu());
-        out.put("steps", steps);
-        double[] oxbow = new double[repeats];
-        double[] torch = new double[repeats];
+        out.put("steps", s.steps());
+        double[] oxbow = new double[s.repeats()];
+        double[] torch = new double[s.repeats()];
         try (SslTrainer trainer = new SslTrainer(config)) {
-            for (int i = 0; i < warmup; i++) {
+            for (int i = 0; i < s.warmup(); i++) {
                 trainer.train(views[i % pool]);
             }
             long rssBefore = residentMegabytes();
-            PyTorchSide side = pytorch ? new PyTorchSide(trainer.publishedSnapshot()) : null;
+            PyTorchSide side = s.pytorch() ? new PyTorchSide(trainer.publishedSnapshot()) : null;
             float loss = Float.NaN;
             try {
-                for (int r = 0; r < repeats; r++) {
+                for (int r = 0; r < s.repeats(); r++) {
                     long start = System.nanoTime();
-                    for (int i = 0; i < steps; i++) {
+                    for (int i = 0; i < s.steps(); i++) {
                         loss = trainer.train(views[i % pool]);
                     }
-                    oxbow[r] = steps * batch / ((System.nanoTime() - start) / 1e9);
-                    if (pytorch) {
-                        JsonObject t = pytorch(side, config, recipe, batch, steps, warmup, threads, methodOptions);
+                    oxbow[r] = s.steps() * s.batch() / ((System.nanoTime() - start) / 1e9);
+                    if (s.pytorch()) {
+                        JsonObject t = pytorch(side, s);
                         torch[r] = t.get("images_per_s").getAsDouble();
                         long ours = trainableParameters(trainer);
                         long theirs = t.get("parameters").getAsLong();
@@ -139,18 +143,18 @@ public final class BenchTrain {
                 }
             }
             double median = median(oxbow);
-            out.put("step_ms", 1000.0 * batch / median);
+            out.put("step_ms", 1000.0 * s.batch() / median);
             out.put("train_images_per_s", median);
-            if (pytorch) {
-                double[] ratios = new double[repeats];
-                for (int r = 0; r < repeats; r++) {
+            if (s.pytorch()) {
+                double[] ratios = new double[s.repeats()];
+                for (int r = 0; r < s.repeats(); r++) {
                     ratios[r] = oxbow[r] / torch[r];
                 }
                 out.put("pytorch_images_per_s", median(torch));
                 out.put("ratio", median(ratios));
                 out.put("ratios", Arrays.toString(ratios));
             }
-            out.put("repeats", repeats);
+            out.put("repeats", s.repeats());
             out.put("loss_last", loss);
             // A leak of step arrays shows here first (it was ~220 MB per step without scopes).
             out.put("rss_mb_before", rssBefore);
@@ -176,15 +180,16 @@ public final class BenchTrain {
     }
 
     /** torch_train.py on the exported backbone (its JSON line). */
-    private static JsonObject pytorch(PyTorchSide side, TrainerConfig config, Recipe recipe, int batch, int steps,
-                                      int warmup, int threads, String methodOptions) {
+    private static JsonObject pytorch(PyTorchSide side, Settings s) {
+        TrainerConfig config = s.config();
+        Recipe recipe = s.recipe();
         return side.run(side.script(TORCH_SCRIPT), List.of("--export", side.dir().toString(), "--method", config.method(),
                 "--views", recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")),
-                "--globals", String.valueOf(recipe.globals()), "--batch", String.valueOf(batch),
-                "--threads", String.valueOf(threads), "--steps", String.valueOf(steps),
-                "--warmup", String.valueOf(warmup), "--optimizer", config.optimizer(),
+                "--globals", String.valueOf(recipe.globals()), "--batch", String.valueOf(s.batch()),
+                "--threads", String.valueOf(s.threads()), "--steps", String.valueOf(s.steps()),
+                "--warmup", String.valueOf(s.warmup()), "--optimizer", config.optimizer(),
                 "--lr", String.valueOf(config.learningRate()), "--wd", String.valueOf(config.weightDecay()),
-                "--momentum", String.valueOf(config.momentum()), "--options", methodOptions));
+                "--momentum", String.valueOf(config.momentum()), "--options", s.methodOptions()));
     }
 
     /** Every view of the recipe for each image, as the trainer takes them. */

@@ -1,5 +1,6 @@
 package ai.oxbow.pipeline.cli;
 
+import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.model.util.Nearest;
 
 import picocli.CommandLine;
@@ -14,6 +15,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,43 +25,48 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The options of one command, parsed by picocli from the command's {@link Option} declarations:
- * typed values (a bad number or boolean names its option), an unknown option fails with the
- * nearest valid name, {@code --help} lists every option with its default. Commands that take
- * {@link #CONFIG} read a config file first; flags given on the command line win over it.
+ * The options of one command, parsed by picocli from the command's {@link Option} declarations and
+ * read back by those declarations ({@code a.get(JobOptions.BATCH)}): typed values (a bad number or
+ * boolean names its option), an unknown option fails with the nearest valid name, required options
+ * and {@link Exclusive} groups are enforced, {@code --help} lists every option with its default.
+ * Commands that take {@link #CONFIG} read a config file first; flags given on the command line win
+ * over it. Every problem is a {@link UsageException}.
  */
 public final class Args {
     /** A config file (properties, or flat YAML {@code key: value}) with the flags' names as keys. */
-    public static final Option CONFIG = Option.string("config", null,
+    public static final Option<String> CONFIG = Option.string("config",
             "read options from this file (properties or flat YAML: key=value or key: value, keys as the flags"
-                    + " without --; kafka.K=V for --kafka-property K=V); flags given here win").computed("none");
-    public static final Option PRINT_CONFIG = Option.flag("print-config", false,
+                    + " without --; kafka.K=V for --kafka-property K=V); flags given here win");
+    public static final Option<Boolean> PRINT_CONFIG = Option.flag("print-config", false,
             "print the effective configuration (given or default, passwords hidden) as a config file, then exit");
     /** Config-file keys under this prefix are Kafka client properties. */
     static final String KAFKA_PREFIX = "kafka.";
-    static final String KAFKA_PROPERTY = "kafka-property";
 
-    private final Map<String, Option> declared = new LinkedHashMap<>();
+    private final Map<String, Option<?>> declared = new LinkedHashMap<>();
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final CommandLine parser;
     private final boolean help;
 
-    private Args(String command, String summary, List<Option> options, String[] argv, int from) {
-        for (Option o : options) {
+    private Args(String command, String summary, List<Option<?>> options, List<Exclusive> groups, String[] argv,
+                 int from) {
+        for (Option<?> o : options) {
             declared.put(o.name(), o);
         }
         CommandSpec spec = CommandSpec.create().name("oxbow " + command);
         spec.usageMessage().description(summary).width(110).autoWidth(false).sortOptions(false)
-                .abbreviateSynopsis(true);
+                .abbreviateSynopsis(true).footer(groups.stream().map(g -> "Give " + g.describe() + ".")
+                        .toArray(String[]::new));
         spec.addOption(OptionSpec.builder("--help").usageHelp(true).description("show this help and exit").build());
-        for (Option o : options) {
+        for (Option<?> o : options) {
             OptionSpec.Builder b = OptionSpec.builder(o.flagName())
                     .description(o.description() + " [default: " + o.shownDefault() + "]")
-                    .paramLabel(o.type().label);
-            switch (o.type()) {
-                case BOOLEAN -> b.type(Boolean.class).arity("0..1");
-                case LIST -> b.type(List.class).auxiliaryTypes(String.class).arity("1");
-                default -> b.type(o.type().javaType);
+                    .paramLabel(o.type().label());
+            if (o.type() == Option.Type.BOOLEAN) {
+                b.type(Boolean.class).arity("0..1");
+            } else if (o.type() == Option.Type.LIST) {
+                b.type(List.class).auxiliaryTypes(String.class).arity("1");
+            } else {
+                b.type(o.type().javaType());
             }
             spec.addOption(b.build());
         }
@@ -78,39 +86,68 @@ public final class Args {
         } catch (CommandLine.UnmatchedArgumentException e) {
             String bad = e.getUnmatched().get(0);
             String name = bad.startsWith("--") ? bad.substring(2).split("=", 2)[0] : bad;
-            throw new IllegalArgumentException((bad.startsWith("--") ? "unknown option --" + name : "unexpected argument '"
+            throw new UsageException((bad.startsWith("--") ? "unknown option --" + name : "unexpected argument '"
                     + bad + "'") + Nearest.hint(name, declared.keySet()) + " (oxbow " + command + " --help lists them)");
         } catch (ParameterException e) {
-            throw new IllegalArgumentException(e.getMessage());
+            throw new UsageException(e.getMessage());
         }
         this.help = result.isUsageHelpRequested();
-        for (Option o : options) {
+        for (Option<?> o : options) {
             if (result.hasMatchedOption(o.flagName())) {
                 Object v = result.matchedOptionValue(o.flagName(), null);
-                String problem = o.check().apply(v);
+                if (o.type() == Option.Type.LIST) {
+                    for (Object item : (List<?>) v) {
+                        pair(o, item);
+                    }
+                }
+                String problem = check(o, v);
                 if (problem != null) {
-                    throw new IllegalArgumentException(o.flagName() + " " + problem + ", not " + v);
+                    throw new UsageException(o.flagName() + " " + problem + ", not " + v);
                 }
                 values.put(o.name(), v);
             }
         }
+        // Help and the printed configuration need none of the requirements.
+        if (!help && !(declared.containsKey(PRINT_CONFIG.name()) && get(PRINT_CONFIG))) {
+            for (Option<?> o : options) {
+                if (o.mandatory() && !values.containsKey(o.name())) {
+                    throw new UsageException(o.flagName() + " is required: " + o.description());
+                }
+            }
+            groups.forEach(g -> g.check(values.keySet()));
+        }
     }
 
-    /** Parses {@code argv[from..]} against the command's options. */
-    public static Args parse(String command, String summary, List<Option> options, String[] argv, int from) {
-        return new Args(command, summary, options, argv, from);
+    /** One {@code K=V} of a list option. */
+    private static Map.Entry<String, String> pair(Option<?> o, Object item) {
+        try {
+            return KeyValues.pair(o.subject(), item.toString());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> String check(Option<T> o, Object value) {
+        return o.check().apply((T) value);
+    }
+
+    /** Parses {@code argv[from..]} against the command's options and groups. */
+    static Args parse(String command, String summary, List<Option<?>> options, List<Exclusive> groups, String[] argv,
+                      int from) {
+        return new Args(command, summary, options, groups, argv, from);
     }
 
     /** For a command that only needs these options (tests, internal re-parses). */
-    public static Args parse(List<Option> options, String... argv) {
-        return new Args("command", "", options, argv, 0);
+    public static Args parse(List<Option<?>> options, String... argv) {
+        return new Args("command", "", options, List.of(), argv, 0);
     }
 
     public boolean helpRequested() {
         return help;
     }
 
-    /** picocli's usage text: every option with its default and description. */
+    /** picocli's usage text: every option with its default and description, then the exclusive groups. */
     public String usage() {
         StringWriter text = new StringWriter();
         parser.usage(new java.io.PrintWriter(text));
@@ -118,61 +155,33 @@ public final class Args {
     }
 
     /** Given on the command line or in the config file. */
-    public boolean has(String name) {
-        option(name);
-        return values.containsKey(name);
+    public boolean has(Option<?> option) {
+        return values.containsKey(declared(option).name());
     }
 
     /** The given value, else the declared default (null if it has none). */
-    public String get(String name) {
-        Object v = value(name);
-        return v == null ? null : String.valueOf(v);
-    }
-
-    public int getInt(String name) {
-        return ((Number) required(name)).intValue();
-    }
-
-    public long getLong(String name) {
-        return ((Number) required(name)).longValue();
-    }
-
-    public double getDouble(String name) {
-        return ((Number) required(name)).doubleValue();
-    }
-
-    public boolean getBoolean(String name) {
-        return (Boolean) required(name);
-    }
-
     @SuppressWarnings("unchecked")
-    public List<String> getList(String name) {
-        Object v = value(name);
-        return v == null ? List.of() : List.copyOf((List<String>) v);
+    public <T> T get(Option<T> option) {
+        Option<T> o = declared(option);
+        return values.containsKey(o.name()) ? (T) values.get(o.name()) : o.defaultValue();
     }
 
-    /** For options whose default is computed: the given value, else {@code computed}. */
-    public String get(String name, String computed) {
-        return has(computedOnly(name)) ? get(name) : computed;
-    }
-
-    public int getInt(String name, int computed) {
-        return has(computedOnly(name)) ? getInt(name) : computed;
-    }
-
-    public long getLong(String name, long computed) {
-        return has(computedOnly(name)) ? getLong(name) : computed;
-    }
-
-    public double getDouble(String name, double computed) {
-        return has(computedOnly(name)) ? getDouble(name) : computed;
+    /** For an option whose default is computed: the given value, else {@code computed}. */
+    public <T> T getOr(Option<T> option, T computed) {
+        if (declared(option).defaultValue() != null) {
+            throw new IllegalStateException(option.flagName() + " has a declared default; read it with get");
+        }
+        return has(option) ? get(option) : computed;
     }
 
     /** The given options but {@code except}, as arguments {@code --key=value} that parse back to them. */
-    public List<String> argv(Set<String> except) {
+    public List<String> argv(Collection<Option<?>> except) {
+        Set<String> skipped = new HashSet<>();
+        except.forEach(o -> skipped.add(o.name()));
+        skipped.add(CONFIG.name());
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, Object> e : values.entrySet()) {
-            if (except.contains(e.getKey()) || e.getKey().equals(CONFIG.name())) {
+            if (skipped.contains(e.getKey())) {
                 continue;
             }
             if (e.getValue() instanceof List<?> list) {
@@ -185,8 +194,8 @@ public final class Args {
     }
 
     /** The given options but {@code except}, sorted, as {@code --key=value ...}: what a run was started with. */
-    public String given(String except) {
-        return String.join(" ", argv(Set.of(except)).stream().sorted().toList());
+    public String given(Option<?> except) {
+        return String.join(" ", argv(List.of(except)).stream().sorted().toList());
     }
 
     /**
@@ -195,19 +204,20 @@ public final class Args {
      */
     public String effectiveConfig() {
         StringBuilder out = new StringBuilder();
-        for (Option o : declared.values()) {
-            if (o == CONFIG || o == PRINT_CONFIG) {
+        for (Option<?> o : declared.values()) {
+            if (o.name().equals(CONFIG.name()) || o.name().equals(PRINT_CONFIG.name())) {
                 continue;
             }
+            Object v = get(o);
             if (o.type() == Option.Type.LIST) {
-                for (String kv : getList(o.name())) {
-                    String[] p = kv.split("=", 2);
-                    boolean secret = p[0].contains("password") || p[0].contains("jaas");
-                    out.append(KAFKA_PREFIX).append(p[0]).append('=')
-                            .append(secret ? "<hidden>" : p.length > 1 ? p[1] : "").append('\n');
+                for (Object item : (List<?>) v) {
+                    Map.Entry<String, String> kv = pair(o, item);
+                    boolean secret = kv.getKey().contains("password") || kv.getKey().contains("jaas");
+                    out.append(KAFKA_PREFIX).append(kv.getKey()).append('=')
+                            .append(secret ? "<hidden>" : kv.getValue()).append('\n');
                 }
-            } else if (get(o.name()) != null) {
-                out.append(o.name()).append('=').append(get(o.name())).append('\n');
+            } else if (v != null) {
+                out.append(o.name()).append('=').append(v).append('\n');
             } else {
                 out.append("# ").append(o.name()).append(": ").append(o.shownDefault()).append('\n');
             }
@@ -215,45 +225,14 @@ public final class Args {
         return out.toString();
     }
 
-    private Option option(String name) {
-        Option o = declared.get(name);
-        if (o == null) {
-            throw new IllegalStateException("option --" + name + " is not declared for this command");
+    /** The command's declaration of this option (its default may differ from the constant's). */
+    @SuppressWarnings("unchecked")
+    private <T> Option<T> declared(Option<T> option) {
+        Option<?> o = declared.get(option.name());
+        if (o == null || !o.type().equals(option.type())) {
+            throw new IllegalStateException("option " + option.flagName() + " is not declared for this command");
         }
-        return o;
-    }
-
-    private Object value(String name) {
-        Option o = option(name);
-        if (values.containsKey(name)) {
-            return values.get(name);
-        }
-        if (o.defaultValue() == null) {
-            return null;
-        }
-        return switch (o.type()) {
-            case INT -> Integer.valueOf(o.defaultValue());
-            case LONG -> Long.valueOf(o.defaultValue());
-            case DOUBLE -> Double.valueOf(o.defaultValue());
-            case BOOLEAN -> Boolean.valueOf(o.defaultValue());
-            default -> o.defaultValue();
-        };
-    }
-
-    private Object required(String name) {
-        Object v = value(name);
-        if (v == null) {
-            throw new IllegalArgumentException("--" + name + " is required");
-        }
-        return v;
-    }
-
-    /** A computed default lives at the call site; a declared one only in the declaration. */
-    private String computedOnly(String name) {
-        if (option(name).defaultValue() != null) {
-            throw new IllegalStateException("--" + name + " has a declared default; read it without a fallback");
-        }
-        return name;
+        return (Option<T>) o;
     }
 
     private static String configPath(String[] argv, int from) {
@@ -274,17 +253,17 @@ public final class Args {
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--config " + file + ": cannot read it (" + e.getMessage() + ")");
+            throw new UsageException("--config " + file + ": cannot read it (" + e.getMessage() + ")");
         }
         List<String> out = new ArrayList<>();
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
             String value = unquote(p.getProperty(key).trim());
-            if (key.startsWith(KAFKA_PREFIX) && declared.containsKey(KAFKA_PROPERTY)) {
-                out.add("--" + KAFKA_PROPERTY + "=" + key.substring(KAFKA_PREFIX.length()) + "=" + value);
+            if (key.startsWith(KAFKA_PREFIX) && declared.containsKey(JobOptions.KAFKA_PROPERTY.name())) {
+                out.add(JobOptions.KAFKA_PROPERTY.flagName() + "=" + key.substring(KAFKA_PREFIX.length()) + "=" + value);
             } else if (declared.containsKey(key) && !key.equals(CONFIG.name())) {
                 out.add("--" + key + "=" + value);
             } else {
-                throw new IllegalArgumentException("--config " + file + ": unknown key '" + key + "'"
+                throw new UsageException("--config " + file + ": unknown key '" + key + "'"
                         + Nearest.hint(key, declared.keySet()));
             }
         }

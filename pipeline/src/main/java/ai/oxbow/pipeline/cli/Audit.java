@@ -2,7 +2,6 @@ package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.io.Avro;
-import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.train.RunDirectory;
@@ -30,22 +29,26 @@ import java.util.Set;
 final class Audit {
     private Audit() {}
 
-    static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            JobOptions.BOOTSTRAP),
-            JobOptions.JOB_OPTIONS.stream().filter(o -> o.name().endsWith("-topic")).toList(), List.of(
-            Option.string("index-dir", null, "also check this index").computed("none"),
-            Option.string("run-dir", null, "also count the events the trainer was offered (its run directory)")
-                    .computed("none")), JobOptions.KAFKA);
+    static final Option<String> INDEX_DIR = Option.string("index-dir", "also check this index");
+    static final Option<String> RUN_DIR = Option.string("run-dir",
+            "also count the events the trainer was offered (its run directory)");
 
-    static void run(Args a) throws IOException {
-        KafkaClient kafka = JobOptions.kafka(a);
+    static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(JobOptions.BOOTSTRAP, JobOptions.IMAGES_TOPIC,
+            JobOptions.EMBEDDINGS_TOPIC, JobOptions.DEAD_LETTERS_TOPIC, INDEX_DIR, RUN_DIR), JobOptions.KAFKA);
+
+    static Command.Run prepare(Args a) {
+        KafkaClient kafka = JobOptions.kafkaClient(a);
+        String imagesTopic = a.get(JobOptions.IMAGES_TOPIC);
+        String embeddingsTopic = a.get(JobOptions.EMBEDDINGS_TOPIC);
+        String deadLettersTopic = a.get(JobOptions.DEAD_LETTERS_TOPIC);
+        String indexDir = a.get(INDEX_DIR);
+        String runDir = a.get(RUN_DIR);
+        return () -> audit(kafka, imagesTopic, embeddingsTopic, deadLettersTopic, indexDir, runDir);
+    }
+
+    private static void audit(KafkaClient kafka, String imagesTopic, String embeddingsTopic, String deadLettersTopic,
+                              String indexDir, String runDir) throws IOException {
         kafka.check();
-        String imagesTopic = a.get("images-topic");
-        String embeddingsTopic = a.get("embeddings-topic");
-        String deadLettersTopic = a.get("dead-letters-topic");
-        String indexDir = a.get("index-dir");
-        String runDir = a.get("run-dir");
-
         Map<String, Integer> deadLettered = new HashMap<>();
         List<DeadLetter> dead = TopicReader.readCommitted(kafka, deadLettersTopic, DeadLetter.class);
         dead.forEach(d -> deadLettered.merge(d.getTopic() + "/" + d.getPartition() + "@" + d.getOffset(), 1, Integer::sum));

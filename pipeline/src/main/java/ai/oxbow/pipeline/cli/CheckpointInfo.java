@@ -35,19 +35,21 @@ import java.util.Map;
 public final class CheckpointInfo {
     private CheckpointInfo() {}
 
-    static final List<Option> OPTIONS = List.of(
-            Option.string("path", null, "a retained checkpoint (chk-N) or savepoint directory").computed("required"));
+    static final Option<String> PATH = Option.string("path", "a retained checkpoint (chk-N) or savepoint directory")
+            .required();
+    static final List<Option<?>> OPTIONS = List.of(PATH);
 
-    static void run(Args a) throws IOException {
-        String path = a.get("path");
-        if (path == null) {
-            throw new IllegalArgumentException("--path is required: a checkpoint (chk-N) or savepoint directory");
-        }
+    static Command.Run prepare(Args a) {
+        String path = a.get(PATH);
         Path dir = path.startsWith("file:") ? Path.of(URI.create(path)) : Path.of(path);
         Path metadata = Files.isDirectory(dir) ? dir.resolve("_metadata") : dir;
         if (!Files.isRegularFile(metadata)) {
             throw new IllegalArgumentException("no checkpoint metadata at " + metadata);
         }
+        return () -> print(metadata);
+    }
+
+    private static void print(Path metadata) throws IOException {
         CheckpointMetadata checkpoint;
         try (DataInputStream in = new DataInputStream(Files.newInputStream(metadata))) {
             checkpoint = Checkpoints.loadCheckpointMetadata(in, CheckpointInfo.class.getClassLoader(),

@@ -10,8 +10,8 @@ public final class ClusterJob {
     private ClusterJob() {}
 
     public static void main(String[] argv) throws Exception {
-        Args a = Args.parse(Oxbow.RUN, argv);
+        Args a = Args.parse(Run.OPTIONS, argv);
         LoggerFactory.getLogger(ClusterJob.class).info("oxbow run configuration:\n{}", a.effectiveConfig());
-        Oxbow.run(a);
+        Run.run(Run.config(a));
     }
 }

@@ -1,17 +1,17 @@
 package ai.oxbow.pipeline.cli;
 
-import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.export.EncoderExport;
+import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.TrainerCodec;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.model.util.KeyValues;
 
 import com.google.gson.Gson;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -26,29 +26,33 @@ import java.util.Map;
 public final class Export {
     private Export() {}
 
-    static final List<Option> OPTIONS = List.of(
-            Option.string("models", null, "model registry directory (or --state)").computed("none"),
-            Option.string("version", null, "the version to export").computed("the newest"),
-            Option.string("state", null, "a trainer state file (final-state.bin) instead of --models").computed("none"),
-            Option.string("method-options", "", "the method options the state was trained with"),
-            Option.string("out", null, "output directory").computed("required"));
+    static final Option<String> MODELS = Option.string("models", "model registry directory (or --state)");
+    static final Option<Long> VERSION = Option.longInteger("version", "the version to export").computed("the newest");
+    static final Option<String> STATE = Option.string("state",
+            "a trainer state file (final-state.bin) instead of --models");
+    static final Option<String> METHOD_OPTIONS = Option.string("method-options", "",
+            "the method options the state was trained with");
+    static final Option<String> OUT = Option.string("out", "output directory").required();
 
-    public static void run(Args a) {
-        String models = a.get("models");
-        String state = a.get("state");
-        String version = a.get("version");
-        String methodOptions = a.get("method-options");
-        String out = a.get("out");
-        if ((models == null) == (state == null) || out == null) {
-            throw new IllegalArgumentException("usage: oxbow export {--models DIR [--version V] | --state FILE "
-                    + "[--method-options k=v,...]} --out DIR");
-        }
-        if (state != null && version != null) {
-            throw new IllegalArgumentException("--version selects from --models; a state file has one published version");
-        }
-        EncoderSnapshot snapshot = models != null
-                ? fromRegistry(new ModelRegistry(Path.of(models)), version)
-                : fromState(Path.of(state), Recipe.parseOptions(methodOptions));
+    static final List<Option<?>> OPTIONS = List.of(MODELS, VERSION, STATE, METHOD_OPTIONS, OUT);
+    /** --version selects from --models, a state file has one published version; --method-options are the state's. */
+    static final List<Exclusive> GROUPS = List.of(Exclusive.exactlyOne(MODELS, STATE),
+            Exclusive.atMostOne(STATE, VERSION), Exclusive.atMostOne(MODELS, METHOD_OPTIONS));
+
+    static Command.Run prepare(Args a) {
+        String models = a.get(MODELS);
+        Long version = a.get(VERSION);
+        String state = a.get(STATE);
+        Map<String, String> methodOptions = KeyValues.list(METHOD_OPTIONS.subject(), a.get(METHOD_OPTIONS));
+        String out = a.get(OUT);
+        return () -> {
+            EncoderSnapshot snapshot = models != null ? fromRegistry(new ModelRegistry(Path.of(models)), version)
+                    : fromState(Path.of(state), methodOptions);
+            export(snapshot, out);
+        };
+    }
+
+    private static void export(EncoderSnapshot snapshot, String out) {
         List<Path> files = EncoderExport.write(snapshot, Path.of(out));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("exported_version", snapshot.version());
@@ -58,8 +62,8 @@ public final class Export {
         System.out.println(new Gson().toJson(summary));
     }
 
-    private static EncoderSnapshot fromRegistry(ModelRegistry registry, String version) {
-        return version == null ? registry.latest() : registry.load(Long.parseLong(version));
+    private static EncoderSnapshot fromRegistry(ModelRegistry registry, Long version) {
+        return version == null ? registry.latest() : registry.load(version);
     }
 
     /**
@@ -69,17 +73,19 @@ public final class Export {
      * which every command trains with, and method options that size buffers (queue_size, ...) must
      * be given as in the run, or the restore refuses.
      */
-    private static EncoderSnapshot fromState(Path file, Map<String, String> methodOptions) {
-        byte[] bytes;
+    private static EncoderSnapshot fromState(Path file, Map<String, String> methodOptions) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        TrainerConfig config;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            TrainerCodec.Header h = TrainerCodec.header(bytes);
+            // Format 2 records the whole configuration; format 1 only method, encoder and shape.
+            config = h.formatVersion() >= 2 ? TrainerConfig.ofState(bytes) : TrainerConfig.defaults(h.method(),
+                    h.encoder(), h.channels(), h.size(), 64).withOptions(methodOptions);
+        } catch (CorruptStateException e) {
+            throw new CorruptStateException(file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        TrainerCodec.Header h = TrainerCodec.header(bytes);
-        // Format 2 records the whole configuration; format 1 only method, encoder and shape.
-        TrainerConfig config = h.formatVersion() >= 2 ? TrainerConfig.ofState(bytes)
-                : TrainerConfig.defaults(h.method(), h.encoder(), h.channels(), h.size(), 64).withOptions(methodOptions);
         try (SslTrainer trainer = new SslTrainer(config)) {
             trainer.restore(bytes);
             return trainer.publishedSnapshot();

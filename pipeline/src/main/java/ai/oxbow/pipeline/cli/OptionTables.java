@@ -15,7 +15,7 @@ public final class OptionTables {
     static final String END = "<!-- /options -->";
 
     /** Documented once, in the first table; the per-command tables list the rest. */
-    static final List<Option> SHARED = JobOptions.concat(JobOptions.ALL,
+    static final List<Option<?>> SHARED = JobOptions.concat(JobOptions.ALL,
             List.of(JobOptions.THREADS, JobOptions.DATA, Args.CONFIG, Args.PRINT_CONFIG, JobOptions.BOOTSTRAP),
             JobOptions.KAFKA);
 

@@ -1,6 +1,5 @@
 package ai.oxbow.pipeline.cli;
 
-import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.util.Nearest;
 import ai.oxbow.pipeline.bench.BenchAugment;
 import ai.oxbow.pipeline.bench.BenchEmbed;
@@ -10,26 +9,15 @@ import ai.oxbow.pipeline.bench.BenchReplay;
 import ai.oxbow.pipeline.bench.BenchSoak;
 import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
-import ai.oxbow.pipeline.job.JobConfig;
-import ai.oxbow.pipeline.job.OxbowJob;
-import ai.oxbow.pipeline.kafka.KafkaClient;
-import ai.oxbow.pipeline.kafka.Topics;
-import ai.oxbow.pipeline.produce.ImageProducer;
-import ai.oxbow.pipeline.produce.ImageOrder;
-import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.pipeline.serve.Serve;
-import ai.oxbow.schemas.ImageEvent;
 
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Map;
 
 /**
  * `java -jar pipeline/target/oxbow.jar <command> [--option value ...]`. Exit codes: 0 done, 2 a
@@ -39,75 +27,49 @@ import java.util.Map;
 public final class Oxbow {
     private static final Logger LOG = LoggerFactory.getLogger(Oxbow.class);
 
-    /** `run`'s own options, then the job's. */
-    static final List<Option> RUN = JobOptions.concat(List.of(
-            JobOptions.BOOTSTRAP,
-            Option.flag("bounded", false, "stop at the images topic's end offsets as of the start; else run until"
-                    + " cancelled"),
-            Option.string("checkpoint-dir", "file:///tmp/oxbow/checkpoints", "checkpoint directory URI"),
-            Option.string("restore", null, "a retained checkpoint or savepoint to resume from").computed("none"),
-            Option.flag("allow-non-restored-state", false, "restore even if the checkpoint holds state of operators"
-                    + " this graph lacks"),
-            Option.string("run-dir", null, "directory for the final trainer state and trainer events")
-                    .computed("none"),
-            Option.string("transactional-id-prefix", new JobConfig().transactionalIdPrefix,
-                    "prefix of the Kafka sinks' transactional ids"),
-            JobOptions.THREADS), JobOptions.ALL, JobOptions.KAFKA, List.of(Args.CONFIG, Args.PRINT_CONFIG));
-
-    private static final List<Option> PRODUCE = JobOptions.concat(List.of(
-            JobOptions.BOOTSTRAP,
-            Option.string("topic", new JobConfig().imagesTopic, "the images topic (created if absent)"),
-            Option.string("source", "fashion-mnist", "what to send").oneOf("fashion-mnist", "generated", "folder"),
-            Option.longInteger("count", Long.MAX_VALUE, "events to send").computed("all").atLeast(0),
-            Option.decimal("rate", 0, "events/s (0: as fast as possible)").atLeast(0),
-            Option.integer("partitions", 1, "partitions of a topic it creates").atLeast(1),
-            Demo.ORDER, Demo.CLASSES_PER_BLOCK, JobOptions.DATA,
-            Option.integer("size", 28, "generated: image side").atLeast(1),
-            Option.integer("channels", 1, "generated: channels").atLeast(1),
-            Option.longInteger("seed", 1, "generated: seed"),
-            Option.string("folder", ".", "folder: a directory of PNG/JPEG files")), JobOptions.KAFKA);
-
     /** Every subcommand, in the order `oxbow --help` lists them. */
     static final List<Command> COMMANDS = List.of(
             new Command("demo", "everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus"
                     + " :9249), Fashion-MNIST streamed in, training, embeddings out (Kafka + index), probes",
-                    Demo.OPTIONS, Demo::run),
-            new Command("run", "the job against an external Kafka", RUN, Oxbow::run),
+                    Demo.OPTIONS, Demo::prepare),
+            new Command("run", "the job against an external Kafka", Run.OPTIONS, Run::prepare),
             new Command("submit", "`run` on a Flink cluster over its REST API", Submit.SUBMIT, Submit::submit),
             new Command("cancel", "cancel a job on a Flink cluster, or stop it with a savepoint", Submit.CANCEL,
                     Submit::cancel),
             new Command("savepoint", "a savepoint of a running job (it goes on)", Submit.SAVEPOINT, Submit::savepoint),
             new Command("audit", "exactly once? events, embeddings, duplicates, lost, index documents", Audit.OPTIONS,
-                    Audit::run),
+                    Audit::prepare),
             new Command("checkpoint", "the trainer state in a checkpoint or savepoint, read from its files",
-                    CheckpointInfo.OPTIONS, CheckpointInfo::run),
-            new Command("produce", "stream images into a topic", PRODUCE, Oxbow::produce),
-            new Command("search", "the k nearest images in the index", Search.OPTIONS, Search::run),
+                    CheckpointInfo.OPTIONS, CheckpointInfo::prepare),
+            new Command("produce", "stream images into a topic", Produce.OPTIONS, Produce::prepare),
+            new Command("search", "the k nearest images in the index", Search.OPTIONS, Search.GROUPS,
+                    Search::prepare),
             new Command("serve", "search as a service: a JSON API and a web page with thumbnails", Serve.OPTIONS,
-                    Serve::run),
+                    Serve::prepare),
             new Command("reindex", "the images topic into a fresh index with one model version", Reindex.OPTIONS,
-                    Reindex::run),
-            new Command("export", "an encoder version for plain PyTorch", Export.OPTIONS, Export::run),
-            new Command("report", "PNG charts of a run directory", Report.OPTIONS, Report::run),
+                    Reindex::prepare),
+            new Command("export", "an encoder version for plain PyTorch", Export.OPTIONS, Export.GROUPS,
+                    Export::prepare),
+            new Command("report", "PNG charts of a run directory", Report.OPTIONS, Report::prepare),
             new Command("bench train", "the trainer alone beside plain PyTorch eager", BenchTrain.OPTIONS,
-                    BenchTrain::run),
-            new Command("bench augment", "augmentation alone", BenchAugment.OPTIONS, BenchAugment::run),
+                    BenchTrain::prepare),
+            new Command("bench augment", "augmentation alone", BenchAugment.OPTIONS, BenchAugment::prepare),
             new Command("bench replay", "the replay learner alone in lock step, then the probes", BenchReplay.OPTIONS,
-                    BenchReplay::run),
+                    BenchReplay::prepare),
             new Command("bench index", "HNSW recall@k and latency against exact search", BenchIndex.OPTIONS,
-                    BenchIndex::run),
+                    BenchIndex::prepare),
             new Command("bench embed", "embedder images/s against PyTorch no-grad inference", BenchEmbed.OPTIONS,
-                    BenchEmbed::run),
+                    BenchEmbed::prepare),
             new Command("bench quality", "the one-pass protocol: demo on the 60,000 Fashion-MNIST training images",
                     Demo.QUALITY, Demo::quality),
             new Command("bench offline", "the multi-epoch reference: the same trainer for --epochs E",
-                    BenchOffline.OPTIONS, BenchOffline::run),
+                    BenchOffline.OPTIONS, BenchOffline::prepare),
             new Command("bench soak", "the job on an unbounded stream at --rate R for --minutes M: memory and"
-                    + " throughput slopes", BenchSoak.OPTIONS, BenchSoak::run));
+                    + " throughput slopes", BenchSoak.OPTIONS, BenchSoak::prepare));
 
     private Oxbow() {}
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
             System.out.print(usage());
             return;
@@ -115,33 +77,44 @@ public final class Oxbow {
         int code;
         try {
             code = execute(argv);
-        } catch (IllegalArgumentException e) {
+        } catch (UsageException e) {
             System.err.println("oxbow: " + e.getMessage());
             code = 2;
+        } catch (Throwable e) { // every failure, so that the exit below ends the JVM whatever it was
+            System.err.println("oxbow: failed: " + (e instanceof IllegalArgumentException
+                    || e instanceof IllegalStateException ? e.getMessage() : e.toString()));
+            if (!(e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof IOException || e instanceof UncheckedIOException)) {
+                e.printStackTrace();
+            }
+            code = 1;
         }
         // Kafka and Flink leave non-daemon threads behind; the work is done.
         System.exit(code);
     }
 
-    /** Runs one command line; usage errors are IllegalArgumentExceptions, thrown before anything starts. */
+    /**
+     * Runs one command line: parses it and turns it into the command's settings (any problem is a
+     * {@link UsageException}, thrown before anything starts), then runs the command.
+     */
     static int execute(String[] argv) throws Exception {
         Found found = find(argv);
         Command command = found.command();
-        int from = found.from();
-        Args a = command.parse(argv, from);
+        Args a = command.parse(argv, found.from());
         if (a.helpRequested()) {
             System.out.print(a.usage());
             return 0;
         }
-        if (command.options().contains(Args.PRINT_CONFIG) && a.getBoolean(Args.PRINT_CONFIG.name())) {
+        if (command.options().contains(Args.PRINT_CONFIG) && a.get(Args.PRINT_CONFIG)) {
             System.out.print(a.effectiveConfig());
             return 0;
         }
         configureDjl(a, command);
+        Command.Run run = command.prepare(a);
         if (command.options().contains(Args.CONFIG)) {
             LOG.info("oxbow {} configuration:\n{}", command.name(), a.effectiveConfig());
         }
-        command.action().run(a);
+        run.run();
         return 0;
     }
 
@@ -158,7 +131,7 @@ public final class Oxbow {
         }
         List<String> names = COMMANDS.stream().map(Command::name).toList();
         String given = argv[0].equals("bench") && argv.length > 1 ? "bench " + argv[1] : argv[0];
-        throw new IllegalArgumentException("unknown command '" + given + "'" + Nearest.hint(given, names)
+        throw new UsageException("unknown command '" + given + "'" + Nearest.hint(given, names)
                 + "; oxbow --help lists them");
     }
 
@@ -179,65 +152,10 @@ public final class Oxbow {
     private static void configureDjl(Args a, Command command) {
         System.setProperty("ai.djl.offline", "true");
         String threads = String.valueOf(Runtime.getRuntime().availableProcessors());
-        if (command.options().stream().anyMatch(o -> o.name().equals(JobOptions.THREADS.name()))
-                && a.has(JobOptions.THREADS.name())) {
-            threads = a.get(JobOptions.THREADS.name());
+        if (command.options().contains(JobOptions.THREADS) && a.has(JobOptions.THREADS)) {
+            threads = String.valueOf(a.get(JobOptions.THREADS));
         }
         System.setProperty("ai.djl.pytorch.num_threads", threads);
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    }
-
-    /** `run`: builds the job and runs it where the environment points (local, or the cluster it was submitted to). */
-    static void run(Args a) throws Exception {
-        JobConfig cfg = runConfig(a);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OxbowJob.flinkConfiguration(cfg));
-        OxbowJob.build(env, cfg);
-        env.execute();
-    }
-
-    /** The job `run` (and `submit`) starts; every option is checked here, before anything runs. */
-    static JobConfig runConfig(Args a) {
-        JobConfig cfg = JobOptions.job(a, JobOptions.trainer(a, 10_000, false, "none"), "none");
-        cfg.kafka = JobOptions.kafka(a);
-        cfg.bounded = a.getBoolean("bounded");
-        cfg.checkpointDir = a.get("checkpoint-dir");
-        cfg.restorePath = a.get("restore");
-        cfg.allowNonRestoredState = a.getBoolean("allow-non-restored-state");
-        cfg.runDir = a.get("run-dir");
-        cfg.transactionalIdPrefix = a.get("transactional-id-prefix");
-        return cfg;
-    }
-
-    private static void produce(Args a) throws Exception {
-        String bootstrap = a.get("bootstrap");
-        String topic = a.get("topic");
-        String source = a.get("source");
-        long count = a.getLong("count", Long.MAX_VALUE);
-        double rate = a.getDouble("rate");
-        int partitions = a.getInt("partitions");
-        String order = a.get("order");
-        int perBlock = a.getInt("classes-per-block");
-        Iterator<ImageEvent> events = switch (source) {
-            case "fashion-mnist" -> {
-                LabeledImages train = ImageSources.fashionMnistTrain(
-                        Path.of(a.get("data")), (int) Math.min(count, Integer.MAX_VALUE));
-                yield ImageSources.of(ImageOrder.order(train, order, perBlock, 1), "fashion-mnist-train");
-            }
-            case "generated" -> ImageSources.of(ImageOrder.order(ImageSources.generated(
-                    (int) Math.min(count, 1_000_000), a.getInt("size"), a.getInt("channels"),
-                    a.getLong("seed")), order, perBlock, 1), "generated");
-            case "folder" -> ImageSources.folder(Path.of(a.get("folder")));
-            default -> throw new IllegalArgumentException("--source must be fashion-mnist, generated or folder");
-        };
-        KafkaClient kafka = JobOptions.kafka(a);
-        Topics.create(kafka, Map.of(topic, partitions));
-        long start = System.nanoTime();
-        long sent = ImageProducer.produce(kafka, topic, events, count, rate);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("events_out", sent);
-        out.put("topic", topic);
-        out.put("seconds", (System.nanoTime() - start) / 1e9);
-        System.out.println(Json.line(out));
     }
 }

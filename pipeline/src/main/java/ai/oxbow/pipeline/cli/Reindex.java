@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -44,37 +43,39 @@ import java.util.stream.Stream;
 public final class Reindex {
     private Reindex() {}
 
-    static final List<Option> OPTIONS = JobOptions.concat(List.of(
-            JobOptions.BOOTSTRAP.computed("required"),
-            Option.string("topic", new JobConfig().imagesTopic, "the images topic"),
-            Option.longInteger("from-offset", 0, "first offset of every partition").atLeast(0),
-            Option.longInteger("to-offset", Long.MAX_VALUE, "end offset (exclusive)").computed("the end as of the start"),
-            Option.string("models", null, "model registry directory").computed("required"),
-            Option.longInteger("version", 0, "encoder version from the registry").computed("the newest"),
-            Option.string("index", null, "the new index directory").computed("required"),
-            Option.integer("batch", 64, "embedding batch size").atLeast(1)),
-            JobOptions.JOB_OPTIONS.stream().filter(o -> Set.of("thumbnail-size", "max-pixels", "max-encoded-bytes")
-                    .contains(o.name())).toList(), JobOptions.KAFKA, List.of(JobOptions.THREADS));
+    static final Option<String> TOPIC = Option.string("topic", JobConfig.Kafka.DEFAULTS.imagesTopic(), "the images topic");
+    static final Option<Long> FROM_OFFSET = Option.longInteger("from-offset", 0, "first offset of every partition")
+            .atLeast(0);
+    static final Option<Long> TO_OFFSET = Option.longInteger("to-offset", "end offset (exclusive)")
+            .computed("the end as of the start");
+    static final Option<String> MODELS = Option.string("models", "model registry directory").required();
+    static final Option<Long> VERSION = Option.longInteger("version", "encoder version from the registry")
+            .computed("the newest");
+    static final Option<String> INDEX = Option.string("index", "the new index directory").required();
+    static final Option<Integer> BATCH = Option.integer("batch", 64, "embedding batch size").atLeast(1);
 
-    public static void run(Args a) throws IOException {
-        String bootstrap = a.get("bootstrap");
-        String topic = a.get("topic");
-        long from = a.getLong("from-offset");
-        long to = a.getLong("to-offset", Long.MAX_VALUE);
-        String models = a.get("models");
-        Long version = a.has("version") ? a.getLong("version") : null;
-        String indexDir = a.get("index");
-        int batch = a.getInt("batch");
-        int thumbnailSize = a.getInt("thumbnail-size");
-        ImageDecoder decoder = new ImageDecoder(a.getLong("max-pixels"), a.getInt("max-encoded-bytes"));
-        if (bootstrap == null || models == null || indexDir == null) {
-            throw new IllegalArgumentException("usage: reindex --bootstrap HOST:PORT --models DIR --index NEWDIR "
-                    + "[--version V] [--topic oxbow.images] [--from-offset N] [--to-offset M] [--batch 64] [--thumbnail-size 32]");
-        }
-        ModelRegistry registry = new ModelRegistry(Path.of(models));
-        EncoderSnapshot snapshot = version == null ? registry.latest() : registry.load(version);
-        System.out.println(Json.line(reindex(JobOptions.kafka(a), topic, from, to, snapshot, Path.of(indexDir),
-                batch, decoder, thumbnailSize)));
+    static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(JobOptions.BOOTSTRAP.required(), TOPIC,
+            FROM_OFFSET, TO_OFFSET, MODELS, VERSION, INDEX, BATCH, JobOptions.THUMBNAIL_SIZE, JobOptions.MAX_PIXELS,
+            JobOptions.MAX_ENCODED_BYTES), JobOptions.KAFKA, List.of(JobOptions.THREADS));
+
+    static Command.Run prepare(Args a) throws IOException {
+        KafkaClient kafka = JobOptions.kafkaClient(a);
+        String topic = a.get(TOPIC);
+        long from = a.get(FROM_OFFSET);
+        long to = a.getOr(TO_OFFSET, Long.MAX_VALUE);
+        Path models = Path.of(a.get(MODELS));
+        Long version = a.get(VERSION);
+        Path index = Path.of(a.get(INDEX));
+        int batch = a.get(BATCH);
+        int thumbnailSize = a.get(JobOptions.THUMBNAIL_SIZE);
+        ImageDecoder decoder = new ImageDecoder(a.get(JobOptions.MAX_PIXELS), a.get(JobOptions.MAX_ENCODED_BYTES));
+        requireEmpty(index);
+        return () -> {
+            ModelRegistry registry = new ModelRegistry(models);
+            EncoderSnapshot snapshot = version == null ? registry.latest() : registry.load(version);
+            System.out.println(Json.line(reindex(kafka, topic, from, to, snapshot, index, batch, decoder,
+                    thumbnailSize)));
+        };
     }
 
     /** Images of the topic's offsets [from, to) embedded by one version into a fresh index; returns the summary. */

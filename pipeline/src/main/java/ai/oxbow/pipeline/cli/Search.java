@@ -20,27 +20,25 @@ import java.util.Map;
 public final class Search {
     private Search() {}
 
-    static final List<Option> OPTIONS = List.of(
-            Option.string("index", null, "index directory").computed("required"),
-            Option.string("id", null, "query by the stored vector of this image id").computed("none"),
-            Option.string("image", null, "query by this image file, embedded with --version from --models")
-                    .computed("none"),
-            Option.string("models", null, "model registry directory (for --image)").computed("none"),
-            Option.longInteger("version", 0, "model version to search within").computed("the newest"),
-            Option.integer("k", 10, "neighbours").atLeast(1),
-            JobOptions.THREADS);
+    static final Option<String> INDEX = Option.string("index", "index directory").required();
+    static final Option<String> ID = Option.string("id", "query by the stored vector of this image id");
+    static final Option<String> IMAGE = Option.string("image",
+            "query by this image file, embedded with --version from --models");
+    static final Option<String> MODELS = Option.string("models", "model registry directory (for --image)");
+    static final Option<Long> VERSION = Option.longInteger("version", "model version to search within")
+            .computed("the newest");
+    static final Option<Integer> K = Option.integer("k", 10, "neighbours").atLeast(1);
 
-    public static void run(Args a) throws IOException {
-        String indexDir = a.get("index");
-        String id = a.get("id");
-        String image = a.get("image");
-        String models = a.get("models");
-        Long version = a.has("version") ? a.getLong("version") : null;
-        int k = a.getInt("k");
-        if (indexDir == null || (id == null) == (image == null)) {
-            throw new IllegalArgumentException("usage: search --index DIR (--id IMAGE_ID | --image FILE) "
-                    + "[--models DIR] [--version V] [--k 10]");
-        }
+    static final List<Option<?>> OPTIONS = List.of(INDEX, ID, IMAGE, MODELS, VERSION, K, JobOptions.THREADS);
+    static final List<Exclusive> GROUPS = List.of(Exclusive.exactlyOne(ID, IMAGE));
+
+    static Command.Run prepare(Args a) {
+        Path indexDir = Path.of(a.get(INDEX));
+        String id = a.get(ID);
+        String image = a.get(IMAGE);
+        String models = a.get(MODELS);
+        Long version = a.get(VERSION);
+        int k = a.get(K);
         SearchService.checkK(k);
         if (image != null && models == null) {
             throw new IllegalArgumentException("search --image needs --models DIR, the registry of the encoder versions");
@@ -48,7 +46,12 @@ public final class Search {
         if (image != null && !Files.isRegularFile(Path.of(image))) {
             throw new IllegalArgumentException("no image file " + image);
         }
-        try (SearchService service = new SearchService(Path.of(indexDir), models == null ? null : Path.of(models))) {
+        return () -> search(indexDir, id, image, models == null ? null : Path.of(models), version, k);
+    }
+
+    private static void search(Path indexDir, String id, String image, Path models, Long version, int k)
+            throws IOException {
+        try (SearchService service = new SearchService(indexDir, models)) {
             SearchService.Result r = id != null ? service.byId(id, k, version)
                     : service.byImage(Files.readAllBytes(Path.of(image)), image, k, version);
             for (int i = 0; i < r.hits().size(); i++) {

@@ -4,84 +4,202 @@ import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.kafka.KafkaClient;
+import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.train.TrainerOptions;
 
 import java.io.Serializable;
+import java.util.Objects;
 
-/** Everything the Flink job needs; defaults are the embedded demo's. See README, "Configuration". */
-public final class JobConfig implements Serializable {
-    /** The cluster and how to connect to it (TLS, SASL, ...). */
-    public KafkaClient kafka = KafkaClient.of("127.0.0.1:9092");
-    public String imagesTopic = "oxbow.images";
-    public String embeddingsTopic = "oxbow.embeddings";
-    public String deadLettersTopic = "oxbow.dead-letters";
-    public String groupId = "oxbow";
-    /** Stop at the images topic's end offsets as of job start (demo, tests); else run forever. */
-    public boolean bounded = false;
-    /** Parallelism of decode and validation; the trainer and the index sink always run with 1. */
-    public int parallelism = 1;
-    /** Parallelism of the embedders (each holds the newest published encoder). */
-    public int embedderParallelism = 1;
-    /** Embedders embed batches of up to this many images, or fewer after embedMaxWaitMs. */
-    public int embedBatch = 64;
-    public long embedMaxWaitMs = 200;
-    /** Each embedding carries a PNG of its image at most this many pixels a side (0: none), for search pages. */
-    public int thumbnailSize = 32;
-    /** Replay buffer, updates per event and training batch size. */
-    public ReplayConfig replay;
+/**
+ * Everything the Flink job needs, checked when built (cli/JobOptions builds it from the command
+ * line); each part goes to the operators as it is. See README, "Configuration".
+ */
+public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embedders embedders, Stores stores,
+                        Checkpoints checkpoints) implements Serializable {
+
+    public JobConfig {
+        Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(decoding, "decoding");
+        Objects.requireNonNull(training, "training");
+        Objects.requireNonNull(embedders, "embedders");
+        Objects.requireNonNull(stores, "stores");
+        Objects.requireNonNull(checkpoints, "checkpoints");
+    }
+
+    /** The same job on another cluster (an embedded broker's, known once it runs). */
+    public JobConfig withKafkaClient(KafkaClient client) {
+        return new JobConfig(kafka.withClient(client), decoding, training, embedders, stores, checkpoints);
+    }
+
+    public JobConfig withTraining(Training training) {
+        return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
+    }
+
+    public JobConfig withEmbedders(Embedders embedders) {
+        return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
+    }
+
+    public JobConfig withCheckpoints(Checkpoints checkpoints) {
+        return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
+    }
+
     /**
-     * How the trainer reads: BACKPRESSURE, its own source of the images topic at the pace of
-     * training (every event trained; reproducible); SAMPLE, the shared stream as it comes.
+     * The cluster, the topics and how the job reads and writes them.
+     *
+     * @param client                how to connect (TLS, SASL, ...)
+     * @param groupId               the shared reader's consumer group; the trainer's own reader adds "-trainer"
+     * @param transactionalIdPrefix prefix of the sinks' transactional ids
+     * @param schemaRegistryId      Confluent Schema Registry wire format for embeddings (magic byte,
+     *                              4-byte schema id, Avro binary) with this id; -1 writes raw Avro binary
+     * @param bounded               stop at the images topic's end offsets as of job start (demo,
+     *                              tests); else run until cancelled
      */
-    public TrainerOptions.Pace trainerPace = TrainerOptions.Pace.BACKPRESSURE;
-    /** Threads drawing the next training batch's views while a step trains. */
-    public int viewThreads = 1;
+    public record Kafka(KafkaClient client, String imagesTopic, String embeddingsTopic, String deadLettersTopic,
+                        String groupId, String transactionalIdPrefix, int schemaRegistryId, boolean bounded)
+            implements Serializable {
+        public static final String BOOTSTRAP = "127.0.0.1:9092";
+        public static final Kafka DEFAULTS = new Kafka(KafkaClient.of(BOOTSTRAP), "oxbow.images", "oxbow.embeddings",
+                "oxbow.dead-letters", "oxbow", "oxbow", -1, false);
+
+        public Kafka {
+            Objects.requireNonNull(client, "Kafka client");
+            for (String name : new String[] {imagesTopic, embeddingsTopic, deadLettersTopic, groupId,
+                    transactionalIdPrefix}) {
+                if (name == null || name.isBlank()) {
+                    throw new IllegalArgumentException("Kafka topics, group id and transactional id prefix must not"
+                            + " be blank");
+                }
+            }
+            if (schemaRegistryId < -1) {
+                throw new IllegalArgumentException("schema registry id must be -1 (raw Avro) or an id, not "
+                        + schemaRegistryId);
+            }
+        }
+
+        public Kafka withClient(KafkaClient client) {
+            return new Kafka(client, imagesTopic, embeddingsTopic, deadLettersTopic, groupId, transactionalIdPrefix,
+                    schemaRegistryId, bounded);
+        }
+    }
+
     /**
-     * Exactly-once checkpoints. Each holds the whole trainer (about 20 MB for small-cnn with EMP-SSL's
-     * projector), so every 30 s rather than every few: embeddings become visible at each one.
+     * Decode and validation of image events.
+     *
+     * @param parallelism     of decode and validation; the trainer and the index sink always run with 1
+     * @param maxPixels       decode limit (decompression bombs)
+     * @param maxEncodedBytes the largest encoded image accepted (and what Kafka clients fetch)
      */
-    public long checkpointIntervalMs = 30_000;
-    /** Checkpoint directory (a URI such as file:///var/oxbow/checkpoints). */
-    public String checkpointDir;
-    /** A checkpoint or savepoint to restore from (run --restore). */
-    public String restorePath;
+    public record Decoding(int parallelism, long maxPixels, int maxEncodedBytes) implements Serializable {
+        public static final Decoding DEFAULTS = new Decoding(1, 4096L * 4096L, 8 * 1024 * 1024);
+
+        public Decoding {
+            if (parallelism < 1 || maxPixels < 1 || maxEncodedBytes < 1) {
+                throw new IllegalArgumentException("decode parallelism, max pixels and max encoded bytes must be at"
+                        + " least 1, not " + parallelism + ", " + maxPixels + ", " + maxEncodedBytes);
+            }
+        }
+
+        public ImageDecoder decoder() {
+            return new ImageDecoder(maxPixels, maxEncodedBytes);
+        }
+    }
+
     /**
-     * Restore even if the checkpoint holds state of operators this graph lacks (a checkpoint of an
-     * Oxbow before the replay buffer: its micro-batcher's pending batch is dropped).
+     * The trainer's pieces: the model and its optimiser, the views, the replay buffer and the
+     * operator's settings (run directory, publishing, probes, pace).
+     *
+     * @param augmentSeed seed of the augmentation views
      */
-    public boolean allowNonRestoredState = false;
-    public String transactionalIdPrefix = "oxbow";
-    public long maxPixels = 4096L * 4096L;
-    public int maxEncodedBytes = 8 * 1024 * 1024;
-    public long augmentSeed = 1234;
-    /** Augmentation recipe (views); see Recipe.parse. */
-    public Recipe augment;
-    public TrainerConfig trainer;
-    /** Model registry: every published encoder version as a file (search, reindex, export); optional. */
-    public String modelsDir;
-    /** Lucene HNSW index of the embeddings, committed with each checkpoint; optional. */
-    public String indexDir;
+    public record Training(TrainerConfig trainer, Recipe augment, long augmentSeed, ReplayConfig replay,
+                           TrainerOptions options) implements Serializable {
+        public static final long AUGMENT_SEED = 1234;
+        /** The operator's settings but the run directory and the images expected, which each run sets. */
+        public static final TrainerOptions DEFAULT_OPTIONS = new TrainerOptions(null, 10_000, 20,
+                30_000, 0.1, true, 10, 0, TrainerOptions.Pace.BACKPRESSURE, 1, 0);
+
+        public Training {
+            Objects.requireNonNull(trainer, "trainer");
+            Objects.requireNonNull(augment, "augment");
+            Objects.requireNonNull(replay, "replay");
+            Objects.requireNonNull(options, "trainer options");
+        }
+
+        public Training withTrainer(TrainerConfig trainer) {
+            return new Training(trainer, augment, augmentSeed, replay, options);
+        }
+
+        public Training withOptions(TrainerOptions options) {
+            return new Training(trainer, augment, augmentSeed, replay, options);
+        }
+    }
+
     /**
-     * Confluent Schema Registry wire format for embeddings (magic byte, 4-byte schema id, Avro
-     * binary) with this schema id; -1 writes raw Avro binary.
+     * The embedders, each holding the newest published encoder.
+     *
+     * @param batch         images per batch, or fewer after {@code maxWaitMs}
+     * @param thumbnailSize each embedding carries a PNG of its image at most this many pixels a
+     *                      side (0: none), for search pages
      */
-    public int schemaRegistryId = -1;
-    /** Directory for the final trainer state and trainer events (restores); optional. */
-    public String runDir;
-    /** Progress line, CSV rows and the quality probe (RankMe, online kNN, alignment) every so often. */
-    public long progressIntervalMs = 10_000;
-    /** Publish the encoder that makes embeddings every K steps and/or every T ms (0 = off). */
-    public long publishEverySteps = 20;
-    public long publishEveryMs = 30_000;
-    /** Collapse alarm when collapse_std < threshold x 1/sqrt(d); hold versions while it is on. */
-    public double collapseThreshold = 0.1;
-    public boolean holdOnCollapse = true;
-    /** Label classes of the online kNN probe (Fashion-MNIST: 10). */
-    public int classes = 10;
-    /** Images a bounded run expects (progress ETA); 0 = unknown. */
-    public long expectedImages = 0;
-    /** Test hook: fail the trainer once at this step (after a checkpoint); 0 = never. */
-    public long failAtStep = 0;
-    /** Restarts in a row before the job fails (see {@link OxbowJob#flinkConfiguration}). */
-    public int restartAttempts = 10;
+    public record Embedders(int parallelism, int batch, long maxWaitMs, int thumbnailSize) implements Serializable {
+        public static final Embedders DEFAULTS = new Embedders(1, 64, 200, 32);
+
+        public Embedders {
+            if (parallelism < 1 || batch < 1 || maxWaitMs < 0 || thumbnailSize < 0) {
+                throw new IllegalArgumentException("embedder parallelism and batch must be at least 1, max wait and"
+                        + " thumbnail size at least 0; not " + parallelism + ", " + batch + ", " + maxWaitMs + ", "
+                        + thumbnailSize);
+            }
+        }
+
+        public Embedders withParallelism(int parallelism) {
+            return new Embedders(parallelism, batch, maxWaitMs, thumbnailSize);
+        }
+    }
+
+    /**
+     * Where the job keeps what it publishes; each optional (null: off).
+     *
+     * @param modelsDir model registry: every published encoder version as a file (search, reindex, export)
+     * @param indexDir  Lucene HNSW index of the embeddings, committed with each checkpoint
+     */
+    public record Stores(String modelsDir, String indexDir) implements Serializable {}
+
+    /**
+     * Exactly-once checkpoints and restores. Each checkpoint holds the whole trainer (about 20 MB
+     * for small-cnn with EMP-SSL's projector), so every 30 s rather than every few: embeddings
+     * become visible at each one.
+     *
+     * @param dir                   checkpoint directory (a URI such as file:///var/oxbow/checkpoints); null: Flink's
+     * @param restorePath           a checkpoint or savepoint to restore from; null: none
+     * @param allowNonRestoredState restore even if the checkpoint holds state of operators this
+     *                              graph lacks (a checkpoint of an Oxbow before the replay buffer:
+     *                              its micro-batcher's pending batch is dropped)
+     * @param restartAttempts       restarts in a row before the job fails (see {@link OxbowJob#flinkConfiguration})
+     */
+    public record Checkpoints(long intervalMs, String dir, String restorePath, boolean allowNonRestoredState,
+                              int restartAttempts) implements Serializable {
+        public static final long INTERVAL_MS = 30_000;
+        public static final int RESTART_ATTEMPTS = 10;
+
+        public Checkpoints {
+            if (intervalMs < 1 || restartAttempts < 0) {
+                throw new IllegalArgumentException("checkpoint interval must be at least 1 ms and restart attempts at"
+                        + " least 0, not " + intervalMs + " and " + restartAttempts);
+            }
+        }
+
+        /** Checkpoints into {@code dir}, restoring none. */
+        public static Checkpoints into(long intervalMs, String dir) {
+            return new Checkpoints(intervalMs, dir, null, false, RESTART_ATTEMPTS);
+        }
+
+        public Checkpoints withIntervalMs(long intervalMs) {
+            return new Checkpoints(intervalMs, dir, restorePath, allowNonRestoredState, restartAttempts);
+        }
+
+        /** Restores {@code restorePath}, checkpointing into {@code dir}. */
+        public Checkpoints restoring(String restorePath, String dir) {
+            return new Checkpoints(intervalMs, dir, restorePath, allowNonRestoredState, restartAttempts);
+        }
+    }
 }

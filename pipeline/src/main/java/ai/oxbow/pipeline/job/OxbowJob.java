@@ -1,12 +1,13 @@
 package ai.oxbow.pipeline.job;
 
 import ai.oxbow.model.augment.Augmenter;
+import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.job.JobConfig.Checkpoints;
 import ai.oxbow.pipeline.io.AvroRecordSerializer;
 import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.io.RawRecordDeserializer;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.DecodedImage;
-import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.index.IndexSink;
 import ai.oxbow.pipeline.ops.EmbedImages;
 import ai.oxbow.pipeline.ops.ModelImage;
@@ -64,7 +65,8 @@ public final class OxbowJob {
     /** Job-level Flink settings: checkpoints, state backend, restarts, restore path. */
     public static Configuration flinkConfiguration(JobConfig cfg) {
         Configuration conf = new Configuration();
-        set(conf, "execution.checkpointing.interval", cfg.checkpointIntervalMs + " ms");
+        Checkpoints checkpoints = cfg.checkpoints();
+        set(conf, "execution.checkpointing.interval", checkpoints.intervalMs() + " ms");
         set(conf, "execution.checkpointing.mode", "EXACTLY_ONCE");
         set(conf, "execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         set(conf, "execution.checkpointing.num-retained", "3");
@@ -75,12 +77,13 @@ public final class OxbowJob {
         // the trainer's 20 MB blob on a killed-TaskManager failover; compressed, the whole task
         // initialised in 5 s (scripts/chaos.sh).
         set(conf, "execution.checkpointing.snapshot-compression", "true");
-        if (cfg.checkpointDir != null) {
-            set(conf, "execution.checkpointing.dir", cfg.checkpointDir);
+        if (checkpoints.dir() != null) {
+            set(conf, "execution.checkpointing.dir", checkpoints.dir());
         }
-        if (cfg.restorePath != null) {
-            set(conf, "execution.state-recovery.path", cfg.restorePath);
-            set(conf, "execution.state-recovery.ignore-unclaimed-state", String.valueOf(cfg.allowNonRestoredState));
+        if (checkpoints.restorePath() != null) {
+            set(conf, "execution.state-recovery.path", checkpoints.restorePath());
+            set(conf, "execution.state-recovery.ignore-unclaimed-state",
+                    String.valueOf(checkpoints.allowNonRestoredState()));
         }
         // A lost TaskManager comes back in seconds, a restarting broker in tens of seconds:
         // back off from 1 s to 10 s, and give up after restartAttempts failures in a row (the
@@ -92,8 +95,9 @@ public final class OxbowJob {
         set(conf, "restart-strategy.exponential-delay.reset-backoff-threshold", "60 s");
         set(conf, "restart-strategy.exponential-delay.jitter-factor", "0.1");
         set(conf, "restart-strategy.exponential-delay.attempts-before-reset-backoff",
-                String.valueOf(cfg.restartAttempts));
-        set(conf, "pipeline.name", "oxbow " + cfg.trainer.method() + "/" + cfg.trainer.encoder());
+                String.valueOf(checkpoints.restartAttempts()));
+        TrainerConfig trainer = cfg.training().trainer();
+        set(conf, "pipeline.name", "oxbow " + trainer.method() + "/" + trainer.encoder());
         return conf;
     }
 
@@ -103,46 +107,47 @@ public final class OxbowJob {
 
     /** Fails fast, with what failed, when Kafka cannot be reached or refuses these settings (see KafkaClient.check). */
     public static void build(StreamExecutionEnvironment env, JobConfig cfg) {
-        cfg.kafka.check();
-        env.setParallelism(cfg.parallelism);
-        DataStream<RawRecord> raw = env.fromSource(source(cfg, cfg.groupId), WatermarkStrategy.noWatermarks(),
+        JobConfig.Kafka kafka = cfg.kafka();
+        JobConfig.Training training = cfg.training();
+        JobConfig.Embedders embedders = cfg.embedders();
+        kafka.client().check();
+        env.setParallelism(cfg.decoding().parallelism());
+        DataStream<RawRecord> raw = env.fromSource(source(cfg, kafka.groupId()), WatermarkStrategy.noWatermarks(),
                 "images").uid("images-source");
 
         SingleOutputStreamOperator<DecodedImage> decoded = raw
-                .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes), true))
+                .process(new DecodeImages(cfg.decoding().decoder(), true))
                 .name("decode & validate").uid("decode");
         DataStream<ModelImage> images = decoded
-                .map(new ToModelInput(cfg.trainer.channels(), cfg.trainer.size()))
+                .map(new ToModelInput(training.trainer().channels(), training.trainer().size()))
                 .name("model input").uid("model-input");
 
         DataStream<byte[]> versions = trainerInput(env, cfg, images)
                 .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, new TrainerOperator(
-                        cfg.trainer, cfg.replay, new Augmenter(cfg.augment, cfg.augmentSeed),
-                        new TrainerOptions(cfg.runDir, cfg.progressIntervalMs,
-                                cfg.publishEverySteps, cfg.publishEveryMs, cfg.collapseThreshold, cfg.holdOnCollapse,
-                                cfg.classes, cfg.expectedImages, cfg.trainerPace, cfg.viewThreads, cfg.failAtStep)))
+                        training.trainer(), training.replay(), new Augmenter(training.augment(), training.augmentSeed()),
+                        training.options()))
                 .setParallelism(1).setMaxParallelism(1).uid("trainer");
-        if (cfg.modelsDir != null) {
-            versions.sinkTo(new ModelRegistrySink(cfg.modelsDir)).name("model registry").uid("model-registry")
-                    .setParallelism(1);
+        if (cfg.stores().modelsDir() != null) {
+            versions.sinkTo(new ModelRegistrySink(cfg.stores().modelsDir())).name("model registry")
+                    .uid("model-registry").setParallelism(1);
         }
 
         DataStream<EmbeddingEvent> embeddings = images
                 .connect(versions.broadcast())
-                .transform("embedder", new AvroTypeInfo<>(EmbeddingEvent.class),
-                        new EmbedImages(cfg.embedBatch, cfg.embedMaxWaitMs, cfg.trainer, cfg.thumbnailSize))
-                .setParallelism(cfg.embedderParallelism).uid("embedder");
+                .transform("embedder", new AvroTypeInfo<>(EmbeddingEvent.class), new EmbedImages(embedders.batch(),
+                        embedders.maxWaitMs(), training.trainer(), embedders.thumbnailSize()))
+                .setParallelism(embedders.parallelism()).uid("embedder");
 
-        embeddings.sinkTo(sink(cfg, new AvroRecordSerializer<>(cfg.embeddingsTopic,
+        embeddings.sinkTo(sink(cfg, new AvroRecordSerializer<>(kafka.embeddingsTopic(),
                         (AvroRecordSerializer.SerializableKey<EmbeddingEvent>) EmbeddingEvent::getImageId,
-                        cfg.schemaRegistryId), "embeddings"))
+                        kafka.schemaRegistryId()), "embeddings"))
                 .name("embeddings sink").uid("embeddings-sink");
-        if (cfg.indexDir != null) {
-            embeddings.transform("search index", TypeInformation.of(Void.class), new IndexSink(cfg.indexDir))
+        if (cfg.stores().indexDir() != null) {
+            embeddings.transform("search index", TypeInformation.of(Void.class), new IndexSink(cfg.stores().indexDir()))
                     .setParallelism(1).setMaxParallelism(1).uid("index-sink");
         }
         decoded.getSideOutput(DecodeImages.DEAD_LETTERS)
-                .sinkTo(sink(cfg, new AvroRecordSerializer<>(cfg.deadLettersTopic,
+                .sinkTo(sink(cfg, new AvroRecordSerializer<>(kafka.deadLettersTopic(),
                         (AvroRecordSerializer.SerializableKey<DeadLetter>) DeadLetter::getImageId, -1), "dead-letters"))
                 .name("dead-letters sink").uid("dead-letters-sink");
     }
@@ -155,34 +160,37 @@ public final class OxbowJob {
      */
     private static DataStream<ModelImage> trainerInput(StreamExecutionEnvironment env, JobConfig cfg,
                                                        DataStream<ModelImage> shared) {
-        if (cfg.trainerPace == TrainerOptions.Pace.SAMPLE) {
+        if (cfg.training().options().pace() == TrainerOptions.Pace.SAMPLE) {
             return shared;
         }
-        return env.fromSource(source(cfg, cfg.groupId + "-trainer"), WatermarkStrategy.noWatermarks(),
+        TrainerConfig trainer = cfg.training().trainer();
+        return env.fromSource(source(cfg, cfg.kafka().groupId() + "-trainer"), WatermarkStrategy.noWatermarks(),
                         "trainer images").uid("trainer-source").setParallelism(1)
-                .process(new DecodeImages(new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes), false))
+                .process(new DecodeImages(cfg.decoding().decoder(), false))
                 .name("trainer decode").uid("trainer-decode").setParallelism(1)
-                .map(new ToModelInput(cfg.trainer.channels(), cfg.trainer.size()))
+                .map(new ToModelInput(trainer.channels(), trainer.size()))
                 .name("trainer model input").uid("trainer-model-input").setParallelism(1);
     }
 
     /** The images topic; bounded: up to its end offsets at the start, also after a restore. */
     private static RestorableBoundedSource<RawRecord> source(JobConfig cfg, String groupId) {
         KafkaSourceBuilder<RawRecord> builder = KafkaSource.<RawRecord>builder();
-        cfg.kafka.consumer(Map.of(
-                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, cfg.maxEncodedBytes * 2,
-                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, cfg.maxEncodedBytes * 4))
+        JobConfig.Kafka kafka = cfg.kafka();
+        int maxEncodedBytes = cfg.decoding().maxEncodedBytes();
+        kafka.client().consumer(Map.of(
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxEncodedBytes * 2,
+                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, maxEncodedBytes * 4))
                 .forEach((k, v) -> builder.setProperty(k, v.toString()));
-        builder.setTopics(cfg.imagesTopic)
+        builder.setTopics(kafka.imagesTopic())
                 .setGroupId(groupId)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer());
-        if (cfg.bounded) {
+        if (kafka.bounded()) {
             // The trainer may go on for minutes after the source has read its range, and a
             // finished reader's offset commits only time out; the checkpoints hold the offsets.
             builder.setBounded(OffsetsInitializer.latest()).setProperty("commit.offsets.on.checkpoint", "false");
         }
-        return new RestorableBoundedSource<>(builder.build(), cfg.kafka, cfg.imagesTopic);
+        return new RestorableBoundedSource<>(builder.build(), kafka.client(), kafka.imagesTopic());
     }
 
     /**
@@ -194,13 +202,13 @@ public final class OxbowJob {
     private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig cfg, AvroRecordSerializer<T> serializer,
                                                                String name) {
         KafkaSinkBuilder<T> builder = KafkaSink.<T>builder();
-        cfg.kafka.producer(Map.of(
+        cfg.kafka().client().producer(Map.of(
                         ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 600_000,
-                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.maxEncodedBytes * 2))
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.decoding().maxEncodedBytes() * 2))
                 .forEach((k, v) -> builder.setProperty(k, v.toString()));
         return builder.setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(cfg.transactionalIdPrefix + "-" + name)
+                .setTransactionalIdPrefix(cfg.kafka().transactionalIdPrefix() + "-" + name)
                 .build();
     }
 }

@@ -1,5 +1,7 @@
 package ai.oxbow.pipeline.kafka;
 
+import ai.oxbow.model.util.KeyValues;
+
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -105,7 +107,7 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
     }
 
     /**
-     * @param keyValuePairs {@code key=value} settings; they override the file's
+     * @param keyValuePairs {@code key=value} settings, as --kafka-property takes them; they override the file's
      * @param configFile    a Java properties file (the client.properties of Kafka's console tools), or null
      */
     public static KafkaClient of(String bootstrap, List<String> keyValuePairs, Path configFile) {
@@ -123,11 +125,8 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
             file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
         }
         for (String pair : keyValuePairs) {
-            int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("Kafka client property '" + pair + "' is not KEY=VALUE");
-            }
-            props.put(pair.substring(0, eq).strip(), pair.substring(eq + 1));
+            Map.Entry<String, String> kv = KeyValues.pair("option '--kafka-property'", pair);
+            props.put(kv.getKey(), kv.getValue());
         }
         return new KafkaClient(bootstrap, props);
     }

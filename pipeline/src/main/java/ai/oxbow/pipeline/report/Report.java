@@ -1,6 +1,7 @@
 package ai.oxbow.pipeline.report;
 
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
 
@@ -43,46 +44,49 @@ public final class Report {
     /** The PNGs written (the overview last) and the number of embeddings drawn. */
     public record Result(Path out, List<Path> charts, int embeddingsDrawn) {}
 
-    public static final List<Option> OPTIONS = List.of(
-            Option.string("run", null, "a run directory (demo --out, run --run-dir)")
-                    .computed("required"),
-            Option.string("out", null, "output directory").computed("<run>/report"),
-            Option.integer("max-points", Options.defaults().maxPoints(),
-                    "embeddings drawn in the 2-D map").atLeast(1),
-            Option.decimal("perplexity", Options.defaults().perplexity(), "t-SNE perplexity")
-                    .atLeast(1),
-            Option.integer("tsne-iterations", Options.defaults().tsneIterations(),
-                    "t-SNE iterations").atLeast(1),
-            Option.integer("proj-dim", 0, "PCA dimensions before t-SNE").computed("none")
-                    .atLeast(2),
-            Option.longInteger("seed", Options.defaults().seed(), "t-SNE seed"));
+    static final Option<String> RUN = Option.string("run", "a run directory (demo --out, run --run-dir)").required();
+    static final Option<String> OUT = Option.string("out", "output directory").computed("<run>/report");
+    static final Option<Integer> MAX_POINTS = Option.integer("max-points", Options.defaults().maxPoints(),
+            "embeddings drawn in the 2-D map").atLeast(1);
+    static final Option<Double> PERPLEXITY = Option.decimal("perplexity", Options.defaults().perplexity(),
+            "t-SNE perplexity").atLeast(1);
+    static final Option<Integer> TSNE_ITERATIONS = Option.integer("tsne-iterations", Options.defaults().tsneIterations(),
+            "t-SNE iterations").atLeast(1);
+    static final Option<Integer> PROJ_DIM = Option.integer("proj-dim", "PCA dimensions before t-SNE").computed("none")
+            .atLeast(2);
+    static final Option<Long> SEED = Option.longInteger("seed", Options.defaults().seed(), "t-SNE seed");
+    public static final List<Option<?>> OPTIONS = List.of(RUN, OUT, MAX_POINTS, PERPLEXITY, TSNE_ITERATIONS, PROJ_DIM,
+            SEED);
 
-    public static void run(Args a) throws IOException {
-        String run = a.get("run");
-        if (run == null) {
-            throw new IllegalArgumentException("report needs --run DIR (a run directory: demo --out, run --run-dir)");
-        }
-        Path runDir = Path.of(run);
-        Path out = Path.of(a.get("out", runDir.resolve("report").toString()));
-        Options o = new Options(a.getInt("max-points"), a.getDouble("perplexity"), a.getInt("tsne-iterations"),
-                a.has("proj-dim") ? a.getInt("proj-dim") : null, a.getLong("seed"));
-        Result r = render(runDir, out, o);
-        for (Path p : r.charts()) {
-            System.err.println("[oxbow] wrote " + p);
-        }
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("charts", r.charts().size());
-        summary.put("out", r.out().toString());
-        summary.put("embeddings_drawn", r.embeddingsDrawn());
-        System.out.println(Json.line(summary));
+    public static Command.Run prepare(Args a) {
+        Path runDir = Path.of(a.get(RUN));
+        requireRunDirectory(runDir);
+        Path out = Path.of(a.getOr(OUT, runDir.resolve("report").toString()));
+        Options o = new Options(a.get(MAX_POINTS), a.get(PERPLEXITY), a.get(TSNE_ITERATIONS), a.get(PROJ_DIM),
+                a.get(SEED));
+        return () -> {
+            Result r = render(runDir, out, o);
+            for (Path p : r.charts()) {
+                System.err.println("[oxbow] wrote " + p);
+            }
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("charts", r.charts().size());
+            summary.put("out", r.out().toString());
+            summary.put("embeddings_drawn", r.embeddingsDrawn());
+            System.out.println(Json.line(summary));
+        };
     }
 
-    public static Result render(Path runDir, Path out, Options o) throws IOException {
-        System.setProperty("java.awt.headless", "true");
+    private static void requireRunDirectory(Path runDir) {
         if (!Files.isRegularFile(runDir.resolve(RunFiles.LOSSES))) {
             throw new IllegalArgumentException("no " + RunFiles.LOSSES + " in " + runDir
                     + ": not a run directory (demo --out, run --run-dir)");
         }
+    }
+
+    public static Result render(Path runDir, Path out, Options o) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        requireRunDirectory(runDir);
         Files.createDirectories(out);
         Map<String, String> summary = RunFiles.summary(runDir);
         double healthy = Double.NaN; // 1/sqrt(d): the collapse indicator of spread-out features

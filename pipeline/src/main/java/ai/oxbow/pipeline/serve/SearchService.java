@@ -64,13 +64,12 @@ public final class SearchService implements AutoCloseable {
     public SearchService(Path indexDir, Path models) throws IOException {
         index = new VectorSearch(indexDir);
         registry = models == null ? null : new ModelRegistry(models);
-        JobConfig limits = new JobConfig();
-        decoder = new ImageDecoder(limits.maxPixels, limits.maxEncodedBytes);
+        decoder = JobConfig.Decoding.DEFAULTS.decoder();
     }
 
     /** The largest upload the decoder accepts (the job's limit). */
     public int maxImageBytes() {
-        return new JobConfig().maxEncodedBytes;
+        return JobConfig.Decoding.DEFAULTS.maxEncodedBytes();
     }
 
     public static void checkK(int k) {

@@ -1,6 +1,8 @@
 package ai.oxbow.pipeline.serve;
 
+import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.pipeline.cli.Args;
+import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Option;
@@ -57,26 +59,27 @@ public final class Serve {
         server.createContext("/", this::handle);
     }
 
-    public static final List<Option> OPTIONS = List.of(
-            Option.string("index", null, "index directory").computed("required"),
-            Option.string("models", null, "model registry directory (uploads are embedded with it)").computed("none"),
-            Option.string("host", "127.0.0.1", "address to listen on"),
-            Option.integer("port", 8080, "port to listen on").atLeast(0),
-            Option.integer("threads-http", 4, "request threads").atLeast(1),
-            JobOptions.THREADS);
+    static final Option<String> INDEX = Option.string("index", "index directory").required();
+    static final Option<String> MODELS = Option.string("models",
+            "model registry directory (uploads are embedded with it)");
+    static final Option<String> HOST = Option.string("host", "127.0.0.1", "address to listen on");
+    static final Option<Integer> PORT = Option.integer("port", 8080, "port to listen on").atLeast(0);
+    static final Option<Integer> THREADS_HTTP = Option.integer("threads-http", 4, "request threads").atLeast(1);
+    public static final List<Option<?>> OPTIONS = List.of(INDEX, MODELS, HOST, PORT, THREADS_HTTP, JobOptions.THREADS);
 
-    public static void run(Args a) throws Exception {
-        String index = a.get("index");
-        String models = a.get("models");
-        String host = a.get("host");
-        int port = a.getInt("port");
-        int threads = a.getInt("threads-http");
-        if (index == null) {
-            throw new IllegalArgumentException("usage: serve --index DIR [--models DIR] [--host 127.0.0.1] [--port 8080]");
+    public static Command.Run prepare(Args a) {
+        String index = a.get(INDEX);
+        String models = a.get(MODELS);
+        String host = a.get(HOST);
+        int port = a.get(PORT);
+        int threads = a.get(THREADS_HTTP);
+        if (port > 65535) {
+            throw new IllegalArgumentException("--port must be 0..65535, not " + port);
         }
-        if (port < 0 || port > 65535 || threads < 1) {
-            throw new IllegalArgumentException("--port must be 0..65535 and --threads-http at least 1");
-        }
+        return () -> serve(index, models, host, port, threads);
+    }
+
+    private static void serve(String index, String models, String host, int port, int threads) throws Exception {
         SearchService service = new SearchService(Path.of(index), models == null ? null : Path.of(models));
         Serve serve = new Serve(service, host, port, threads);
         serve.start();
@@ -286,15 +289,13 @@ public final class Serve {
     }
 
     private static Long version(Map<String, String> q) {
-        String v = q.get("version");
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("version must be an integer, not '" + v + "'");
-        }
+        String v = q.getOrDefault("version", "");
+        return v.isEmpty() ? null : KeyValues.toLong(parameter("version"), v);
+    }
+
+    /** How a message names a query parameter, in the command line's wording. */
+    private static String parameter(String name) {
+        return "parameter '" + name + "'";
     }
 
     private static int intParam(Map<String, String> q, String name, int fallback, int min, int max) {
@@ -302,12 +303,7 @@ public final class Serve {
         if (v == null || v.isEmpty()) {
             return fallback;
         }
-        int n;
-        try {
-            n = Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, not '" + v + "'");
-        }
+        int n = KeyValues.toInt(parameter(name), v);
         if (n < min || n > max) {
             throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not " + n);
         }

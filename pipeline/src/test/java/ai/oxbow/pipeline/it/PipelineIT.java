@@ -28,9 +28,9 @@ import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.ImageDecoder;
-import ai.oxbow.pipeline.produce.ImageSources;
-import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.pipeline.train.TrainerOptions;
+import ai.oxbow.pipeline.train.RunDirectory;
+import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 import ai.oxbow.schemas.ImageEvent;
@@ -92,25 +92,32 @@ class PipelineIT {
         options.put("queue_size", "64");
         options.put("support_size", "64");
         TrainerConfig d = TrainerConfig.defaults(method, "small-cnn", 1, SIZE, BATCH);
-        JobConfig cfg = new JobConfig();
-        cfg.trainer = d.withOptions(options).withSeed(3).withSchedule(d.learningRate(), 5, 200, false);
-        cfg.augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
-        cfg.kafka = client;
-        cfg.imagesTopic = name + ".images";
-        cfg.embeddingsTopic = name + ".embeddings";
-        cfg.deadLettersTopic = name + ".dead-letters";
-        cfg.groupId = name;
-        cfg.transactionalIdPrefix = name;
-        cfg.bounded = true;
+        TrainerConfig trainer = d.withOptions(options).withSeed(3).withSchedule(d.learningRate(), 5, 200, false);
+        Recipe augment = Recipe.parse(Methods.defaults(method).recipe(), "none", SIZE, 1, Map.of());
         // A buffer larger than the stream: nothing is evicted, so every image is admitted and kept.
-        cfg.replay = new ReplayConfig("fifo", 4_096, 1.0, ReplayConfig.DEFAULT_NEW_FRACTION, BATCH, 5);
-        cfg.checkpointIntervalMs = 1_000;
-        cfg.runDir = runDir.toString();
-        cfg.modelsDir = runDir.resolve("models").toString();
-        cfg.indexDir = runDir.resolve("index").toString();
-        cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
-        Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 2, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+        ReplayConfig replay = new ReplayConfig("fifo", 4_096, 1.0, ReplayConfig.DEFAULT_NEW_FRACTION, BATCH, 5);
+        TrainerOptions defaults = JobConfig.Training.DEFAULT_OPTIONS;
+        JobConfig cfg = new JobConfig(
+                new JobConfig.Kafka(client, name + ".images", name + ".embeddings", name + ".dead-letters", name, name,
+                        -1, true),
+                JobConfig.Decoding.DEFAULTS,
+                new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, replay, trainerOptions(runDir,
+                        defaults.progressIntervalMs(), defaults.publishEverySteps(), defaults.pace(), 0)),
+                JobConfig.Embedders.DEFAULTS,
+                new JobConfig.Stores(runDir.resolve("models").toString(), runDir.resolve("index").toString()),
+                JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
+        JobConfig.Kafka kafka = cfg.kafka();
+        Topics.create(client, Map.of(kafka.imagesTopic(), 2, kafka.embeddingsTopic(), 1, kafka.deadLettersTopic(), 1));
         return cfg;
+    }
+
+    /** The trainer operator's default settings but these. */
+    static TrainerOptions trainerOptions(Path runDir, long progressIntervalMs, long publishEverySteps,
+                                                  TrainerOptions.Pace pace, long failAtStep) {
+        TrainerOptions d = JobConfig.Training.DEFAULT_OPTIONS;
+        return new TrainerOptions(runDir.toString(), progressIntervalMs, publishEverySteps,
+                d.publishEveryMs(), d.collapseThreshold(), d.holdOnCollapse(), d.classes(), d.expectedImages(), pace,
+                d.viewThreads(), failAtStep);
     }
 
     static long runJob(JobConfig cfg) throws Exception {
@@ -128,7 +135,7 @@ class PipelineIT {
     static Set<String> produce(JobConfig cfg, int valid, List<byte[]> extra) {
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 11), "gen");
-        Map<String, Object> props = cfg.kafka.producer(Map.of(
+        Map<String, Object> props = cfg.kafka().client().producer(Map.of(
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
@@ -137,12 +144,12 @@ class PipelineIT {
             while (events.hasNext()) {
                 ImageEvent e = events.next();
                 ids.add(e.getId());
-                producer.send(new ProducerRecord<>(cfg.imagesTopic, e.getId().getBytes(), Avro.encode(e)));
+                producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
                 if (++i % 50 == 0 && bad.hasNext()) {
-                    producer.send(new ProducerRecord<>(cfg.imagesTopic, null, bad.next()));
+                    producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, bad.next()));
                 }
             }
-            bad.forEachRemaining(b -> producer.send(new ProducerRecord<>(cfg.imagesTopic, null, b)));
+            bad.forEachRemaining(b -> producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, b)));
         }
         return ids;
     }
@@ -152,19 +159,19 @@ class PipelineIT {
      * published version that is in the model registry; the index's vector is the event's.
      */
     static List<EmbeddingEvent> assertExactlyOneEmbeddingPerImage(JobConfig cfg, Set<String> ids) throws Exception {
-        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka, cfg.embeddingsTopic,
+        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().embeddingsTopic(),
                 EmbeddingEvent.class);
-        List<Long> registered = new ModelRegistry(Path.of(cfg.modelsDir)).versions();
+        List<Long> registered = new ModelRegistry(Path.of(cfg.stores().modelsDir())).versions();
         List<String> seen = new ArrayList<>();
         for (EmbeddingEvent e : out) {
             seen.add(e.getImageId());
             assertEquals(256, e.getVector().size());
             assertEquals(256, e.getDim());
             assertTrue(e.getVector().stream().allMatch(Float::isFinite), "finite vector");
-            assertEquals(cfg.trainer.method(), e.getMethod());
+            assertEquals(cfg.training().trainer().method(), e.getMethod());
             assertEquals("small-cnn", e.getEncoderName());
             assertTrue(registered.contains(e.getModelVersion()), "version " + e.getModelVersion() + " registered");
-            int clusters = cfg.trainer.scanClusters();
+            int clusters = cfg.training().trainer().scanClusters();
             if (clusters == 0 || e.getModelVersion() == 0) {
                 // Version 0, the untrained encoder the embedders start with, has no head yet.
                 assertEquals(-1, e.getClusterId(), "no SCAN head, no cluster");
@@ -176,7 +183,7 @@ class PipelineIT {
         assertEquals(ids.size(), out.size(), "one embedding per valid image");
         assertEquals(ids, new HashSet<>(seen), "the embedded ids are the input ids");
 
-        try (VectorSearch index = new VectorSearch(Path.of(cfg.indexDir))) {
+        try (VectorSearch index = new VectorSearch(Path.of(cfg.stores().indexDir()))) {
             long docs = index.versions().values().stream().mapToLong(Long::longValue).sum();
             assertEquals(ids.size(), docs, "one index document per valid image: none lost, none duplicated");
             for (EmbeddingEvent e : out.subList(0, 50)) {
@@ -201,21 +208,25 @@ class PipelineIT {
     @ParameterizedTest
     @ValueSource(strings = {"mocov2", "nnclr"})
     void everyImageIsEmbeddedOnceAndTheTrainerLearns(String method, @TempDir Path runDir) throws Exception {
-        JobConfig cfg = config("e2e-" + method, method, runDir);
+        JobConfig base = config("e2e-" + method, method, runDir);
+        JobConfig cfg;
         if (method.equals("nnclr")) {
             // Back-pressure (the default) ends training right after the last image, so the trainer's
             // last version can reach an embedder before that embedder's last images (the inputs are
             // independent).
-            cfg.embedderParallelism = 2;
+            cfg = base.withEmbedders(base.embedders().withParallelism(2));
         } else {
             // The trainer on the shared stream, sampling what it cannot train on.
-            cfg.trainerPace = TrainerOptions.Pace.SAMPLE;
+            TrainerOptions o = base.training().options();
+            cfg = base.withTraining(base.training().withOptions(trainerOptions(runDir, o.progressIntervalMs(),
+                    o.publishEverySteps(), TrainerOptions.Pace.SAMPLE, o.failAtStep())));
         }
         Set<String> ids = produce(cfg, 2_000, List.of());
         long checkpoints = runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
-        assertEquals(0, TopicReader.readCommitted(cfg.kafka, cfg.deadLettersTopic, DeadLetter.class).size());
+        assertEquals(0, TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().deadLettersTopic(),
+                DeadLetter.class).size());
         assertTrue(checkpoints > 0, "checkpoints completed");
 
         List<Double> losses = new ArrayList<>();
@@ -231,7 +242,7 @@ class PipelineIT {
         double late = mean(losses.subList(losses.size() - 10, losses.size()));
         assertTrue(late < early, "loss falls: " + early + " -> " + late);
 
-        try (SslTrainer t = new SslTrainer(cfg.trainer)) {
+        try (SslTrainer t = new SslTrainer(cfg.training().trainer())) {
             t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
             assertEquals(losses.size(), t.steps());
             long filled = t.method() instanceof MoCoV2Plus m ? m.queue(0).filled() : ((Nnclr) t.method()).supportSet().filled();
@@ -241,25 +252,27 @@ class PipelineIT {
 
     @Test
     void failoverAndBadInputLoseNothingAndDuplicateNothing(@TempDir Path runDir) throws Exception {
-        JobConfig cfg = config("failover", "mocov2", runDir);
+        JobConfig base = config("failover", "mocov2", runDir);
         // SCAN on, self-labelling too: its head, bank and moments fail over with the rest.
-        TrainerConfig.Builder scan = cfg.trainer.toBuilder();
+        TrainerConfig.Builder scan = base.training().trainer().toBuilder();
         scan.scanClusters = 5;
         scan.scanSelfLabel = true;
-        cfg.trainer = scan.build();
-        cfg.checkpointIntervalMs = 500;
-        cfg.failAtStep = 25;
-        cfg.embedderParallelism = 2;
+        TrainerOptions options = base.training().options();
+        JobConfig cfg = base.withTraining(base.training().withTrainer(scan.build()).withOptions(trainerOptions(runDir,
+                        options.progressIntervalMs(), options.publishEverySteps(), options.pace(), 25)))
+                .withCheckpoints(base.checkpoints().withIntervalMs(500))
+                .withEmbedders(base.embedders().withParallelism(2));
         // The hand-made broken events, then 2,000 fuzzed ones (FuzzEvents), each expected to end
         // as the decode step alone says: embedded, or dead-lettered with that reason.
         Map<byte[], String> bad = new LinkedHashMap<>(BadEvents.all());
         List<byte[]> validFuzzed = new ArrayList<>();
-        ImageDecoder decoder = new ImageDecoder(cfg.maxPixels, cfg.maxEncodedBytes);
+        ImageDecoder decoder = cfg.decoding().decoder();
         FuzzEvents fuzz = new FuzzEvents(7, System.currentTimeMillis());
         Set<String> fuzzedIds = new HashSet<>();
         for (int i = 0; i < 2_000; i++) {
             byte[] value = fuzz.event(i).value();
-            DecodeImages.Outcome o = DecodeImages.outcome(decoder, new RawRecord(cfg.imagesTopic, 0, i, 0, value));
+            DecodeImages.Outcome o = DecodeImages.outcome(decoder, new RawRecord(cfg.kafka().imagesTopic(), 0, i, 0,
+                    value));
             if (o.image() == null) {
                 bad.put(value, o.reason().name());
             } else if (!o.image().id.startsWith("gen") && fuzzedIds.add(o.image().id)) {
@@ -274,12 +287,13 @@ class PipelineIT {
         runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
-        List<DeadLetter> dead = TopicReader.readCommitted(cfg.kafka, cfg.deadLettersTopic, DeadLetter.class);
+        List<DeadLetter> dead = TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().deadLettersTopic(),
+                DeadLetter.class);
         List<String> reasons = new ArrayList<>();
         for (DeadLetter d : dead) {
             reasons.add(d.getReason());
             assertTrue(d.getMessage().length() > 0);
-            assertEquals(cfg.imagesTopic, d.getTopic());
+            assertEquals(cfg.kafka().imagesTopic(), d.getTopic());
         }
         List<String> expected = new ArrayList<>(bad.values());
         Collections.sort(expected);
@@ -302,11 +316,11 @@ class PipelineIT {
         String events = Files.readString(runDir.resolve("trainer-events.log"));
         assertTrue(events.contains("restored step="), "the trainer restarted from a checkpoint: " + events);
         // SCAN went through the failover: its bank and head are in the final state, the head in the registry.
-        try (SslTrainer t = new SslTrainer(cfg.trainer)) {
+        try (SslTrainer t = new SslTrainer(cfg.training().trainer())) {
             t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
             assertEquals(Math.min(ScanStage.BANK, t.stats().imagesTrained()), t.scan().bankFill());
         }
-        assertEquals(5, new ModelRegistry(Path.of(cfg.modelsDir)).latest().clusterHead().clusters());
+        assertEquals(5, new ModelRegistry(Path.of(cfg.stores().modelsDir())).latest().clusterHead().clusters());
     }
 
     /**
@@ -316,8 +330,8 @@ class PipelineIT {
      */
     @Test
     void aBoundedRunRestoredFromARetainedCheckpointFinishes(@TempDir Path runDir) throws Exception {
-        JobConfig cfg = config("resumed", "simclr", runDir);
-        cfg.checkpointIntervalMs = 500;
+        JobConfig base = config("resumed", "simclr", runDir);
+        JobConfig cfg = base.withCheckpoints(base.checkpoints().withIntervalMs(500));
         Set<String> ids = produce(cfg, 600, List.of());
         try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
@@ -336,11 +350,11 @@ class PipelineIT {
                     .max(java.util.Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().substring(4))))
                     .orElseThrow();
         }
-        cfg.restorePath = checkpoint.toUri().toString();
-        cfg.checkpointDir = runDir.resolve("checkpoints-resumed").toUri().toString();
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(4), () -> runJob(cfg),
-                "the restored bounded job ends");
-        assertExactlyOneEmbeddingPerImage(cfg, ids);
+        JobConfig restored = cfg.withCheckpoints(cfg.checkpoints().restoring(checkpoint.toUri().toString(),
+                runDir.resolve("checkpoints-resumed").toUri().toString()));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(4),
+                () -> runJob(restored), "the restored bounded job ends");
+        assertExactlyOneEmbeddingPerImage(restored, ids);
         assertTrue(Files.exists(runDir.resolve("final-state.bin")), "the bounded run wrote its final state");
         assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("lineage=1 forked from job"));
     }
@@ -351,10 +365,12 @@ class PipelineIT {
      */
     @Test
     void aConstantStreamTripsTheCollapseAlarmAndHoldsTheModelVersion(@TempDir Path runDir) throws Exception {
-        JobConfig cfg = config("collapse", "mocov2", runDir);
-        cfg.publishEverySteps = 1;
-        cfg.holdOnCollapse = true;
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka.bootstrap(),
+        JobConfig base = config("collapse", "mocov2", runDir);
+        TrainerOptions o = base.training().options();
+        assertTrue(o.holdOnCollapse(), "the versions are held by default");
+        JobConfig cfg = base.withTraining(base.training().withOptions(trainerOptions(runDir, o.progressIntervalMs(), 1,
+                o.pace(), o.failAtStep())));
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka().client().bootstrap(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         Set<String> ids = new HashSet<>();
@@ -363,14 +379,14 @@ class PipelineIT {
                 ImageEvent e = BadEvents.event("black-" + i, ai.oxbow.schemas.Encoding.RAW_U8, SIZE, SIZE, 1,
                         new byte[SIZE * SIZE]);
                 ids.add(e.getId());
-                producer.send(new ProducerRecord<>(cfg.imagesTopic, e.getId().getBytes(), Avro.encode(e)));
+                producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
             }
         }
         runJob(cfg);
 
         assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("collapse_alarm on"),
                 "the alarm tripped");
-        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka, cfg.embeddingsTopic,
+        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().embeddingsTopic(),
                 EmbeddingEvent.class);
         assertEquals(ids.size(), out.size());
         assertTrue(out.stream().allMatch(e -> e.getModelVersion() == 0), "no version published while collapsed");

@@ -18,6 +18,7 @@ import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
+import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.ImageEvent;
 
@@ -160,23 +161,22 @@ class PrometheusIT {
     }
 
     static JobConfig config(String bootstrap, Path runDir) throws Exception {
-        JobConfig cfg = new JobConfig();
-        cfg.trainer = TrainerConfig.defaults("mocov2", "small-cnn", 1, 16, 32);
+        TrainerConfig trainer = TrainerConfig.defaults("mocov2", "small-cnn", 1, 16, 32);
         // As PipelineIT.config: the method's own augmentation recipe.
-        cfg.augment = Recipe.parse(Methods.defaults("mocov2").recipe(), "none", 16, 1, Map.of());
-        cfg.kafka = KafkaClient.of(bootstrap);
-        cfg.imagesTopic = "prom.images";
-        cfg.embeddingsTopic = "prom.embeddings";
-        cfg.deadLettersTopic = "prom.dead-letters";
-        cfg.groupId = "prom";
-        cfg.transactionalIdPrefix = "prom";
-        cfg.bounded = false;
-        cfg.replay = ReplayConfig.defaults(32);
-        cfg.checkpointIntervalMs = 1_000;
-        cfg.progressIntervalMs = 500; // RankMe, alignment and uniformity are computed at each progress report
-        cfg.runDir = runDir.resolve("run").toString();
-        cfg.checkpointDir = runDir.resolve("checkpoints").toUri().toString();
-        Topics.create(cfg.kafka, Map.of(cfg.imagesTopic, 1, cfg.embeddingsTopic, 1, cfg.deadLettersTopic, 1));
+        Recipe augment = Recipe.parse(Methods.defaults("mocov2").recipe(), "none", 16, 1, Map.of());
+        // RankMe, alignment and uniformity are computed at each progress report.
+        TrainerOptions options = PipelineIT.trainerOptions(runDir.resolve("run"), 500,
+                JobConfig.Training.DEFAULT_OPTIONS.publishEverySteps(), TrainerOptions.Pace.BACKPRESSURE, 0);
+        JobConfig cfg = new JobConfig(
+                new JobConfig.Kafka(KafkaClient.of(bootstrap), "prom.images", "prom.embeddings", "prom.dead-letters",
+                        "prom", "prom", -1, false),
+                JobConfig.Decoding.DEFAULTS,
+                new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, ReplayConfig.defaults(32),
+                        options),
+                JobConfig.Embedders.DEFAULTS,
+                new JobConfig.Stores(null, null),
+                JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
+        Topics.create(cfg.kafka().client(), Map.of("prom.images", 1, "prom.embeddings", 1, "prom.dead-letters", 1));
         return cfg;
     }
 
@@ -188,19 +188,20 @@ class PrometheusIT {
     static Thread streamImages(JobConfig cfg, int perSecond, int max, AtomicBoolean stop) {
         Thread t = new Thread(() -> {
             Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(max, 16, 1, 7), "gen");
-            Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka.bootstrap(),
+            Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    cfg.kafka().client().bootstrap(),
                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                     ProducerConfig.LINGER_MS_CONFIG, 0);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
                 for (byte[] bad : BadEvents.all().keySet()) {
-                    producer.send(new ProducerRecord<>(cfg.imagesTopic, null, bad));
+                    producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, bad));
                 }
                 long start = System.nanoTime();
                 long sent = 0;
                 while (events.hasNext() && !stop.get()) {
                     ImageEvent e = events.next();
-                    producer.send(new ProducerRecord<>(cfg.imagesTopic, e.getId().getBytes(), Avro.encode(e)));
+                    producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
                     sent++;
                     long due = start + sent * 1_000_000_000L / perSecond;
                     long wait = due - System.nanoTime();

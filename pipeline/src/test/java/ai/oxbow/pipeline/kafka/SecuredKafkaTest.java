@@ -114,7 +114,7 @@ class SecuredKafkaTest {
         String b = secured.sslBootstrap();
         assertMessage("unknown Kafka client property 'ssl.trustore.location'",
                 () -> KafkaClient.of(b, List.of("ssl.trustore.location=/x"), null));
-        assertMessage("'security.protocol SSL' is not KEY=VALUE",
+        assertMessage("Invalid value for option '--kafka-property': 'security.protocol SSL' is not key=value",
                 () -> KafkaClient.of(b, List.of("security.protocol SSL"), null));
         Path missing = dir.resolve("no-such.properties");
         assertMessage(missing.toString(), () -> KafkaClient.of(b, List.of(), missing));

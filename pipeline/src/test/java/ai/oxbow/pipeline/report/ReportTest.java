@@ -152,7 +152,7 @@ class ReportTest {
         try {
             System.setOut(new PrintStream(out, true));
             System.setErr(new PrintStream(err, true));
-            Report.run(Args.parse(Report.OPTIONS, "--run", run.toString()));
+            Report.prepare(Args.parse(Report.OPTIONS, "--run", run.toString())).run();
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
@@ -192,9 +192,9 @@ class ReportTest {
     @Test
     void aDirectoryWithoutLossesIsAnError(@TempDir Path dir) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Report.run(Args.parse(Report.OPTIONS, "--run", dir.toString())));
+                () -> Report.prepare(Args.parse(Report.OPTIONS, "--run", dir.toString())));
         assertTrue(e.getMessage().contains("losses.csv"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Report.run(Args.parse(Report.OPTIONS)));
+        assertThrows(IllegalArgumentException.class, () -> Args.parse(Report.OPTIONS));
         assertThrows(IllegalArgumentException.class,
                 () -> Args.parse(Report.OPTIONS, "--run", dir.toString(), "--bogus", "1"));
     }
