@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The README's quality table: `bench quality` (the one-pass protocol: all 60,000 Fashion-MNIST
+# The quality table of docs/quality.md: `bench quality` (the one-pass protocol: all 60,000 Fashion-MNIST
 # training images streamed once, each method on its defaults) for every method and stream order,
 # one JSON line each appended to docs/quality-table.jsonl (the table's source), logs and run
 # directories in runs/quality/. A method and order already in the file is skipped (delete its line
 # to measure it again), so the table can be filled over several sessions. Runs one after another:
 # each uses both cores and its wall time is part of the result. Build first
-# (mvn -q -DskipTests package); OXBOW_JAR picks another build. scripts/quality-table.py renders
-# the file as the README table.
+# (mvn -q -DskipTests package); OXBOW_JAR picks another build. Then scripts/quality-table.py
+# rewrites the table in docs/quality.md from the file.
 # Usage: scripts/quality-table.sh [--orders iid,sequential] [METHOD...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

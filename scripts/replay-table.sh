@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The replay table: `bench replay` for each replay policy x updates per event x stream order,
 # one JSON line per run appended to docs/replay-table.jsonl, two runs at a time with one PyTorch
-# thread each (logs in runs/replay/). Build first: mvn -q -DskipTests package.
+# thread each (logs in runs/replay/); scripts/quality-table.py then rewrites the tables of
+# docs/replay.md from the file. Build first: mvn -q -DskipTests package.
 # Usage: scripts/replay-table.sh [EVENTS] [CAPACITY] [METHOD:U,U,... ...]
 #   e.g. scripts/replay-table.sh 5000 1024 mocov2:1,2,4 byol:1,4 vicreg:1,4
 set -euo pipefail

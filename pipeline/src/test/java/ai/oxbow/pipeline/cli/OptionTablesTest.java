@@ -7,12 +7,17 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** README's option tables are the declarations' rendering: edit an option, run scripts/readme-options.sh. */
+/**
+ * The option tables of docs/cli.md are the declarations' rendering: edit an option, run
+ * scripts/readme-options.sh.
+ */
 class OptionTablesTest {
+    static final Path CLI_PAGE = Path.of("..", "docs", "cli.md");
+
     @Test
-    void readmeTablesMatchTheDeclarations() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        assertEquals(OptionTables.rewrite(readme), readme, "README's option tables are stale: run"
+    void cliPageTablesMatchTheDeclarations() throws Exception {
+        String page = Files.readString(CLI_PAGE);
+        assertEquals(OptionTables.rewrite(page), page, "the option tables of docs/cli.md are stale: run"
                 + " scripts/readme-options.sh");
     }
 }

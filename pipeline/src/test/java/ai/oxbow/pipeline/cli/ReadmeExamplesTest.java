@@ -17,6 +17,7 @@ import java.util.stream.Stream;
  * Every concrete command line in the documentation ({@code java -jar pipeline/target/oxbow.jar
  * CMD --option value ...}, not usage patterns with [optional] or {a,b} parts) parses: its options
  * exist and its values have their types. Placeholders ({@code <run dir>}, {@code $S}) become "x".
+ * The documentation: README.md, docs/ and its subfolders but docs/history/, deploy/*&#47;README.md.
  */
 class ReadmeExamplesTest {
     private static final Pattern EXAMPLE = Pattern.compile("-jar \\S*oxbow\\.jar ((?:[^`\\n\\\\]|\\\\\\n)+)");
@@ -35,7 +36,7 @@ class ReadmeExamplesTest {
                         || Stream.of(argv).anyMatch(t -> t.matches("[A-Z][A-Z_:]*"))) {
                     continue;
                 }
-                checked.add(doc.getFileName() + ": " + line);
+                checked.add(doc + ": " + line);
                 try {
                     Oxbow.Found found = Oxbow.find(argv);
                     found.command().parse(argv, found.from());
@@ -48,12 +49,21 @@ class ReadmeExamplesTest {
         assertTrue(failed.isEmpty(), String.join("\n", failed));
     }
 
-    private static List<Path> docs() throws IOException {
+    /**
+     * README.md, every page under docs/ but the history (it quotes commands of earlier builds), and
+     * deploy/*&#47;README.md.
+     */
+    static List<Path> docs() throws IOException {
         Path root = Path.of("..");
+        Path history = root.resolve("docs").resolve("history");
         List<Path> out = new ArrayList<>(List.of(root.resolve("README.md")));
-        try (Stream<Path> s = Stream.concat(Files.list(root.resolve("docs")), Files.list(root.resolve("deploy"))
-                .filter(Files::isDirectory).map(d -> d.resolve("README.md")))) {
-            s.filter(p -> p.toString().endsWith(".md") && Files.isRegularFile(p)).forEach(out::add);
+        try (Stream<Path> pages = Files.walk(root.resolve("docs"))) {
+            pages.filter(p -> p.toString().endsWith(".md") && Files.isRegularFile(p) && !p.startsWith(history))
+                    .sorted().forEach(out::add);
+        }
+        try (Stream<Path> deploy = Files.list(root.resolve("deploy"))) {
+            deploy.filter(Files::isDirectory).map(d -> d.resolve("README.md")).filter(Files::isRegularFile).sorted()
+                    .forEach(out::add);
         }
         return out;
     }
