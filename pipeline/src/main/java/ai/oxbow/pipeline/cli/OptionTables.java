@@ -22,10 +22,10 @@ public final class OptionTables {
     private OptionTables() {}
 
     static String markdown() {
-        StringBuilder out = new StringBuilder(BEGIN).append("\n\nThe job's options (`demo`, `run`, `submit`, `bench"
-                + " quality`, `bench soak`; the trainer's also in `bench train`, `bench offline`, `bench replay`;"
-                + " `--config` and `--print-config` in `demo`, `run`, `submit`, `bench quality`; `--bootstrap` and the"
-                + " Kafka client options in `run`, `submit`, `produce`, `reindex`, `audit`):\n\n");
+        StringBuilder out = new StringBuilder(BEGIN).append("\n\nThe job's options, taken by `demo`, `run`, `submit`,"
+                + " `bench quality` and `bench soak`.\nThe trainer's also by `bench train`, `bench offline` and `bench"
+                + " replay`; `--config` and `--print-config` by `demo`, `run`, `submit` and `bench quality`.\n"
+                + "`--bootstrap` and the Kafka client options by `run`, `submit`, `produce`, `reindex` and `audit`.\n\n");
         out.append(Command.markdownTable(SHARED));
         for (Command c : Oxbow.COMMANDS) {
             String table = c.markdown(SHARED);
