@@ -105,8 +105,8 @@ public final class JobOptions {
             NEW_FRACTION, REPLAY_SEED);
 
     public static final Option<String> TRAINER_PACE = Option.string("trainer-pace", "backpressure", "backpressure:"
-            + " the trainer reads the topic at its own pace, every event trained; sample: the shared stream, what"
-            + " it cannot train dropped").oneOf("backpressure", "sample");
+            + " the trainer reads the topic at its pace, every event trained; sample: the shared stream, what"
+            + " it cannot train is dropped").oneOf("backpressure", "sample");
     public static final Option<Integer> VIEW_THREADS = Option.integer("view-threads", TRAINER_DEFAULTS.viewThreads(),
             "threads drawing the next step's views while a step trains (0: the training thread)").atLeast(0);
     public static final Option<Integer> PARALLELISM = Option.integer("parallelism",
