@@ -6,10 +6,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import ai.oxbow.model.loss.ScanLoss;
+import ai.oxbow.model.train.Autograd;
 import ai.oxbow.model.method.FeatureQueue;
 import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
@@ -86,7 +86,7 @@ public final class ScanStage {
         NDArray rows = bank.written();
         if (rows != null) {
             NDArray neighbours = rows.get(new NDIndex("{}", neighbourIndex(anchors, rows, step)));
-            try (GradientCollector collector = anchors.getManager().getEngine().newGradientCollector()) {
+            try (Autograd collector = Autograd.record()) {
                 NDArray logits = head.forward(anchors, true);
                 NDArray l = ScanLoss.of(logits, head.forward(neighbours, true), ScanLoss.ENTROPY_WEIGHT);
                 if (selfLabel && strong != null) {

@@ -54,7 +54,7 @@ public final class Byol extends SslMethod {
     /** The target projections of the global views, with grad mode off. */
     @Override
     public void beforeStep(Views views, long step) {
-        targets = target(views.global());
+        targets = gather(target(views.global()));
     }
 
     @Override
@@ -62,7 +62,7 @@ public final class Byol extends SslMethod {
         List<NDArray> z = project(projector, views.all());
         keepProjection(z.get(0));
         List<NDArray> p = z.stream().map(zv -> predictor.forward(zv, true)).toList();
-        return NormalizedMse.loss(p, targets);
+        return NormalizedMse.loss(gather(p), targets);
     }
 
 }

@@ -108,14 +108,14 @@ public final class Dino extends SslMethod {
     /** The teacher on the global views, with grad mode off. */
     @Override
     public void beforeStep(Views views, long step) {
-        pendingTeacherOutputs = target(views.global());
+        pendingTeacherOutputs = gather(target(views.global()));
     }
 
     @Override
     public NDArray loss(Views views, long step) {
         List<NDArray> h = project(head, views.all());
         keepProjection(h.get(0));
-        List<NDArray> student = h.stream().map(hv -> lastLayer.forward(hv, true)).toList();
+        List<NDArray> student = gather(h.stream().map(hv -> lastLayer.forward(hv, true)).toList());
         return DinoLoss.loss(student, pendingTeacherOutputs, center, params.studentTemperature,
                 params.teacherTemperature(step));
     }

@@ -51,7 +51,9 @@ abstract class MaskedImageModel extends SslMethod {
             }
             total = total == null ? r.loss() : total.add(r.loss());
         }
-        return Scalars.div(total, views.count());
+        // A mean over this rank's images: weighted by its share, the ranks' gradients sum to the global mean's.
+        float share = parallel() == null ? 1f : parallel().share();
+        return Scalars.div(share == 1f ? total : total.mul(share), views.count());
     }
 
     @Override
@@ -95,7 +97,9 @@ abstract class MaskedImageModel extends SslMethod {
         long[] restore = new long[n * patches];
         SplittableRandom random = new SplittableRandom(maskSeed * 0x9E3779B97F4A7C15L + step * 1_000_003L + view);
         int[] order = new int[patches];
-        for (int i = 0; i < n; i++) {
+        // A rank of a data-parallel group draws the masks of its own rows of the global batch.
+        int skipped = parallel() == null ? 0 : parallel().rowOffset();
+        for (int i = -skipped; i < n; i++) {
             for (int j = 0; j < patches; j++) {
                 order[j] = j;
             }
@@ -105,6 +109,9 @@ abstract class MaskedImageModel extends SslMethod {
                 int t = order[j];
                 order[j] = order[k];
                 order[k] = t;
+            }
+            if (i < 0) {
+                continue;
             }
             for (int j = 0; j < hidden; j++) {
                 masked[i * patches + order[j]] = 1;

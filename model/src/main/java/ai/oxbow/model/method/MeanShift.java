@@ -86,7 +86,7 @@ public final class MeanShift extends SslMethod {
     /** The target embedding of the target view, with grad mode off. */
     @Override
     public void beforeStep(Views views, long step) {
-        pendingTargets = Tensors.l2Normalize(target(List.of(views.get(targetView(views)))).get(0));
+        pendingTargets = gather(Tensors.l2Normalize(target(List.of(views.get(targetView(views)))).get(0)));
     }
 
     @Override
@@ -95,7 +95,7 @@ public final class MeanShift extends SslMethod {
         queries.remove(targetView(views));
         List<NDArray> z = project(projector, queries);
         keepProjection(z.get(0));
-        List<NDArray> predictions = z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList();
+        List<NDArray> predictions = gather(z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList());
         return MeanShiftLoss.loss(predictions, pendingTargets, bankAfterEnqueue(pendingTargets), params.neighbours);
     }
 

@@ -66,7 +66,7 @@ public final class MoCoV2Plus extends SslMethod {
     /** The keys: the key encoder on the global views, with grad mode off. */
     @Override
     public void beforeStep(Views views, long step) {
-        pendingKeys = target(views.global()).stream().map(Tensors::l2Normalize).toList();
+        pendingKeys = gather(target(views.global()).stream().map(Tensors::l2Normalize).toList());
     }
 
     @Override
@@ -78,7 +78,8 @@ public final class MoCoV2Plus extends SslMethod {
         for (FeatureQueue queue : queues) {
             negatives.add(queue.all());
         }
-        return InfoNce.withQueues(z.stream().map(Tensors::l2Normalize).toList(), keys, negatives, params.temperature);
+        return InfoNce.withQueues(gather(z.stream().map(Tensors::l2Normalize).toList()), keys, negatives,
+                params.temperature);
     }
 
     @Override

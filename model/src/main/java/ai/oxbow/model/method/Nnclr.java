@@ -64,12 +64,11 @@ public final class Nnclr extends SslMethod {
     public NDArray loss(Views views, long step) {
         List<NDArray> z = project(projector, views.all());
         keepProjection(z.get(0));
-        List<NDArray> p = z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList();
-        List<NDArray> neighbours = new ArrayList<>();
-        for (int g = 0; g < views.globals(); g++) {
-            neighbours.add(nearestNeighbour(Tensors.l2Normalize(z.get(g)).stopGradient()));
-        }
-        pendingProjections = Tensors.l2Normalize(z.get(0)).stopGradient();
+        List<NDArray> p = gather(z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList());
+        List<NDArray> globals = gather(z.subList(0, views.globals()).stream()
+                .map(zg -> Tensors.l2Normalize(zg).stopGradient()).toList());
+        List<NDArray> neighbours = globals.stream().map(this::nearestNeighbour).toList();
+        pendingProjections = globals.get(0);
         return InfoNce.inBatch(neighbours, p, params.temperature);
     }
 

@@ -28,7 +28,7 @@ abstract class ProjectorMethod extends SslMethod {
     public final NDArray loss(Views views, long step) {
         List<NDArray> z = project(projector, views.all());
         keepProjection(z.get(0));
-        return loss(z, views.globals());
+        return loss(gather(z), views.globals());
     }
 
     /** The loss of the projections (N, D) of every view, the {@code globals} global ones first. */

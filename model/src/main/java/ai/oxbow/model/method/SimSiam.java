@@ -67,7 +67,7 @@ public final class SimSiam extends SslMethod {
         List<NDArray> z = project(projector, views.all());
         keepProjection(z.get(0));
         List<NDArray> p = z.stream().map(zv -> predictor.forward(zv, true)).toList();
-        return NegativeCosine.loss(p, z.subList(0, views.globals()));
+        return NegativeCosine.loss(gather(p), gather(z.subList(0, views.globals())));
     }
 
 }

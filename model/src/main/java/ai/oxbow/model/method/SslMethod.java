@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
+import ai.oxbow.model.train.DataParallel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,13 @@ public abstract class SslMethod {
     private float emaFinal = 1f;
     private NDArray projection;
     private final boolean joint;
+    /** The other ranks when this method trains a slice of a global batch; null alone. */
+    private DataParallel parallel;
+    /**
+     * Groups of the batch that BatchNorm normalises separately (1: the whole batch): a single
+     * trainer with N groups takes the steps N data-parallel ranks take with per-rank statistics.
+     */
+    private int batchNormGroups = 1;
 
     /**
      * How the views of a batch go through the networks. {@code EACH}: one forward per view, so
@@ -138,6 +146,14 @@ public abstract class SslMethod {
                 .map(NDArray::stopGradient).toList();
     }
 
+    /**
+     * A head on several inputs of one shape in one pass (its BatchNorm sees all their rows, with
+     * BatchNorm groups each group's), split back into one output per input.
+     */
+    protected final List<NDArray> jointly(Network head, List<NDArray> inputs) {
+        return forwardJoint(List.of(head), inputs);
+    }
+
     /** The networks in order, in training mode. */
     private static NDArray forward(List<Network> chain, NDArray view) {
         NDArray x = view;
@@ -151,8 +167,12 @@ public abstract class SslMethod {
         return views.stream().map(v -> forward(chain, v)).toList();
     }
 
-    /** One pass per run of consecutive same-shaped views, split back into one output per view. */
-    private static List<NDArray> forwardJoint(List<Network> chain, List<NDArray> views) {
+    /**
+     * One pass per run of consecutive same-shaped views, split back into one output per view. With
+     * BatchNorm groups, a run's rows are passed group-major (each group's rows of every view of
+     * the run together), as each rank concatenates its own views.
+     */
+    private List<NDArray> forwardJoint(List<Network> chain, List<NDArray> views) {
         List<NDArray> out = new ArrayList<>(views.size());
         int from = 0;
         while (from < views.size()) {
@@ -163,20 +183,74 @@ public abstract class SslMethod {
             if (to - from == 1) {
                 out.add(forward(chain, views.get(from)));
             } else {
-                long n = views.get(from).getShape().get(0);
-                NDArray joint = forward(chain, NDArrays.concat(new NDList(views.subList(from, to)), 0));
-                for (int v = 0; v < to - from; v++) {
-                    out.add(joint.get(new NDIndex("{}:{}", v * n, (v + 1) * n)));
-                }
+                out.addAll(forwardRun(chain, views.subList(from, to)));
             }
             from = to;
         }
         return out;
     }
 
-    /** Called by {@link #loss} with the online projections of the first view. */
+    private List<NDArray> forwardRun(List<Network> chain, List<NDArray> run) {
+        int g = batchNormGroups;
+        long n = run.get(0).getShape().get(0) / g;
+        NDList rows = new NDList();
+        for (int group = 0; group < g; group++) {
+            for (NDArray view : run) {
+                rows.add(g == 1 ? view : view.get(new NDIndex("{}:{}", group * n, (group + 1) * n)));
+            }
+        }
+        NDArray joint = forward(chain, NDArrays.concat(rows, 0));
+        List<NDArray> out = new ArrayList<>(run.size());
+        for (int v = 0; v < run.size(); v++) {
+            NDList viewRows = new NDList();
+            for (int group = 0; group < g; group++) {
+                long at = (group * run.size() + v) * n;
+                viewRows.add(joint.get(new NDIndex("{}:{}", at, at + n)));
+            }
+            out.add(g == 1 ? viewRows.get(0) : NDArrays.concat(viewRows, 0));
+        }
+        return out;
+    }
+
+    /** Called by {@link #loss} with the online projections of the first view (this rank's rows). */
     protected final void keepProjection(NDArray projections) {
-        projection = projections.stopGradient();
+        projection = gather(projections).stopGradient();
+    }
+
+    /** Trains one rank's slice of each global batch, with these peers (see {@link DataParallel}). */
+    public final void distribute(DataParallel ranks) {
+        this.parallel = ranks;
+    }
+
+    /** The group this method trains in, or null alone. */
+    protected final DataParallel parallel() {
+        return parallel;
+    }
+
+    /**
+     * Normalises the batch in {@code groups} equal groups, each with its own BatchNorm
+     * statistics, as that many data-parallel ranks of one group each would (rows in rank order).
+     */
+    public final void splitBatchNorm(int groups) {
+        batchNormGroups = groups;
+        for (Network net : networks()) {
+            net.splitBatches(groups);
+        }
+    }
+
+    /**
+     * Rows of a batch-coupled quantity of this rank's images with every other rank's, in rank
+     * order, before a loss couples them (negatives, batch statistics, codes, centres, queues):
+     * the loss is then the whole global batch's on every rank, and gradients flow through this
+     * rank's rows only. Alone, the arrays themselves. Gather only what no parameter acts on
+     * afterwards: a parameter applied to every rank's rows would be trained by each rank.
+     */
+    protected final List<NDArray> gather(List<NDArray> local) {
+        return parallel == null ? local : parallel.gather(local);
+    }
+
+    protected final NDArray gather(NDArray local) {
+        return parallel == null ? local : parallel.gather(List.of(local)).get(0);
     }
 
     /** After backward, before the optimiser (e.g. drop gradients of frozen prototypes). */

@@ -94,8 +94,8 @@ public final class SwAV extends SslMethod {
         List<NDArray> h = project(projector, views.all());
         keepProjection(h.get(0));
         List<NDArray> z = h.stream().map(Tensors::l2Normalize).toList();
-        pendingEmbeddings = z.subList(0, views.globals()).stream().map(NDArray::stopGradient).toList();
-        List<NDArray> scores = z.stream().map(zv -> prototypes.forward(zv, true)).toList();
+        pendingEmbeddings = gather(z.subList(0, views.globals()).stream().map(NDArray::stopGradient).toList());
+        List<NDArray> scores = gather(z.stream().map(zv -> prototypes.forward(zv, true)).toList());
         List<NDArray> codes = new ArrayList<>();
         for (int g = 0; g < views.globals(); g++) {
             codes.add(codes(scores.get(g), g));

@@ -68,13 +68,11 @@ public final class WMse extends SslMethod {
 
     @Override
     public NDArray loss(Views views, long step) {
-        int n = (int) views.images();
-        NDArray z = projector.forward(NDArrays.concat(new NDList(features(views.all())), 0), true);
-        List<NDArray> perView = new ArrayList<>();
-        for (int v = 0; v < views.count(); v++) {
-            perView.add(z.get("{}:{}", v * n, (v + 1) * n));
-        }
-        keepProjection(perView.get(0));
+        // The projector sees every view's rows together, as the reference's.
+        List<NDArray> local = jointly(projector, features(views.all()));
+        keepProjection(local.get(0));
+        List<NDArray> perView = gather(local);
+        int n = Math.toIntExact(perView.get(0).getShape().get(0));
         return WMseLoss.of(perView, views.globals(), permutations(n, step), params.whiteningSize,
                 params.shrinkage(n));
     }

@@ -2,6 +2,7 @@ package ai.oxbow.model.nn;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -31,6 +32,8 @@ public final class Network {
     private final Block block;
     private final ParameterStore store;
     private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
+    /** Equal groups of a training batch passed separately, so that BatchNorm sees each alone (1: whole). */
+    private int batchGroups = 1;
 
     public Network(String name, Block block, NDManager manager, Shape inputShape) {
         this.name = name;
@@ -75,7 +78,26 @@ public final class Network {
 
     /** The block on several inputs (e.g. MAE's decoder: tokens and the order that restores them). */
     public NDArray forward(NDList inputs, boolean training) {
+        if (training && batchGroups > 1 && inputs.size() == 1) {
+            NDList out = new NDList();
+            for (NDArray group : inputs.singletonOrThrow().split(batchGroups, 0)) {
+                out.add(block.forward(store, new NDList(group), true).singletonOrThrow());
+            }
+            return NDArrays.concat(out, 0);
+        }
         return block.forward(store, inputs, training).singletonOrThrow();
+    }
+
+    /**
+     * Passes each training batch in {@code groups} equal groups of rows, one after the other, so
+     * that BatchNorm normalises each group with its own statistics (as ranks of a data-parallel
+     * group would); 1 passes the batch whole.
+     */
+    public void splitBatches(int groups) {
+        if (groups < 1) {
+            throw new IllegalArgumentException("batch groups must be at least 1, not " + groups);
+        }
+        batchGroups = groups;
     }
 
     /** Where the block's parameters are read, for methods that run parts of a block (masked image modelling). */

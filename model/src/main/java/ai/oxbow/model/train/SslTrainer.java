@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.oxbow.model.cluster.ScanStage;
+import ai.oxbow.model.dist.Collective;
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.eval.Collapse;
 import ai.oxbow.model.method.MethodOptions;
@@ -41,6 +41,10 @@ public final class SslTrainer implements AutoCloseable {
     private final SslMethod method;
     private final Optimizer optimizer;
     private final List<NDArray> runningStats = new ArrayList<>();
+    /** The arrays the optimiser updates, whose gradients a data-parallel group sums. */
+    private final List<NDArray> trainableArrays = new ArrayList<>();
+    /** The group this trainer is one rank of; null when it trains alone. */
+    private DataParallel parallel;
     private final TrainerStats stats = new TrainerStats();
     /** The encoder that makes embeddings: a copy of the backbone taken at {@link #publish}. */
     private final Network published;
@@ -73,6 +77,7 @@ public final class SslTrainer implements AutoCloseable {
         }
         this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), method.adamBeta2(),
                 config.weightDecay());
+        trainable.forEach(p -> trainableArrays.add(p.getValue().getArray()));
         this.fingerprint = Fingerprint.of(config.fields(options.resolved()));
         published.freeze();
         initialEncoder(config).loadInto(published);
@@ -87,6 +92,34 @@ public final class SslTrainer implements AutoCloseable {
 
     public TrainerConfig config() {
         return config;
+    }
+
+    /**
+     * Makes this trainer one rank of a synchronous data-parallel group (see {@link DataParallel}):
+     * each {@link #train} call trains this rank's slice of a global batch, every rank calling it
+     * for the same step; weights, optimiser, method buffers and counters stay the same on every rank.
+     */
+    public void distribute(Collective group) {
+        if (scan != null && group.size() > 1) {
+            throw new IllegalArgumentException("SCAN's clustering head trains on one rank only: use --scan-clusters"
+                    + " with one trainer");
+        }
+        parallel = group.size() > 1 ? new DataParallel(group) : null;
+        method.distribute(parallel);
+    }
+
+    /** The group this trainer is a rank of, or null alone. */
+    public DataParallel parallel() {
+        return parallel;
+    }
+
+    /**
+     * BatchNorm normalises each training batch in {@code groups} equal groups: one trainer then
+     * takes the steps of {@code groups} data-parallel ranks with per-rank statistics (their slices
+     * in rank order), which is how their equivalence is tested.
+     */
+    public void splitBatchNorm(int groups) {
+        method.splitBatchNorm(groups);
     }
 
     /**
@@ -151,6 +184,7 @@ public final class SslTrainer implements AutoCloseable {
         Engines.noGradOutsideCollector();
         long start = System.nanoTime();
         int n = views.images();
+        int global = parallel == null ? n : parallel.beginStep(n);
         float loss;
         try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
@@ -161,12 +195,16 @@ public final class SslTrainer implements AutoCloseable {
             List<NDArray> statsBefore = runningStats.stream().map(NDArray::duplicate).toList();
             Views batchViews = new Views(inputs, views.globals());
             method.beforeStep(batchViews, stats.steps);
-            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            try (Autograd collector = Autograd.record()) {
                 NDArray lossArray = method.loss(batchViews, stats.steps);
                 loss = lossArray.getFloat();
                 if (Float.isFinite(loss)) {
                     collector.backward(lossArray);
                 }
+            }
+            if (Float.isFinite(loss) && parallel != null) {
+                // Every rank computed the same global loss: the sum of their gradients is its gradient.
+                parallel.sumGradients(trainableArrays.stream().map(NDArray::getGradient).toList());
             }
             if (Float.isFinite(loss)) {
                 method.beforeUpdate(stats.steps);
@@ -179,10 +217,13 @@ public final class SslTrainer implements AutoCloseable {
                 stats.collapseStd = Collapse.std(projection);
                 stats.projectionDim = projection.getShape().get(1);
                 method.afterStep();
+                if (parallel != null) {
+                    parallel.averageBuffers(runningStats);
+                }
                 if (scan != null) {
                     stats.scanLoss = trainScan(inputs, stats.steps);
                 }
-                stats.recordStep(loss, n, System.nanoTime() - start);
+                stats.recordStep(loss, global, System.nanoTime() - start);
             } else {
                 for (int i = 0; i < runningStats.size(); i++) {
                     statsBefore.get(i).copyTo(runningStats.get(i));

@@ -12,8 +12,14 @@ timing, as the Java side draws its views before timing.
         --threads 2 --steps 20 --optimizer lars --lr 0.3 --wd 1e-4 --options key=value,...
 
 Prints one JSON line: images_per_s, step_ms, parameters (trainable, backbone and heads), torch.
+With --ranks N it runs N processes of DistributedDataParallel over gloo on loopback, each on
+batch / N images (the global batch stays --batch), as a PyTorch user scales training out: each
+rank's loss on its own images, gradients averaged by DDP's all-reduce, BatchNorm per rank and
+buffers broadcast from rank 0; --skip-allreduce runs the same steps under no_sync(), which leaves
+out the exchange, so the two figures give the exchange's share. images_per_s is the global rate.
 """
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -414,7 +420,42 @@ def main():
     ap.add_argument("--wd", type=float, default=1e-4)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--options", default="")
+    ap.add_argument("--ranks", type=int, default=1)
+    ap.add_argument("--skip-allreduce", action="store_true")
+    ap.add_argument("--port", type=int, default=29517)
     args = ap.parse_args()
+    if args.ranks > 1:
+        import torch.multiprocessing as mp
+        queue = mp.get_context("spawn").SimpleQueue()
+        mp.spawn(rank_main, args=(args, queue), nprocs=args.ranks, join=True)
+        print(json.dumps(queue.get()))
+        return
+    print(json.dumps(train(args, 0, 1)))
+
+
+def rank_main(rank, args, queue):
+    import os
+    import torch.distributed as dist
+    os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(args.port)
+    dist.init_process_group("gloo", rank=rank, world_size=args.ranks)
+    result = train(args, rank, args.ranks)
+    if rank == 0:
+        queue.put(result)
+    dist.destroy_process_group()
+
+
+class Step(nn.Module):
+    """The method's loss as a module's forward, so that DistributedDataParallel hooks its backward."""
+
+    def __init__(self, method):
+        super().__init__()
+        self.method = method
+
+    def forward(self, views, step):
+        return self.method.loss(views, step)
+
+
+def train(args, rank, ranks):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     sys.path.insert(0, args.export)
@@ -429,12 +470,20 @@ def main():
     else:
         opt = Lars(trainable, args.lr, args.momentum, args.wd, 0.02 if args.optimizer == "lars" else 0)
     sizes = [int(s) for s in args.views.split(",")]
-    pool = [[torch.rand(args.batch, channels, s, s) for s in sizes] for _ in range(4)]
+    pool = [[torch.rand(args.batch // ranks, channels, s, s) for s in sizes] for _ in range(4)]
+    forward = Step(model)
+    sync = contextlib.nullcontext
+    if ranks > 1:
+        from torch.nn.parallel import DistributedDataParallel
+        forward = DistributedDataParallel(forward)
+        if args.skip_allreduce:
+            sync = forward.no_sync
 
     def step(i):
         opt.zero_grad(set_to_none=False)
-        loss = model.loss(pool[i % len(pool)], i)
-        loss.backward()
+        with sync():
+            loss = forward(pool[i % len(pool)], i)
+            loss.backward()
         opt.step()
         model.after_step(i)
         return loss.item()
@@ -445,8 +494,8 @@ def main():
     for i in range(args.steps):
         step(args.warmup + i)
     seconds = time.perf_counter() - start
-    print(json.dumps({"images_per_s": args.steps * args.batch / seconds, "step_ms": 1000 * seconds / args.steps,
-                      "parameters": sum(p.numel() for p in trainable), "torch": torch.__version__}))
+    return {"images_per_s": args.steps * args.batch / seconds, "step_ms": 1000 * seconds / args.steps,
+            "parameters": sum(p.numel() for p in trainable), "torch": torch.__version__, "ranks": ranks}
 
 
 if __name__ == "__main__":
