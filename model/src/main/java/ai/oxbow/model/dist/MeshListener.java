@@ -62,13 +62,16 @@ public final class MeshListener implements AutoCloseable {
 
     /**
      * Forms the group of {@code peersByRank.size()} ranks, this one being {@code rank} (its own entry is not dialled),
-     * and closes the server socket. Size 1 opens no connection. Throws a {@link CollectiveException} naming the peer
-     * when a peer refuses, does not answer, or does not connect within the timeout.
+     * and closes the listener: it serves one group. Size 1 opens no connection. Throws a {@link CollectiveException}
+     * naming the peer when a peer refuses, does not answer, or does not connect within the timeout.
      */
     public Collectives connect(int rank, List<InetSocketAddress> peersByRank, long generation, String groupId) {
         int size = peersByRank.size();
         if (rank < 0 || rank >= size) {
             throw new IllegalArgumentException("rank " + rank + " is not in a group of " + size);
+        }
+        if (closed()) {
+            throw new IllegalStateException("the listener is closed: connect() was called already, or close()");
         }
         if (size == 1) {
             close();
@@ -77,7 +80,6 @@ public final class MeshListener implements AutoCloseable {
         String who = TcpCollectives.who(rank, size, generation, groupId);
         long deadline = System.nanoTime() + options.timeout().toNanos();
         SocketChannel[] channels = new SocketChannel[size];
-        boolean formed = false;
         try {
             for (int peer = 0; peer < rank; peer++) {
                 Handshake hello = new Handshake(groupId, generation, size, rank, peer);
@@ -88,18 +90,15 @@ public final class MeshListener implements AutoCloseable {
                 if (closed) {
                     throw new CollectiveException(who + ": the listener was closed while the group formed");
                 }
+                // The group owns them now: closing the listener below must not touch them.
                 forming.clear();
             }
-            formed = true;
             return new TcpCollectives(rank, peersByRank, generation, groupId, channels, options);
         } catch (IOException e) {
             throw new CollectiveException(who + (closed() ? ": the listener was closed while the group formed"
-                    : ": could not form the group (" + e.getMessage() + ")"), e);
+                    : ": could not form the group (" + e + ")"), e);
         } finally {
-            if (!formed) {
-                close();
-            }
-            closeQuietly(server);
+            close();
         }
     }
 
@@ -170,7 +169,10 @@ public final class MeshListener implements AutoCloseable {
                 }
                 Handshake.reply(channel.socket().getOutputStream(), refusal);
             } catch (IOException e) {
-                refusal = "no valid handshake (" + e.getMessage() + ")";
+                if (closed()) {
+                    throw e;
+                }
+                refusal = "no valid handshake (" + e + ")";
             }
             if (refusal != null) {
                 String claim = hello == null ? from : from + " as rank " + hello.fromRank();

@@ -148,7 +148,7 @@ final class PeerLink {
                 out.sent().complete(null);
             }
         } catch (IOException e) {
-            report("failed while this rank was sending to it (" + e.getMessage() + ")", e);
+            report("failed while this rank was sending to it (" + e + ")", e);
         } catch (InterruptedException e) {
             // Nothing interrupts this thread; if something does, the link is useless: end quietly.
             Thread.currentThread().interrupt();
@@ -185,7 +185,7 @@ final class PeerLink {
                 inbox.add(new Frame(kind, seq, payload, this));
             }
         } catch (IOException e) {
-            report("failed (" + e.getMessage() + ")", e);
+            report("failed (" + e + ")", e);
         }
     }
 

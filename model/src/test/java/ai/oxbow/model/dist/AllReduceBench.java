@@ -64,7 +64,7 @@ public final class AllReduceBench {
 
     /** Rank 0 here, rank 1 in a child JVM that reports its address on its first line of output. */
     private static Result processes(int floats, boolean inPlace) throws Exception {
-        try (MeshListener listener = MeshListener.bind(new InetSocketAddress("127.0.0.1", 0), TransportOptions.DEFAULTS)) {
+        try (MeshListener listener = bindLoopback()) {
             InetSocketAddress own = listener.address();
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
@@ -89,7 +89,7 @@ public final class AllReduceBench {
 
     private static void child(String[] args) throws IOException {
         InetSocketAddress rank0 = new InetSocketAddress(args[1], Integer.parseInt(args[2]));
-        try (MeshListener listener = MeshListener.bind(new InetSocketAddress("127.0.0.1", 0), TransportOptions.DEFAULTS)) {
+        try (MeshListener listener = bindLoopback()) {
             InetSocketAddress own = listener.address();
             System.out.println(own.getHostString() + ":" + own.getPort());
             System.out.flush();
@@ -97,6 +97,10 @@ public final class AllReduceBench {
                 calls(rank1, Integer.parseInt(args[3]), Boolean.parseBoolean(args[4]));
             }
         }
+    }
+
+    private static MeshListener bindLoopback() throws IOException {
+        return MeshListener.bind(new InetSocketAddress("127.0.0.1", 0), TransportOptions.DEFAULTS);
     }
 
     private static Result calls(Collectives group, int floats, boolean inPlace) {

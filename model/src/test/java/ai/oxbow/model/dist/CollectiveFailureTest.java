@@ -33,7 +33,8 @@ class CollectiveFailureTest {
                 assertMessageContains(survivor.failure(), "allReduceSum #1 failed", rank2);
             }
             // Every later collective fails at once, still naming the peer.
-            Throwable later = assertThrows(CollectiveException.class, () -> group.ranks.get(0).allGatherBytes(new byte[1]));
+            Throwable later = assertThrows(CollectiveException.class,
+                    () -> group.ranks.get(0).allGatherBytes(new byte[1]));
             assertMessageContains(later, "allGatherBytes #2 failed", rank2);
         }
     }
@@ -84,7 +85,8 @@ class CollectiveFailureTest {
             rank0.close();
             assertMessageContains(blocked.failure(), "allReduceSum #1 failed", "rank 0 closed its end of the group");
             rank0.close();
-            Throwable peer = assertThrows(CollectiveException.class, () -> group.ranks.get(1).allReduceSum(new float[1]));
+            Throwable peer = assertThrows(CollectiveException.class,
+                    () -> group.ranks.get(1).allReduceSum(new float[1]));
             assertMessageContains(peer, "rank 0 at " + hostPort(group.addresses.get(0)) + " aborted");
             group.ranks.get(1).close();
             group.ranks.get(1).close();
