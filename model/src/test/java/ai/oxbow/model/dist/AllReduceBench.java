@@ -31,7 +31,8 @@ import java.util.Locale;
  */
 public final class AllReduceBench {
     private static final int[] FLOATS = {1_200_000, 11_250_000};
-    private static final int WARMUP = 5;
+    // Enough for the JIT to compile the copy and sum loops in a fresh JVM (the child rank's).
+    private static final int WARMUP = 20;
     private static final int CALLS = 30;
 
     private AllReduceBench() {}
