@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.oxbow.model.dist.Collective;
+import ai.oxbow.model.dist.Collectives;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -24,13 +24,13 @@ import java.util.List;
  */
 public final class DataParallel {
     private static final NDIndex ALL = new NDIndex(":");
-    private final Collective group;
+    private final Collectives group;
     /** Images each rank trains in the current step, by rank. */
     private int[] rows = new int[0];
     /** Nanoseconds spent in collectives since the last {@link #takeExchangeNanos}. */
     private long exchangeNanos;
 
-    public DataParallel(Collective group) {
+    public DataParallel(Collectives group) {
         this.group = group;
     }
 
@@ -139,21 +139,14 @@ public final class DataParallel {
         if (arrays.isEmpty()) {
             return;
         }
-        long start = System.nanoTime();
-        NDManager manager = arrays.get(0).getManager();
         NDList flat = new NDList();
         arrays.forEach(a -> flat.add(a.reshape(-1)));
-        float[] sum;
         try (NDArray joined = NDArrays.concat(flat)) {
-            sum = group.allReduceSum(joined.toFloatArray());
-        }
-        exchangeNanos += System.nanoTime() - start;
-        if (scale != 1f) {
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] *= scale;
-            }
-        }
-        try (NDArray summed = manager.create(sum)) {
+            long start = System.nanoTime();
+            // The sum is written straight into the joined array's memory: no copy through Java arrays.
+            group.allReduceSumInPlace(joined.toByteBuffer(true));
+            exchangeNanos += System.nanoTime() - start;
+            NDArray summed = scale == 1f ? joined : joined.mul(scale);
             long at = 0;
             for (NDArray a : arrays) {
                 // An indexed put copies into the array's own storage; copyTo would point the array

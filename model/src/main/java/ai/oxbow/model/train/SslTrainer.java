@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.oxbow.model.cluster.ScanStage;
-import ai.oxbow.model.dist.Collective;
+import ai.oxbow.model.dist.Collectives;
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.eval.Collapse;
 import ai.oxbow.model.method.MethodOptions;
@@ -99,7 +99,7 @@ public final class SslTrainer implements AutoCloseable {
      * each {@link #train} call trains this rank's slice of a global batch, every rank calling it
      * for the same step; weights, optimiser, method buffers and counters stay the same on every rank.
      */
-    public void distribute(Collective group) {
+    public void distribute(Collectives group) {
         if (scan != null && group.size() > 1) {
             throw new IllegalArgumentException("SCAN's clustering head trains on one rank only: use --scan-clusters"
                     + " with one trainer");

@@ -22,17 +22,9 @@ final class LoopbackGroup implements AutoCloseable {
         this.ranks = ranks;
     }
 
-    static LoopbackGroup form(int size, TransportOptions options) throws IOException {
-        List<MeshListener> listeners = new ArrayList<>();
-        List<InetSocketAddress> addresses = new ArrayList<>();
-        for (int rank = 0; rank < size; rank++) {
-            MeshListener listener = MeshListener.bind(new InetSocketAddress("127.0.0.1", 0), options);
-            listeners.add(listener);
-            addresses.add(listener.address());
-        }
-        List<Collectives> ranks = join(onThreads(size, rank -> listeners.get(rank).connect(
-                rank, addresses, GENERATION, GROUP)));
-        return new LoopbackGroup(addresses, ranks);
+    static LoopbackGroup form(int size, TransportOptions options) {
+        Loopback.Group group = Loopback.group(size, GENERATION, GROUP, options);
+        return new LoopbackGroup(group.addresses(), group.ranks());
     }
 
     /** Starts {@code task} on every rank, each on a thread of its own. */

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import ai.oxbow.model.dist.Collective;
+import ai.oxbow.model.dist.Collectives;
+import ai.oxbow.model.dist.Loopback;
+import ai.oxbow.model.dist.TransportOptions;
 import ai.oxbow.model.nn.Network;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,10 +84,11 @@ class DataParallelTest {
     /** Two ranks, each a trainer on its own thread. */
     private static final class Group implements AutoCloseable {
         final List<SslTrainer> ranks = new ArrayList<>();
+        final List<Collectives> group;
         final ExecutorService threads = Executors.newFixedThreadPool(RANKS);
 
         Group(TrainerConfig config) {
-            List<Collective> group = MemoryCollective.group(RANKS);
+            group = Loopback.group(RANKS, 1, "data-parallel-test", TransportOptions.DEFAULTS).ranks();
             for (int r = 0; r < RANKS; r++) {
                 SslTrainer rank = new SslTrainer(config);
                 rank.distribute(group.get(r));
@@ -123,6 +126,7 @@ class DataParallelTest {
         @Override
         public void close() {
             threads.shutdownNow();
+            group.forEach(Collectives::close);
             ranks.forEach(SslTrainer::close);
         }
     }
