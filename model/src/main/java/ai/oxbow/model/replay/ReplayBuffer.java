@@ -277,4 +277,48 @@ public final class ReplayBuffer {
         }
         return buffer;
     }
+
+    /**
+     * Rank {@code rank}'s share of the buffers of a group of another size (a rescale): the images
+     * of all of them, interleaved position by position (so roughly in stream order), dealt out to
+     * the ranks one by one, the newest up to this buffer's capacity kept; the counters shared out
+     * alike. MinRed's neighbours are found again among the images kept.
+     */
+    static ReplayBuffer share(List<byte[]> groupBuffers, ReplayConfig config, int channels, int size, int rank,
+                              int ranks) {
+        List<ReplayBufferCodec.State> olds = groupBuffers.stream().map(ReplayBufferCodec::decode).toList();
+        List<ReplayBufferCodec.Image> merged = new ArrayList<>();
+        int longest = olds.stream().mapToInt(o -> o.images().size()).max().orElse(0);
+        for (int i = 0; i < longest; i++) {
+            for (ReplayBufferCodec.State old : olds) {
+                if (i < old.images().size()) {
+                    merged.add(old.images().get(i));
+                }
+            }
+        }
+        List<ReplayBufferCodec.Image> mine = new ArrayList<>();
+        for (int i = rank; i < merged.size(); i += ranks) {
+            mine.add(merged.get(i));
+        }
+        mine = mine.subList(Math.max(0, mine.size() - config.capacity()), mine.size());
+        ReplayBuffer buffer = new ReplayBuffer(config, channels, size);
+        for (ReplayBufferCodec.Image image : mine) {
+            ReplayEntry e = new ReplayEntry(new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
+                    buffer.entries.size());
+            e.uses = image.uses();
+            buffer.entries.add(e);
+            if (buffer.minred) {
+                NearestNeighbours.added(buffer.entries, e, image.feature());
+            }
+        }
+        buffer.offered = Math.max(ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::offered).sum(),
+                rank, ranks), buffer.entries.size());
+        buffer.admitted = Math.max(ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::admitted).sum(),
+                rank, ranks), buffer.entries.size());
+        buffer.evicted = ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::evicted).sum(), rank, ranks);
+        buffer.rejected = ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::rejected).sum(), rank,
+                ranks);
+        buffer.draws = ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::draws).sum(), rank, ranks);
+        return buffer;
+    }
 }

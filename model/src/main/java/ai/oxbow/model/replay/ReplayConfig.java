@@ -58,6 +58,29 @@ public record ReplayConfig(String policy, int capacity, double updatesPerEvent, 
      * u = 4 beat u = 1 by 2 to 4 kNN points for every method, policy and order, and reservoir was
      * the best or within noise of the best policy on class-sequential streams.
      */
+    /**
+     * One rank's part of a data-parallel group of {@code ranks}: B / N images per step and an N-th
+     * of the capacity (so the group holds the configured total), and a seed of its own (rank 0
+     * keeps the configured one, so one rank is this configuration itself).
+     */
+    public ReplayConfig forRank(int rank, int ranks) {
+        if (batch % ranks != 0) {
+            throw new IllegalArgumentException("--batch " + batch + " is not divisible by --trainer-parallelism "
+                    + ranks + ": each of the " + ranks + " trainers trains batch / " + ranks + " images per step");
+        }
+        return new ReplayConfig(policy, share(capacity, rank, ranks), updatesPerEvent, newFraction, batch / ranks,
+                seed + rank * 0x9E3779B97F4A7C15L);
+    }
+
+    /** Rank r's share of n things dealt out one by one to N ranks. */
+    public static long share(long n, int rank, int ranks) {
+        return n / ranks + (rank < n % ranks ? 1 : 0);
+    }
+
+    private static int share(int n, int rank, int ranks) {
+        return (int) share((long) n, rank, ranks);
+    }
+
     public static ReplayConfig defaults(int batch) {
         return new ReplayConfig("reservoir", 4096, 4, DEFAULT_NEW_FRACTION, batch, 42);
     }

@@ -207,14 +207,73 @@ public final class StreamLearner implements AutoCloseable {
 
     /** Everything the learner knows as one versioned blob ({@link LearnerCodec}). */
     public byte[] snapshot() {
+        return LearnerCodec.encode(fingerprint, state(trainer.snapshot()));
+    }
+
+    /**
+     * What this rank of a data-parallel group knows beyond the trainer, which every rank holds the
+     * same ({@link LearnerCodec#encodeRank}): its buffer, credit, counters and next batch.
+     */
+    public byte[] snapshotRank() {
+        return LearnerCodec.encodeRank(fingerprint, state(new byte[0]));
+    }
+
+    private LearnerCodec.State state(byte[] trainerBlob) {
         List<LearnerCodec.NextImage> nextImages = new ArrayList<>();
         for (ReplayBuffer.Sample s : next == null ? List.<ReplayBuffer.Sample>of() : next.samples()) {
             ReplayItem item = s.entry().item;
             nextImages.add(new LearnerCodec.NextImage(s.entry().seq, s.draw(), item.id(), item.eventTime(),
                     item.label(), item.pixels()));
         }
-        return LearnerCodec.encode(fingerprint, new LearnerCodec.State(trainer.snapshot(), buffer.encode(), credit,
-                steps, replayed, nextImages));
+        return new LearnerCodec.State(trainerBlob, buffer.encode(), credit, steps, replayed, nextImages);
+    }
+
+    /**
+     * Restores rank {@code rank} of a group of {@code ranks} from the trainer blob that rank 0 saved
+     * and every rank's {@link #snapshotRank} blob, by rank. Saved by a group of the same size, this
+     * rank's blob is restored bitwise; by one of another size (a rescale), the ranks' buffers are
+     * shared out anew ({@link ReplayBuffer#share}), so is their credit, and the next batch is drawn
+     * again: the trainer carries over bit for bit, the global batch stays B. Refuses ranks saved at
+     * different steps. Everything is decoded before anything changes.
+     */
+    public RestoreReport restoreGroup(byte[] trainerBlob, List<byte[]> rankBlobs, int rank, int ranks) {
+        int pixels = channels * size * size;
+        boolean sameSize = rankBlobs.size() == ranks;
+        List<LearnerCodec.Decoded> decoded = new ArrayList<>();
+        for (int r = 0; r < rankBlobs.size(); r++) {
+            // Only this rank's own blob must be of its configuration (the others' seeds differ).
+            decoded.add(LearnerCodec.decodeRank(rankBlobs.get(r), sameSize && r == rank ? fingerprint : null, pixels,
+                    Integer.MAX_VALUE));
+        }
+        long groupSteps = decoded.get(0).state().steps();
+        for (int r = 0; r < decoded.size(); r++) {
+            if (decoded.get(r).state().steps() != groupSteps) {
+                throw new IllegalStateException("the trainer group's ranks were saved at different steps: rank 0 at "
+                        + groupSteps + ", rank " + r + " at " + decoded.get(r).state().steps());
+            }
+        }
+        if (sameSize) {
+            LearnerCodec.State s = decoded.get(rank).state();
+            ReplayBuffer restoredBuffer = ReplayBuffer.decode(s.buffer(), config, channels, size);
+            List<ReplayBuffer.Sample> restoredNext = samples(s.next(), restoredBuffer);
+            RestoreReport model = trainer.restore(trainerBlob);
+            restored(restoredBuffer, s.credit(), s.steps(), s.replayed(), restoredNext);
+            Set<String> changed = new TreeSet<>(decoded.get(rank).changed());
+            changed.addAll(model.reconfigured());
+            return RestoreReport.verified("rank learner state", rankBlobs.get(rank), LearnerCodec.RANK_FORMAT_VERSION,
+                    LearnerCodec.RANK_FORMAT_VERSION, changed, this::snapshotRank, trainer.steps(), trainer.lineage());
+        }
+        ReplayBuffer shared = ReplayBuffer.share(decoded.stream().map(d -> d.state().buffer()).toList(), config,
+                channels, size, rank, ranks);
+        double credit = decoded.stream().mapToDouble(d -> d.state().credit()).sum() / ranks;
+        long replayedShare = ReplayConfig.share(decoded.stream().mapToLong(d -> d.state().replayed()).sum(), rank,
+                ranks);
+        RestoreReport model = trainer.restore(trainerBlob);
+        restored(shared, credit, groupSteps, replayedShare, List.of());
+        Set<String> changed = new TreeSet<>(model.reconfigured());
+        changed.add("trainer_parallelism");
+        return new RestoreReport(RestoreReport.Kind.RECONFIGURED, LearnerCodec.RANK_FORMAT_VERSION, changed,
+                trainer.steps(), trainer.lineage());
     }
 
     /**

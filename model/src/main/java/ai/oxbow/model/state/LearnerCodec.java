@@ -53,9 +53,25 @@ public final class LearnerCodec {
     public record NextImage(long seq, int draw, String id, long eventTime, int label, byte[] pixels) {}
 
     public static byte[] encode(Fingerprint fingerprint, State s) {
+        return StateFrame.write(MAGIC, FORMAT_VERSION, fingerprint, body(s.trainer(), s));
+    }
+
+    /**
+     * One rank of a data-parallel group saves its learner without the trainer, which every rank
+     * holds the same and rank 0 saves once: format 1, a {@link StateFrame} with magic 0x4F584252
+     * ("OXBR") whose body is a learner's but for an empty trainer part.
+     */
+    public static final int RANK_MAGIC = 0x4F584252;
+    public static final int RANK_FORMAT_VERSION = 1;
+
+    public static byte[] encodeRank(Fingerprint fingerprint, State s) {
+        return StateFrame.write(RANK_MAGIC, RANK_FORMAT_VERSION, fingerprint, body(new byte[0], s));
+    }
+
+    private static byte[] body(byte[] trainer, State s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            for (byte[] part : new byte[][] {s.trainer(), s.buffer()}) {
+            for (byte[] part : new byte[][] {trainer, s.buffer()}) {
                 out.writeInt(part.length);
                 out.write(part);
             }
@@ -74,7 +90,20 @@ public final class LearnerCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return StateFrame.write(MAGIC, FORMAT_VERSION, fingerprint, bytes.toByteArray());
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Decodes a rank's blob ({@link #encodeRank}); its trainer part is empty.
+     *
+     * @param live     the fingerprint of the learner to restore into, or null to accept any (a rescale
+     *                 restores another group size's ranks, whose batch and capacity differ)
+     */
+    public static Decoded decodeRank(byte[] blob, Fingerprint live, int pixels, int maxBatch) {
+        StateFrame.Frame frame = StateFrame.read(blob, RANK_MAGIC, RANK_FORMAT_VERSION, "rank learner state");
+        Set<String> changed = live == null ? Set.of() : live.accept(frame.fingerprint(), MAY_CHANGE, "rank learner state");
+        return new Decoded(RANK_FORMAT_VERSION, changed, state(frame.body(), RANK_FORMAT_VERSION + 2, pixels,
+                maxBatch));
     }
 
     /**
@@ -101,6 +130,11 @@ public final class LearnerCodec {
             changed.addAll(live.accept(frame.fingerprint(), MAY_CHANGE, WHAT));
             in = frame.body();
         }
+        return new Decoded(version, changed, state(in, version, pixels, maxBatch));
+    }
+
+    /** The body of a learner blob of this format (a rank's reads as format 3). */
+    private static State state(BlobReader in, int version, int pixels, int maxBatch) {
         try {
             byte[] trainer = in.bytes("trainer part");
             byte[] buffer = in.bytes("buffer part");
@@ -110,7 +144,7 @@ public final class LearnerCodec {
             List<NextImage> next = OlderFormats.learnerHasNextBatch(version) ? readNext(in, pixels, maxBatch)
                     : List.of();
             in.end();
-            return new Decoded(version, changed, new State(trainer, buffer, credit, steps, replayed, next));
+            return new State(trainer, buffer, credit, steps, replayed, next);
         } catch (IOException e) {
             throw in.corrupt(e.toString());
         }

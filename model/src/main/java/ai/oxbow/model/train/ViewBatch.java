@@ -20,6 +20,19 @@ public record ViewBatch(int images, int globals, List<View> views) {
         }
     }
 
+    /** Rank {@code rank}'s share of the images of a batch split between {@code ranks} equal ranks, in order. */
+    public ViewBatch share(int rank, int ranks) {
+        int n = images / ranks;
+        List<View> rows = new java.util.ArrayList<>();
+        for (View v : views) {
+            int perImage = v.pixels().length / images;
+            float[] mine = new float[n * perImage];
+            System.arraycopy(v.pixels(), rank * n * perImage, mine, 0, mine.length);
+            rows.add(new View(mine, v.size()));
+        }
+        return new ViewBatch(n, globals, rows);
+    }
+
     /** Two global views of the same size. */
     public static ViewBatch pair(float[] view1, float[] view2, int images, int size) {
         return new ViewBatch(images, 2, List.of(new View(view1, size), new View(view2, size)));

@@ -105,7 +105,7 @@ class DataParallelTest {
             List<Future<Float>> losses = new ArrayList<>();
             for (int r = 0; r < RANKS; r++) {
                 SslTrainer rank = ranks.get(r);
-                ViewBatch rows = slice(batch, r);
+                ViewBatch rows = batch.share(r, RANKS);
                 losses.add(threads.submit(() -> rank.train(rows)));
             }
             float loss = losses.get(0).get();
@@ -129,19 +129,6 @@ class DataParallelTest {
             group.forEach(Collectives::close);
             ranks.forEach(SslTrainer::close);
         }
-    }
-
-    /** Rank r's rows of every view. */
-    static ViewBatch slice(ViewBatch batch, int r) {
-        int n = batch.images() / RANKS;
-        List<ViewBatch.View> views = new ArrayList<>();
-        for (ViewBatch.View v : batch.views()) {
-            int perImage = v.pixels().length / batch.images();
-            float[] rows = new float[n * perImage];
-            System.arraycopy(v.pixels(), r * n * perImage, rows, 0, rows.length);
-            views.add(new ViewBatch.View(rows, v.size()));
-        }
-        return new ViewBatch(n, batch.globals(), views);
     }
 
     private static List<float[]> trainable(SslTrainer trainer) {

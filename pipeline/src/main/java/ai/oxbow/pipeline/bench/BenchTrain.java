@@ -64,18 +64,26 @@ public final class BenchTrain {
     static final Option<Integer> REPEATS = Option.integer("repeats", 1,
             "Oxbow and PyTorch back to back this many times (medians)").atLeast(1);
     static final Option<Boolean> PYTORCH = Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)");
-    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH,
+    static final Option<Integer> RANKS = Option.integer("trainer-parallelism", 1, "also train as N data-parallel"
+            + " ranks (threads of this process over TCP on 127.0.0.1) of batch / N images each, beside N"
+            + " PyTorch DistributedDataParallel processes").atLeast(1);
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH, RANKS,
             JobOptions.THREADS), JobOptions.TRAINER);
 
     /** What one run measures, checked before anything starts. */
     private record Settings(TrainerConfig config, Recipe recipe, int batch, int steps, int warmup, int repeats,
-                            boolean pytorch, int threads, String methodOptions) {}
+                            boolean pytorch, int threads, String methodOptions, int ranks) {}
 
     public static Command.Run prepare(Args a) {
         TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
         Settings s = new Settings(config, JobOptions.recipe(a, config, "none"), a.get(JobOptions.BATCH), a.get(STEPS),
                 a.get(WARMUP), a.get(REPEATS), a.get(PYTORCH),
-                a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()), a.get(JobOptions.METHOD_OPTIONS));
+                a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()), a.get(JobOptions.METHOD_OPTIONS),
+                a.get(RANKS));
+        if (s.batch() % s.ranks() != 0 || s.batch() / s.ranks() < 2) {
+            throw new IllegalArgumentException("--batch " + s.batch() + " does not split into " + s.ranks()
+                    + " ranks of at least two images each");
+        }
         if (s.pytorch() && Methods.MASKED.contains(config.method())) {
             throw new IllegalArgumentException("--pytorch: the PyTorch side has no " + config.method()
                     + " (masked image modelling) yet; pass --pytorch false");
@@ -137,6 +145,14 @@ public final class BenchTrain {
                         out.put("pytorch_blas", side.blas());
                     }
                 }
+                if (s.pytorch() && s.ranks() > 1) {
+                    double one = median(torch);
+                    double ranked = pytorch(side, s, List.of("--ranks", String.valueOf(s.ranks())))
+                            .get("images_per_s").getAsDouble();
+                    double alone = pytorch(side, s, List.of("--ranks", String.valueOf(s.ranks()), "--skip-allreduce"))
+                            .get("images_per_s").getAsDouble();
+                    out.putAll(DataParallelBench.figures("pytorch_", s.ranks(), one, ranked, 1 - ranked / alone));
+                }
             } finally {
                 if (side != null) {
                     side.close();
@@ -156,6 +172,9 @@ public final class BenchTrain {
             }
             out.put("repeats", s.repeats());
             out.put("loss_last", loss);
+            if (s.ranks() > 1) {
+                out.putAll(DataParallelBench.oxbow(config, views, s.ranks(), s.steps(), s.warmup(), median));
+            }
             // A leak of step arrays shows here first (it was ~220 MB per step without scopes).
             out.put("rss_mb_before", rssBefore);
             out.put("rss_mb_after", residentMegabytes());
@@ -179,17 +198,23 @@ public final class BenchTrain {
         return n;
     }
 
-    /** torch_train.py on the exported backbone (its JSON line). */
     private static JsonObject pytorch(PyTorchSide side, Settings s) {
+        return pytorch(side, s, List.of());
+    }
+
+    /** torch_train.py on the exported backbone (its JSON line), with these arguments too. */
+    private static JsonObject pytorch(PyTorchSide side, Settings s, List<String> more) {
         TrainerConfig config = s.config();
         Recipe recipe = s.recipe();
-        return side.run(side.script(TORCH_SCRIPT), List.of("--export", side.dir().toString(), "--method", config.method(),
+        List<String> args = new ArrayList<>(more);
+        args.addAll(List.of("--export", side.dir().toString(), "--method", config.method(),
                 "--views", recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")),
                 "--globals", String.valueOf(recipe.globals()), "--batch", String.valueOf(s.batch()),
                 "--threads", String.valueOf(s.threads()), "--steps", String.valueOf(s.steps()),
                 "--warmup", String.valueOf(s.warmup()), "--optimizer", config.optimizer(),
                 "--lr", String.valueOf(config.learningRate()), "--wd", String.valueOf(config.weightDecay()),
                 "--momentum", String.valueOf(config.momentum()), "--options", s.methodOptions()));
+        return side.run(side.script(TORCH_SCRIPT), args);
     }
 
     /** Every view of the recipe for each image, as the trainer takes them. */

@@ -1,6 +1,8 @@
 package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.model.state.Crc32c;
+import ai.oxbow.model.state.GroupCodec;
+import ai.oxbow.pipeline.train.TrainerCheckpoint;
 
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
@@ -49,21 +51,48 @@ public final class CheckpointInfo {
         return () -> print(metadata);
     }
 
-    private static void print(Path metadata) throws IOException {
-        CheckpointMetadata checkpoint;
+    private static CheckpointMetadata load(Path metadata) throws IOException {
         try (DataInputStream in = new DataInputStream(Files.newInputStream(metadata))) {
-            checkpoint = Checkpoints.loadCheckpointMetadata(in, CheckpointInfo.class.getClassLoader(),
+            return Checkpoints.loadCheckpointMetadata(in, CheckpointInfo.class.getClassLoader(),
                     metadata.getParent().toUri().toString());
         }
+    }
+
+    /** The trainer's blob in a retained checkpoint or savepoint directory. */
+    public static byte[] trainer(Path dir) throws IOException {
+        for (OperatorState operator : load(dir.resolve("_metadata")).getOperatorStates()) {
+            for (OperatorSubtaskState subtask : operator.getStates()) {
+                for (OperatorStateHandle handle : subtask.getManagedOperatorState()) {
+                    byte[] blob = trainerBlob(handle);
+                    if (blob != null) {
+                        return blob;
+                    }
+                }
+            }
+        }
+        throw new IllegalArgumentException("no trainer state in " + dir);
+    }
+
+    private static void print(Path metadata) throws IOException {
+        CheckpointMetadata checkpoint = load(metadata);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("checkpoint", checkpoint.getCheckpointId());
         for (OperatorState operator : checkpoint.getOperatorStates()) {
             for (OperatorSubtaskState subtask : operator.getStates()) {
                 for (OperatorStateHandle handle : subtask.getManagedOperatorState()) {
-                    byte[] blob = trainerBlob(handle);
-                    if (blob != null) {
-                        out.put("trainer_state_bytes", blob.length);
-                        out.put("trainer_state_crc32c", Crc32c.of(blob));
+                    byte[] entry = first(handle, TrainerCheckpoint.MODEL, BytePrimitiveArraySerializer.INSTANCE);
+                    if (entry != null) {
+                        GroupCodec.ModelEntry m = GroupCodec.decodeModel(entry);
+                        out.put("trainer_state_bytes", m.trainer().length);
+                        out.put("trainer_state_crc32c", Crc32c.of(m.trainer()));
+                        out.put("recorded_crc32c", m.trainerCrc());
+                        out.put("trainer_ranks", m.ranks());
+                        out.put("trainer_step", m.step());
+                    }
+                    byte[] legacy = first(handle, "trainer-state", BytePrimitiveArraySerializer.INSTANCE);
+                    if (legacy != null) {
+                        out.put("trainer_state_bytes", legacy.length);
+                        out.put("trainer_state_crc32c", Crc32c.of(legacy));
                         Long recorded = first(handle, "trainer-state-crc32c", LongSerializer.INSTANCE);
                         out.put("recorded_crc32c", recorded == null ? -1 : recorded);
                     }
@@ -76,9 +105,10 @@ public final class CheckpointInfo {
         System.out.println(Json.line(out));
     }
 
-    /** The trainer's state blob in this operator state handle, null if it holds none. */
+    /** The trainer's blob (the group's model) in this operator state handle, null if it holds none. */
     public static byte[] trainerBlob(OperatorStateHandle handle) throws IOException {
-        return first(handle, "trainer-state", BytePrimitiveArraySerializer.INSTANCE);
+        byte[] entry = first(handle, TrainerCheckpoint.MODEL, BytePrimitiveArraySerializer.INSTANCE);
+        return entry == null ? null : GroupCodec.decodeModel(entry).trainer();
     }
 
     /**
@@ -94,7 +124,11 @@ public final class CheckpointInfo {
              DefaultOperatorStateBackend backend = new DefaultOperatorStateBackendBuilder(
                      CheckpointInfo.class.getClassLoader(), new ExecutionConfig(), false, List.of(handle), registry)
                      .build()) {
-            Iterator<T> elements = backend.getListState(new ListStateDescriptor<>(name, serializer)).get().iterator();
+            ListStateDescriptor<T> descriptor = new ListStateDescriptor<>(name, serializer);
+            boolean union = handle.getStateNameToPartitionOffsets().get(name).getDistributionMode()
+                    == OperatorStateHandle.Mode.UNION;
+            Iterator<T> elements = (union ? backend.getUnionListState(descriptor) : backend.getListState(descriptor))
+                    .get().iterator();
             return elements.hasNext() ? elements.next() : null;
         } catch (IOException e) {
             throw e;

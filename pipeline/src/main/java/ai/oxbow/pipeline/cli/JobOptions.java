@@ -107,6 +107,9 @@ public final class JobOptions {
     public static final Option<String> TRAINER_PACE = Option.string("trainer-pace", "backpressure", "backpressure:"
             + " the trainer reads the topic at its pace, every event trained; sample: the shared stream, what"
             + " it cannot train is dropped").oneOf("backpressure", "sample");
+    public static final Option<Integer> TRAINER_PARALLELISM = Option.integer("trainer-parallelism", 1,
+            "trainer ranks in synchronous data parallelism, each training batch / N images per step (see"
+            + " docs/distributed.md)").atLeast(1);
     public static final Option<Integer> VIEW_THREADS = Option.integer("view-threads", TRAINER_DEFAULTS.viewThreads(),
             "threads drawing the next step's views while a step trains (0: the training thread)").atLeast(0);
     public static final Option<Integer> PARALLELISM = Option.integer("parallelism",
@@ -158,7 +161,7 @@ public final class JobOptions {
             "label classes of the online kNN probe").atLeast(1);
 
     /** Options of the job itself: {@link #kafka}, {@link #decoding}, {@link #training}, {@link #embedders}, {@link #stores}. */
-    public static final List<Option<?>> JOB_OPTIONS = List.of(TRAINER_PACE, VIEW_THREADS, PARALLELISM,
+    public static final List<Option<?>> JOB_OPTIONS = List.of(TRAINER_PACE, TRAINER_PARALLELISM, VIEW_THREADS, PARALLELISM,
             EMBEDDER_PARALLELISM, EMBED_BATCH, EMBED_MAX_WAIT_MS, THUMBNAIL_SIZE, MODELS_DIR, INDEX_DIR,
             SCHEMA_REGISTRY_ID, CHECKPOINT_INTERVAL_MS, IMAGES_TOPIC, EMBEDDINGS_TOPIC, DEAD_LETTERS_TOPIC, GROUP_ID,
             PROGRESS_INTERVAL_MS, MAX_PIXELS, MAX_ENCODED_BYTES, PUBLISH_EVERY_STEPS, PUBLISH_EVERY_MS,
@@ -273,7 +276,7 @@ public final class JobOptions {
                 a.get(CLASSES), expectedImages, TrainerOptions.Pace.parse(a.get(TRAINER_PACE)), a.get(VIEW_THREADS),
                 TRAINER_DEFAULTS.failAtStep());
         return new JobConfig.Training(trainer, recipe(a, trainer, defaultPreset), a.get(AUGMENT_SEED), replay(a),
-                options);
+                options, a.get(TRAINER_PARALLELISM));
     }
 
     public static JobConfig.Embedders embedders(Args a) {

@@ -109,9 +109,11 @@ public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embed
      * operator's settings (run directory, publishing, probes, pace).
      *
      * @param augmentSeed seed of the augmentation views
+     * @param parallelism trainer ranks in synchronous data parallelism, each training
+     *                    {@code replay.batch() / parallelism} images per step
      */
     public record Training(TrainerConfig trainer, Recipe augment, long augmentSeed, ReplayConfig replay,
-                           TrainerOptions options) implements Serializable {
+                           TrainerOptions options, int parallelism) implements Serializable {
         public static final long AUGMENT_SEED = 1234;
         /** The operator's settings but the run directory and the images expected, which each run sets. */
         public static final TrainerOptions DEFAULT_OPTIONS = new TrainerOptions(null, 10_000, 20,
@@ -122,14 +124,26 @@ public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embed
             Objects.requireNonNull(augment, "augment");
             Objects.requireNonNull(replay, "replay");
             Objects.requireNonNull(options, "trainer options");
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("--trainer-parallelism must be at least 1, not " + parallelism);
+            }
+            replay.forRank(0, parallelism); // refuses a batch the ranks cannot share evenly
+            if (parallelism > 1 && trainer.scanClusters() > 0) {
+                throw new IllegalArgumentException("--scan-clusters trains its clustering head on one trainer: use it"
+                        + " with --trainer-parallelism 1");
+            }
         }
 
         public Training withTrainer(TrainerConfig trainer) {
-            return new Training(trainer, augment, augmentSeed, replay, options);
+            return new Training(trainer, augment, augmentSeed, replay, options, parallelism);
         }
 
         public Training withOptions(TrainerOptions options) {
-            return new Training(trainer, augment, augmentSeed, replay, options);
+            return new Training(trainer, augment, augmentSeed, replay, options, parallelism);
+        }
+
+        public Training withParallelism(int parallelism) {
+            return new Training(trainer, augment, augmentSeed, replay, options, parallelism);
         }
     }
 

@@ -13,7 +13,10 @@ import ai.oxbow.pipeline.ops.EmbedImages;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
 import ai.oxbow.pipeline.ops.ToModelInput;
+import ai.oxbow.pipeline.train.IdleSource;
+import ai.oxbow.pipeline.train.ReaderSettings;
 import ai.oxbow.pipeline.train.TrainerOperator;
+import ai.oxbow.pipeline.train.TrainerOperatorFactory;
 import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
@@ -122,11 +125,15 @@ public final class OxbowJob {
                 .map(new ToModelInput(training.trainer().channels(), training.trainer().size()))
                 .name("model input").uid("model-input");
 
+        boolean ownReader = training.options().pace() == TrainerOptions.Pace.BACKPRESSURE;
+        ReaderSettings reading = !ownReader ? null : new ReaderSettings(kafka.client(), kafka.imagesTopic(),
+                kafka.groupId() + "-trainer", kafka.bounded(), cfg.decoding().decoder(), training.trainer().channels(),
+                training.trainer().size());
         DataStream<byte[]> versions = trainerInput(env, cfg, images)
-                .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, new TrainerOperator(
-                        training.trainer(), training.replay(), new Augmenter(training.augment(), training.augmentSeed()),
-                        training.options()))
-                .setParallelism(1).setMaxParallelism(1).uid("trainer");
+                .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
+                        new TrainerOperatorFactory(new TrainerOperator(training.trainer(), training.replay(),
+                                new Augmenter(training.augment(), training.augmentSeed()), training.options(), reading)))
+                .setParallelism(training.parallelism()).uid("trainer");
         if (cfg.stores().modelsDir() != null) {
             versions.sinkTo(new ModelRegistrySink(cfg.stores().modelsDir())).name("model registry")
                     .uid("model-registry").setParallelism(1);
@@ -153,23 +160,19 @@ public final class OxbowJob {
     }
 
     /**
-     * The trainer's images: with back-pressure a reader of its own (consumer group
-     * {@code <group>-trainer}, offsets in the checkpoint), decoded again (invalid events are
-     * dead-lettered by the first branch only) and chained to the trainer at parallelism 1, so that
-     * the trainer's pace holds this reader and nothing else; with sampling, the shared stream.
+     * The trainer's Flink input. With back-pressure each rank reads its share of the images topic
+     * itself ({@link ai.oxbow.pipeline.train.TrainerReader}; positions in the trainer's state), so
+     * its pace holds that reader and nothing else, and Flink brings it only barriers and, bounded,
+     * the end of input; with sampling, the shared stream, images dealt to the ranks by id.
      */
     private static DataStream<ModelImage> trainerInput(StreamExecutionEnvironment env, JobConfig cfg,
                                                        DataStream<ModelImage> shared) {
+        int ranks = cfg.training().parallelism();
         if (cfg.training().options().pace() == TrainerOptions.Pace.SAMPLE) {
-            return shared;
+            return ranks == 1 ? shared : shared.partitionCustom((id, n) -> Math.floorMod(id.hashCode(), n), i -> i.id);
         }
-        TrainerConfig trainer = cfg.training().trainer();
-        return env.fromSource(source(cfg, cfg.kafka().groupId() + "-trainer"), WatermarkStrategy.noWatermarks(),
-                        "trainer images").uid("trainer-source").setParallelism(1)
-                .process(new DecodeImages(cfg.decoding().decoder(), false))
-                .name("trainer decode").uid("trainer-decode").setParallelism(1)
-                .map(new ToModelInput(trainer.channels(), trainer.size()))
-                .name("trainer model input").uid("trainer-model-input").setParallelism(1);
+        return env.fromSource(new IdleSource<ModelImage>(cfg.kafka().bounded()), WatermarkStrategy.noWatermarks(),
+                "trainer ticks", TypeInformation.of(ModelImage.class)).uid("trainer-ticks").setParallelism(ranks);
     }
 
     /** The images topic; bounded: up to its end offsets at the start, also after a restore. */

@@ -44,6 +44,11 @@ public final class ImageDecoder implements Serializable {
         this.maxEncodedBytes = maxEncodedBytes;
     }
 
+    /** The largest encoded image accepted, in bytes. */
+    public int maxEncodedBytes() {
+        return maxEncodedBytes;
+    }
+
     public DecodedImage decode(ImageEvent e) throws Rejected {
         if (e.getId() == null || e.getId().isBlank()) {
             throw new Rejected(Reason.MISSING_ID, "image event without an id");

@@ -28,12 +28,24 @@ final class PublishPolicy {
 
     /** After a step (holding the learner's lock): publishes a version if one is due and not held. */
     void afterStep(SslTrainer trainer, long nowMs, Consumer<EncoderSnapshot> out) {
-        long sincePublished = trainer.steps() - trainer.publishedStep();
-        if (due(sincePublished, nowMs) && !held()) {
-            trainer.publish();
-            lastPublishMs = nowMs;
-            out.accept(trainer.publishedSnapshot());
+        if (wanted(trainer, nowMs)) {
+            publish(trainer, nowMs, out);
         }
+    }
+
+    /** Whether a version is due now and not held. */
+    boolean wanted(SslTrainer trainer, long nowMs) {
+        return due(trainer.steps() - trainer.publishedStep(), nowMs) && !held();
+    }
+
+    /**
+     * Publishes the trainer's current encoder: every rank of a group does, at the same step, so
+     * that their trainers stay the same; {@code out} (rank 0's emits it) receives the version.
+     */
+    void publish(SslTrainer trainer, long nowMs, Consumer<EncoderSnapshot> out) {
+        trainer.publish();
+        lastPublishMs = nowMs;
+        out.accept(trainer.publishedSnapshot());
     }
 
     /** At the end of a bounded stream: the final version, unless held. */

@@ -6,6 +6,9 @@ import ai.oxbow.model.train.TrainerStats;
 import ai.oxbow.model.util.AtomicFile;
 import ai.oxbow.pipeline.report.RunFiles;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -28,6 +31,7 @@ import java.util.Properties;
 public final class RunDirectory implements AutoCloseable {
     /** The CSV series by file, each appended to across restarts: `report` keeps the last row of a step. */
     private final Map<String, BufferedWriter> series = new LinkedHashMap<>();
+    private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
     private final Path dir;
 
     /** @param dir null: no run directory */
@@ -41,11 +45,16 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
-    /** A line of {@value RunFiles#TRAINER_EVENTS}, after the time. */
-    void event(String line) throws IOException {
+    /** A trainer event: to the log, and a line of {@value RunFiles#TRAINER_EVENTS} after the time. */
+    void event(String line) {
+        LOG.info("trainer {}", line);
         if (dir != null) {
-            Files.writeString(dir.resolve(RunFiles.TRAINER_EVENTS), Instant.now() + " " + line + "\n",
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            try {
+                Files.writeString(dir.resolve(RunFiles.TRAINER_EVENTS), Instant.now() + " " + line + "\n",
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -73,7 +82,7 @@ public final class RunDirectory implements AutoCloseable {
      * End of a bounded run: {@value RunFiles#FINAL_STATE} (the trainer's state, for evaluation and
      * export) and {@value RunFiles#SUMMARY}, each written whole.
      */
-    void writeFinal(SslTrainer trainer, StreamLearner learner) throws IOException {
+    void writeFinal(SslTrainer trainer, Map<String, Number> replayFigures) throws IOException {
         if (dir == null) {
             return;
         }
@@ -90,7 +99,7 @@ public final class RunDirectory implements AutoCloseable {
         p.setProperty("collapse_std_healthy", String.valueOf(s.healthyCollapseStd()));
         p.setProperty("method", trainer.config().method());
         p.setProperty("encoder", trainer.config().encoder());
-        ReplayFigures.of(learner).forEach((name, value) -> p.setProperty(name, String.valueOf(value.get())));
+        replayFigures.forEach((name, value) -> p.setProperty(name, String.valueOf(value)));
         StringWriter text = new StringWriter();
         p.store(text, "Oxbow trainer summary");
         AtomicFile.write(dir.resolve(RunFiles.SUMMARY), text.toString().getBytes(StandardCharsets.UTF_8));

@@ -45,16 +45,31 @@ final class TrainerMonitor {
     private final Map<String, Supplier<Number>> replayFigures;
     private volatile Map<String, Number> replay = Map.of();
     private final Consumer<String> events;
+    /** Only rank 0 of a trainer group probes and reports progress: the ranks hold the same model. */
+    private final boolean reports;
+    private final int ranks;
+    /** Milliseconds of the last step spent exchanging with the other ranks, and their share of steps. */
+    private volatile double allreduceMs;
+    private volatile double commShare;
+    private long exchangeNanos;
+    private long stepNanos;
+    private long lastShareMs = System.currentTimeMillis();
 
     /** @param events receives alarm transitions for the run's trainer events */
     TrainerMonitor(MetricGroup group, SslTrainer trainer, StreamLearner learner, OnlineProbe probe,
-                   TrainerOptions options, RunDirectory files, Consumer<String> events) {
+                   TrainerOptions options, RunDirectory files, Consumer<String> events, int rank, int ranks) {
         this.trainer = trainer;
         this.options = options;
         this.probe = probe;
         this.files = files;
         this.events = events;
+        this.reports = rank == 0;
+        this.ranks = ranks;
         MetricGroup m = group.addGroup("oxbow");
+        m.gauge("rank", () -> rank);
+        m.gauge("trainer_parallelism", () -> ranks);
+        m.gauge("allreduce_ms", () -> allreduceMs);
+        m.gauge("comm_share", () -> commShare);
         m.gauge("loss", () -> loss);
         m.gauge("step", trainer::steps);
         m.gauge("model_version", trainer::publishedVersion);
@@ -122,6 +137,23 @@ final class TrainerMonitor {
         return alarm;
     }
 
+    /**
+     * After a step of a group: nanoseconds it spent exchanging with the other ranks, of its total;
+     * {@code comm_share} is their ratio over each progress interval.
+     */
+    void exchanged(long exchange, long step) {
+        allreduceMs = exchange / 1e6;
+        exchangeNanos += exchange;
+        stepNanos += step;
+        long now = System.currentTimeMillis();
+        if (now - lastShareMs >= options.progressIntervalMs()) {
+            commShare = (double) exchangeNanos / stepNanos;
+            exchangeNanos = 0;
+            stepNanos = 0;
+            lastShareMs = now;
+        }
+    }
+
     /** Wall time since the event time of the newest admitted image (0 before any). */
     private long lagMs() {
         long t = newestEventTime;
@@ -131,7 +163,7 @@ final class TrainerMonitor {
     /** Every progress interval: the probe, CSV rows, one progress line. */
     void maybeReport() {
         long now = System.currentTimeMillis();
-        if (now - lastReportMs < options.progressIntervalMs() || !probe.hasImages()) {
+        if (!reports || now - lastReportMs < options.progressIntervalMs() || !probe.hasImages()) {
             return;
         }
         probe.probe();
@@ -152,6 +184,9 @@ final class TrainerMonitor {
                 trainer.publishedVersion(), lagMs() / 1e3));
         for (Map.Entry<String, Long> f : trainer.method().bufferFill().entrySet()) {
             line.append(' ').append(f.getKey()).append('=').append(f.getValue());
+        }
+        if (ranks > 1) {
+            line.append(String.format(Locale.ROOT, " ranks=%d comm_share=%.3f", ranks, commShare));
         }
         if (alarm) {
             line.append(" COLLAPSE_ALARM");

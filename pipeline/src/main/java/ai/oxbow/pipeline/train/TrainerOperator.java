@@ -9,13 +9,14 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
+import ai.oxbow.pipeline.train.TrainerOptions.Pace;
 
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.operators.coordination.OperatorEvent;
+import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
+import org.apache.flink.runtime.operators.coordination.OperatorEventHandler;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -24,81 +25,91 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.List;
 
 /**
- * The single stateful trainer (parallelism 1). Images go into a {@link PacedInbox}; the
+ * The stateful trainer: one rank of a group of N (its parallelism), each training B / N images per
+ * step in synchronous data parallelism, or alone. Its images reach an {@link Inbox}: from a reader
+ * of its own ({@link TrainerReader}, back-pressure) or from the shared stream (sample); the
  * {@link TrainingLoop}'s thread moves them into the replay buffer ({@link StreamLearner}) and
- * trains from it. When the {@link PublishPolicy} says so the operator publishes the encoder: an
- * {@link EncoderSnapshot} out to the embedders (broadcast) and the model registry
- * ({@link ModelRegistrySink}). The {@link TrainerMonitor} keeps its metrics and progress, the
- * {@link RunDirectory} its files.
+ * trains. Rank 0 publishes the encoder when the {@link PublishPolicy} says so: an
+ * {@link EncoderSnapshot} to the embedders (broadcast) and the model registry
+ * ({@link ModelRegistrySink}). The ranks meet through the {@link Rendezvous} coordinator.
  *
- * <p>Everything the trainer learned (network, optimiser, method buffers, replay buffer, credit,
- * the batch sampled for the next step) is one versioned blob in operator state
- * ({@link TrainerCheckpoint}); the inbox is state too. A checkpoint waits for the step in
- * progress, and for that step only.
+ * <p>Everything the group learned is operator state ({@link TrainerCheckpoint}), cut at one step
+ * for every rank; a checkpoint waits for the step in progress, and at most one more.
  */
 public final class TrainerOperator extends AbstractStreamOperator<byte[]>
-        implements OneInputStreamOperator<ModelImage, byte[]>, BoundedOneInput {
+        implements OneInputStreamOperator<ModelImage, byte[]>, BoundedOneInput, OperatorEventHandler {
     private static final long CHECK_MS = 100;
 
     private final TrainerConfig config;
     private final ReplayConfig replay;
     private final Augmenter augmenter;
     private final TrainerOptions options;
+    /** The trainer's own reader of the images topic (back-pressure); null: it takes the shared stream. */
+    private final ReaderSettings reading;
+    private transient int rank;
+    private transient int ranks;
     private transient SslTrainer trainer;
     private transient StreamLearner learner;
-    private transient PacedInbox inbox;
+    private transient Inbox inbox;
+    private transient TrainerReader reader;
     private transient TrainingLoop loop;
+    private transient GroupJoin join;
+    private transient OperatorEventGateway coordinator;
     private transient RunDirectory files;
     private transient TrainerMonitor monitor;
     private transient PublishPolicy publishing;
     private transient InjectedFailure injected;
     private transient TrainerCheckpoint checkpoint;
-    /** Milliseconds a checkpoint waited for the learner's lock, and spent encoding the blob. */
+    /** Milliseconds a checkpoint waited for its cut, and spent saving it. */
     private transient Histogram snapshotWaitMs;
     private transient Histogram snapshotEncodeMs;
-    /** The task thread's mailbox: where the training thread hands over what must be emitted. */
     private transient MailboxExecutor mailbox;
     private transient boolean announced;
 
-    public TrainerOperator(TrainerConfig config, ReplayConfig replay, Augmenter augmenter, TrainerOptions options) {
+    public TrainerOperator(TrainerConfig config, ReplayConfig replay, Augmenter augmenter, TrainerOptions options,
+                           ReaderSettings reading) {
+        if ((options.pace() == Pace.BACKPRESSURE) != (reading != null)) {
+            throw new IllegalArgumentException("the trainer reads the topic itself exactly when it paces by back-pressure");
+        }
         this.config = config;
         this.replay = replay;
         this.augmenter = augmenter;
         this.options = options;
+        this.reading = reading;
+    }
+
+    /** Where this rank reports its address to the coordinator (set by the factory). */
+    void joinVia(OperatorEventGateway gateway) {
+        this.coordinator = gateway;
     }
 
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        var store = context.getOperatorStateStore();
-        checkpoint = new TrainerCheckpoint(
-                store.getListState(new ListStateDescriptor<>("trainer-state",
-                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)),
-                store.getListState(new ListStateDescriptor<>("trainer-state-crc32c", Long.class)),
-                store.getListState(new ListStateDescriptor<>("trainer-job-id", String.class)),
-                store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class))));
-        files = new RunDirectory(options.runDir());
+        rank = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        ranks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        ReplayConfig mine = replay.forRank(rank, ranks);
+        checkpoint = new TrainerCheckpoint(context.getOperatorStateStore());
+        files = new RunDirectory(rank == 0 ? options.runDir() : null);
         trainer = new SslTrainer(config);
-        learner = new StreamLearner(trainer, augmenter, replay, options.viewThreads());
-        String restored = checkpoint.restore(learner, trainer, context.getRestoredCheckpointId().orElse(-1), jobId());
+        learner = new StreamLearner(trainer, augmenter, mine, options.viewThreads());
+        String restored = checkpoint.restore(learner, trainer, rank, ranks, context.getRestoredCheckpointId()
+                .orElse(-1), jobId());
         if (restored != null) {
             event(restored);
         }
-        inbox = new PacedInbox(options.pace(), replay,
-                getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
-        inbox.restore(checkpoint.restoredInbox());
+        inbox = new Inbox(options.pace(), mine, getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
+        inbox.restore(checkpoint.restoredPending(), checkpoint.restoredPositions());
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         monitor = new TrainerMonitor(getMetricGroup(), trainer, learner,
-                new OnlineProbe(trainer, augmenter, options.classes()), options, files, this::eventUnchecked);
+                new OnlineProbe(trainer, augmenter, options.classes()), options, files, this::event, rank,
+                ranks);
         var metrics = getMetricGroup().addGroup("oxbow");
         metrics.gauge("trainer_inbox", () -> (long) inbox.size());
         metrics.gauge("trainer_state_crc32c", checkpoint::savedCrc);
@@ -108,36 +119,57 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
         publishing = new PublishPolicy(options, monitor::alarm, System.currentTimeMillis());
         injected = new InjectedFailure(options.failAtStep());
-        // The version goes out through the task's mailbox; if a checkpoint comes first, the
-        // restored trainer announces it again at start.
-        loop = new TrainingLoop(learner, inbox, monitor, () -> publishing.afterStep(trainer,
-                System.currentTimeMillis(), v -> mailbox.execute(() -> emit(v), "publish encoder version %d", v.version())));
+        TrainingLoop.Join group = () -> null;
+        if (ranks > 1) {
+            join = GroupJoin.listen(getContainingTask().getEnvironment().getTaskManagerInfo()
+                    .getTaskManagerExternalAddress(), rank, coordinator);
+            metrics.gauge("generation", join::generation);
+            group = () -> join.connect(rank, jobId() + "/trainer");
+        }
+        // Versions go out through the task's mailbox; if a checkpoint comes first, the restored
+        // trainer announces its version again at start.
+        loop = new TrainingLoop(learner, trainer, inbox, monitor, publishing, rank == 0
+                ? v -> mailbox.execute(() -> emit(v), "publish encoder version %d", v.version()) : v -> { },
+                rank, ranks, group);
         loop.start();
+        if (reading != null) {
+            reader = new TrainerReader(reading, rank, ranks, inbox);
+            reader.start();
+        }
         scheduleChecks();
     }
 
     @Override
-    public void processElement(StreamRecord<ModelImage> element) throws InterruptedException {
+    public void processElement(StreamRecord<ModelImage> element) {
         loop.checkFailure();
-        inbox.offer(TrainerCheckpoint.item(element.getValue()), loop::failed);
-        loop.checkFailure();
+        inbox.offer(TrainerCheckpoint.item(element.getValue()));
     }
 
-    /** Steps trained so far (for tests of the pacing). */
-    long steps() throws Exception {
-        return loop.withLearner(trainer::steps);
+    @Override
+    public void handleOperatorEvent(OperatorEvent event) {
+        if (event instanceof Rendezvous.Formed formed && join != null) {
+            join.formed(formed);
+        }
     }
 
-    /** Every 100 ms on the task thread: surface a failure of the training thread; the test hook. */
+    /** Whether the trainer has admitted every image it got and trained every step due (for tests). */
+    boolean idle() throws Exception {
+        return loop.withLearner(() -> inbox.size() == 0 && !learner.due());
+    }
+
+    /** Every 100 ms on the task thread: surface a failure of the training or reading thread; the test hook. */
     private void scheduleChecks() {
         long due = getProcessingTimeService().getCurrentProcessingTime() + (announced ? CHECK_MS : 0);
         getProcessingTimeService().registerTimer(due, time -> {
             loop.checkFailure();
-            if (!announced) {
+            if (reader != null) {
+                reader.checkFailure();
+            }
+            if (!announced && rank == 0) {
                 // The embedders need a version to start with; after a restore they may already have it.
                 loop.withLearner(() -> emit(trainer.publishedSnapshot()));
-                announced = true;
             }
+            announced = true;
             injected.check(trainer.steps(), getRuntimeContext().getTaskInfo().getAttemptNumber());
             scheduleChecks();
         });
@@ -152,13 +184,15 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         super.snapshotState(context);
         loop.checkFailure();
         long start = System.nanoTime();
-        loop.withLearner(() -> {
-            long locked = System.nanoTime();
-            snapshotWaitMs.update((locked - start) / 1_000_000);
-            files.flush();
-            checkpoint.save(learner, inbox.pending(), jobId());
-            snapshotEncodeMs.update((System.nanoTime() - locked) / 1_000_000);
-        });
+        TrainingLoop.Cut cut = loop.cut(context.getCheckpointId());
+        long cutAt = System.nanoTime();
+        snapshotWaitMs.update((cutAt - start) / 1_000_000);
+        files.flush();
+        checkpoint.save(cut, rank, ranks, jobId());
+        if (reader != null && rank == 0) {
+            reader.saved(context.getCheckpointId(), cut.inbox().positions());
+        }
+        snapshotEncodeMs.update((System.nanoTime() - cutAt) / 1_000_000);
     }
 
     private String jobId() {
@@ -169,42 +203,41 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
         injected.checkpointCompleted();
-    }
-
-    /**
-     * End of a bounded stream: the trainer finishes the steps the stream earned, publishes its
-     * final version (unless the collapse alarm holds it) and writes the final state for evaluation
-     * and export.
-     */
-    @Override
-    public void endInput() throws Exception {
-        loop.drain(mailbox);
-        loop.withLearner(() -> {
-            publishing.atEnd(trainer, this::emit);
-            files.writeFinal(trainer, learner);
-        });
-    }
-
-    private void eventUnchecked(String line) {
-        try {
-            event(line);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (reader != null) {
+            reader.completed(checkpointId);
         }
     }
 
-    /** A trainer event: to the log and the run's {@code trainer-events.log}. */
-    private void event(String line) throws IOException {
-        LOG.info("trainer {}", line);
-        files.event(line);
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        super.notifyCheckpointAborted(checkpointId);
+        loop.aborted(checkpointId);
+    }
+
+    /**
+     * End of a bounded stream (with its own reader, at once: the reader then reads to the end
+     * offsets): the group trains every step it can, publishes its final version (unless the
+     * collapse alarm holds it), and rank 0 writes the final state for evaluation and export.
+     */
+    @Override
+    public void endInput() throws Exception {
+        if (reading == null) {
+            inbox.end();
+        }
+        loop.drain(mailbox);
+        loop.withLearner(() -> {
+            publishing.atEnd(trainer, rank == 0 ? this::emit : v -> { });
+            files.writeFinal(trainer, loop.finalFigures());
+        });
+    }
+
+    private void event(String line) {
+        files.event(ranks == 1 ? line : "rank " + rank + "/" + ranks + " " + line);
     }
 
     @Override
     public void close() throws Exception {
-        if (loop != null) {
-            loop.close();
-        }
-        for (AutoCloseable c : new AutoCloseable[] {files, learner, trainer}) {
+        for (AutoCloseable c : new AutoCloseable[] {reader, loop, join, files, learner, trainer}) {
             if (c != null) {
                 c.close();
             }

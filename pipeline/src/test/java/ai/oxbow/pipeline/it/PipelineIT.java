@@ -102,7 +102,7 @@ class PipelineIT {
                         -1, true),
                 JobConfig.Decoding.DEFAULTS,
                 new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, replay, trainerOptions(runDir,
-                        defaults.progressIntervalMs(), defaults.publishEverySteps(), defaults.pace(), 0)),
+                        defaults.progressIntervalMs(), defaults.publishEverySteps(), defaults.pace(), 0), 1),
                 JobConfig.Embedders.DEFAULTS,
                 new JobConfig.Stores(runDir.resolve("models").toString(), runDir.resolve("index").toString()),
                 JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
@@ -199,6 +199,15 @@ class PipelineIT {
             }
         }
         return out;
+    }
+
+    /** The newest retained checkpoint under a checkpoint directory. */
+    static Path latestCheckpoint(Path checkpoints) throws Exception {
+        try (var dirs = Files.walk(checkpoints, 2)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("chk-") && Files.exists(d.resolve("_metadata")))
+                    .max(java.util.Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().substring(4))))
+                    .orElseThrow();
+        }
     }
 
     static double mean(List<Double> xs) {
@@ -343,13 +352,7 @@ class PipelineIT {
             }
             flink.cancel(job);
         }
-        Path checkpoint;
-        try (var dirs = Files.walk(runDir.resolve("checkpoints"), 2)) {
-            checkpoint = dirs.filter(d -> d.getFileName().toString().startsWith("chk-")
-                            && Files.exists(d.resolve("_metadata")))
-                    .max(java.util.Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().substring(4))))
-                    .orElseThrow();
-        }
+        Path checkpoint = latestCheckpoint(runDir.resolve("checkpoints"));
         JobConfig restored = cfg.withCheckpoints(cfg.checkpoints().restoring(checkpoint.toUri().toString(),
                 runDir.resolve("checkpoints-resumed").toUri().toString()));
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(4),

@@ -172,7 +172,7 @@ class PrometheusIT {
                         "prom", "prom", -1, false),
                 JobConfig.Decoding.DEFAULTS,
                 new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, ReplayConfig.defaults(32),
-                        options),
+                        options, 1),
                 JobConfig.Embedders.DEFAULTS,
                 new JobConfig.Stores(null, null),
                 JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
