@@ -39,7 +39,7 @@ class DataParallelTest {
     @ValueSource(strings = {"simclr", "mocov2", "nnclr", "byol", "dino", "meanshift", "simsiam", "barlow", "vicreg",
         "wmse", "swav", "emp"})
     void everyMethodTakesTheStepOfOneTrainerAtItsDefaults(String method) throws Exception {
-        TrainerConfig config = TestData.config(method);
+        TrainerConfig config = narrow(TestData.config(method));
         try (SslTrainer single = new SslTrainer(config); Group group = new Group(config)) {
             for (int step = 0; step < 3; step++) {
                 single.train(TestData.multiCrop(TestData.BATCH, TestData.SIZE, step));
@@ -59,9 +59,9 @@ class DataParallelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"simclr, 5e-4", "dino, 2e-3", "barlow, 2e-6", "swav, 5e-4", "emp, 5e-6"})
+    @CsvSource({"simclr, 5e-4", "dino, 2e-3", "barlow, 2e-5", "swav, 5e-4", "emp, 5e-5"})
     void fiftyStepsOfEachFamilyMatchOneTrainer(String method, float learningRate) throws Exception {
-        TrainerConfig.Builder sgd = TestData.config(method).toBuilder();
+        TrainerConfig.Builder sgd = narrow(TestData.config(method)).toBuilder();
         sgd.optimizer = "sgd";
         TrainerConfig config = sgd.build().withSchedule(learningRate, 2, 100, true);
         try (SslTrainer single = new SslTrainer(config); Group group = new Group(config)) {
@@ -79,6 +79,13 @@ class DataParallelTest {
             assertTrue(updates < 1e-2, method + ": the ranks' 50 updates differ by " + updates + " relative");
             group.assertSameState();
         }
+    }
+
+    /** Heads of 256 (128 out) instead of the methods' 2048 and more: the same code, a test eight times faster. */
+    private static TrainerConfig narrow(TrainerConfig config) {
+        java.util.HashMap<String, String> options = new java.util.HashMap<>(config.methodOptions());
+        options.putAll(java.util.Map.of("projector_hidden", "256", "projector_out", "128", "predictor_hidden", "256"));
+        return config.withOptions(options);
     }
 
     /** Two ranks, each a trainer on its own thread. */
