@@ -3,6 +3,7 @@
 # Every argument is passed to `oxbow demo` (for example --events 20000 --method nnclr).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cpu-env.sh
 if [ ! -d /usr/share/datasets/fashion-mnist ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "[oxbow] installing Debian's dataset-fashion-mnist" >&2

@@ -7,6 +7,7 @@
 # command and CI's (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cpu-env.sh
 
 # need PACKAGE CHECK TEST WHY: installs a Debian package that TEST needs when the CHECK command fails (root only).
 need() {

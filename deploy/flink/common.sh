@@ -15,6 +15,9 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 REST=127.0.0.1:${OXBOW_FLINK_PORT:-8081}
 PROM_BASE=9250
 
+# oneDNN's ISA cap on hosts where its wider kernels compute wrongly (see the script).
+source "$HERE/../../scripts/cpu-env.sh"
+
 log() { printf '[oxbow-flink] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 

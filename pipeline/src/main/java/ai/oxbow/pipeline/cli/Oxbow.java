@@ -1,5 +1,7 @@
 package ai.oxbow.pipeline.cli;
 
+import ai.oxbow.model.state.CorruptStateException;
+
 import ai.oxbow.model.util.Nearest;
 import ai.oxbow.pipeline.bench.BenchAugment;
 import ai.oxbow.pipeline.bench.BenchEmbed;
@@ -81,10 +83,11 @@ public final class Oxbow {
             System.err.println("oxbow: " + e.getMessage());
             code = 2;
         } catch (Throwable e) { // every failure, so that the exit below ends the JVM whatever it was
-            System.err.println("oxbow: failed: " + (e instanceof IllegalArgumentException
-                    || e instanceof IllegalStateException ? e.getMessage() : e.toString()));
-            if (!(e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                    || e instanceof IOException || e instanceof UncheckedIOException)) {
+            // Failures Oxbow words itself are shown as their message; anything else with its stack.
+            boolean worded = e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof CorruptStateException;
+            System.err.println("oxbow: failed: " + (worded ? e.getMessage() : e.toString()));
+            if (!(worded || e instanceof IOException || e instanceof UncheckedIOException)) {
                 e.printStackTrace();
             }
             code = 1;
