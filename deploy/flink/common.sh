@@ -4,6 +4,7 @@
 # Env:
 #   OXBOW_FLINK_DATA    data dir (default /tmp/oxbow-flink): conf/, log/, *.pid, jars/, shared/
 #   OXBOW_FLINK_THREADS libtorch threads per TaskManager (default: all cores)
+#   OXBOW_FLINK_SLOTS   task slots per TaskManager (default: config.yaml's)
 #   OXBOW_FLINK_PORT    the JobManager's REST port and web UI (default 8081)
 #   JAVA_HOME           optional; otherwise `java` from PATH (Java 17)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

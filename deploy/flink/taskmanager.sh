@@ -12,7 +12,8 @@ case "$1" in
   start)
     [[ -d "$CONF" ]] || die "no cluster configuration in $CONF: run start-cluster.sh first"
     start_process "$name" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-      GET_TM_RESOURCE_PARAMS $((PROM_BASE + id)) -D taskmanager.resource-id="$name" ;;
+      GET_TM_RESOURCE_PARAMS $((PROM_BASE + id)) -D taskmanager.resource-id="$name" \
+      ${OXBOW_FLINK_SLOTS:+-D taskmanager.numberOfTaskSlots=$OXBOW_FLINK_SLOTS} ;;
   stop|kill)
     pid_alive "$DATA/$name.pid" || die "$name is not running"
     pid="$(cat "$DATA/$name.pid")"

@@ -13,8 +13,14 @@ final class Engines {
 
     /** A manager on the GPU when there is one, else the CPU. */
     static NDManager newManager() {
+        return newManager(0);
+    }
+
+    /** A manager on GPU {@code index} modulo their count when there are any, else the CPU. */
+    static NDManager newManager(int index) {
         Engine engine = Engine.getEngine("PyTorch");
-        return engine.newBaseManager(engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu());
+        int gpus = engine.getGpuCount();
+        return engine.newBaseManager(gpus > 0 ? Device.gpu(index % gpus) : Device.cpu());
     }
 
     /**

@@ -57,8 +57,16 @@ public final class SslTrainer implements AutoCloseable {
     private final ScanStage scan;
 
     public SslTrainer(TrainerConfig config) {
+        this(config, 0);
+    }
+
+    /**
+     * @param device which of several GPUs trains (modulo their count), so that the ranks of a
+     *               trainer group on one machine take one each; the CPU when there is none
+     */
+    public SslTrainer(TrainerConfig config, int device) {
         this.config = config;
-        this.manager = Engines.newManager();
+        this.manager = Engines.newManager(device);
         MethodOptions options = config.options();
         MethodSetup setup = new MethodSetup(manager, config.encoder(), config.channels(), config.size(),
                 config.globalViews(), config.seed(), options);

@@ -93,7 +93,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         ReplayConfig mine = replay.forRank(rank, ranks);
         checkpoint = new TrainerCheckpoint(context.getOperatorStateStore());
         files = new RunDirectory(rank == 0 ? options.runDir() : null);
-        trainer = new SslTrainer(config);
+        trainer = new SslTrainer(config, rank);
         learner = new StreamLearner(trainer, augmenter, mine, options.viewThreads());
         String restored = checkpoint.restore(learner, trainer, rank, ranks, context.getRestoredCheckpointId()
                 .orElse(-1), jobId());
