@@ -24,40 +24,19 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 dir=${OXBOW_CHAOS_DIR:-/tmp/oxbow-chaos}
-export OXBOW_FLINK_DATA=$dir/flink OXBOW_KAFKA_DATA=$dir/kafka
-port=${OXBOW_FLINK_PORT:-8081}
-jm=127.0.0.1:$port
-shared=$OXBOW_FLINK_DATA/shared
+jm=127.0.0.1:${OXBOW_FLINK_PORT:-8081}
 log() { printf '[chaos] %s\n' "$*" >&2; }
-
-mvn -q -B -DskipTests package >&2 # the job jar of this tree, never a stale one
-rm -rf "$dir"
-cleanup() {
-  deploy/flink/stop-cluster.sh >/dev/null 2>&1 || true
-  deploy/kafka/stop.sh >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-# start_broker: deploy/kafka/start.sh, its chatter in a log shown only if it fails.
-start_broker() {
-  deploy/kafka/start.sh > "$dir/kafka-start.log" 2>&1 || { cat "$dir/kafka-start.log" >&2; exit 1; }
-}
-mkdir -p "$dir"
+. scripts/cluster.sh
 start_broker
 deploy/flink/start-cluster.sh --taskmanagers 2
-oxbow() { java -jar pipeline/target/oxbow.jar "$@"; }
 oxbow produce --bootstrap 127.0.0.1:9092 --source generated --count "$events" --partitions 2 >&2
 
-# rest PATH PYTHON-EXPRESSION: a value from the JobManager's REST API (j = the JSON reply).
-rest() {
-  curl -sf "http://$jm/$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"
-}
 job=$(oxbow submit --jobmanager "$jm" --bootstrap 127.0.0.1:9092 --bounded --parallelism 2 \
   --embedder-parallelism 2 --updates-per-event 2 --checkpoint-interval-ms 2000 --checkpoint-dir "file://$shared/checkpoints" \
   --models-dir "$shared/models" --index-dir "$shared/index" --run-dir "$shared/run" \
   | python3 -c "import json,sys; print(json.load(sys.stdin)['job_id'])")
 log "job $job submitted"
 
-latest_checkpoint() { rest "jobs/$job/checkpoints" "(j.get('latest') or {}).get('completed') and j['latest']['completed']['id'] or 0"; }
 # (a bounded source that has read its range is FINISHED while the rest still runs)
 all_running() { rest "jobs/$job" "j['state']=='RUNNING' and all(v['status'] in ('RUNNING','FINISHED') for v in j['vertices'])"; }
 require_running() {
@@ -69,26 +48,24 @@ require_running() {
 wait_recovered() {
   local deadline=$((SECONDS + 300))
   while (( SECONDS < deadline )); do
-    if [[ $(all_running 2>/dev/null) == True && $(latest_checkpoint 2>/dev/null || echo 0) -gt $2 ]]; then
+    if [[ $(all_running 2>/dev/null) == True && $(latest_checkpoint "$job" 2>/dev/null || echo 0) -gt $2 ]]; then
       python3 -c "import time; print(round(time.time() - $1, 1))"
       return
     fi
     sleep 0.5
   done
 }
-now() { python3 -c "import time; print(time.time())"; }
 
-until [[ $(latest_checkpoint 2>/dev/null || echo 0) -ge 3 ]]; do sleep 1; done
+until [[ $(latest_checkpoint "$job" 2>/dev/null || echo 0) -ge 3 ]]; do sleep 1; done
 require_running 1
-# (the task whose chain holds the operator "trainer"; the model registry sink is chained after it)
-trainer=$(rest "jobs/$job" "[v['id'] for v in j['vertices'] if __import__('re').search(r'-> trainer( |$)', v['name'])][0]")
+trainer=$(trainer_vertex "$job")
 tm=$(rest "jobs/$job/vertices/$trainer/taskmanagers" "j['taskmanagers'][0]['taskmanager-id']")
-before=$(latest_checkpoint)
+before=$(latest_checkpoint "$job")
 t0=$(now)
 deploy/flink/taskmanager.sh kill "${tm##*-}"
 deploy/flink/taskmanager.sh start 3
 # Nothing completes until the job is back, so the newest retained checkpoint is the one it restores.
-restored=$(latest_checkpoint)
+restored=$(latest_checkpoint "$job")
 expected=$(oxbow checkpoint --path "$shared/checkpoints/$job/chk-$restored")
 recovery_tm=$(wait_recovered "$t0" "$before")
 log "failure 1 (kill -9 of $tm, the trainer's): recovered in ${recovery_tm:-never} s"
@@ -103,11 +80,11 @@ done
 trainer_restore="{\"crc32c\": $crc}"
 log "checkpoint $restored on disk: $expected; the trainer restored: $trainer_restore"
 
-until [[ $(latest_checkpoint 2>/dev/null || echo 0) -ge $((before + 3)) ]]; do sleep 1; done
+until [[ $(latest_checkpoint "$job" 2>/dev/null || echo 0) -ge $((before + 3)) ]]; do sleep 1; done
 require_running 2
 deploy/kafka/stop.sh >/dev/null 2>&1
 sleep "$outage"
-before=$(latest_checkpoint)
+before=$(latest_checkpoint "$job")
 t0=$(now)
 start_broker
 recovery_broker=$(wait_recovered "$t0" "$before")

@@ -26,28 +26,15 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 dir=${OXBOW_SCALE_DIR:-/tmp/oxbow-scale}
-export OXBOW_FLINK_DATA=$dir/flink OXBOW_KAFKA_DATA=$dir/kafka OXBOW_FLINK_THREADS=1 OXBOW_FLINK_SLOTS=1
-port=${OXBOW_FLINK_PORT:-8081}
-jm=127.0.0.1:$port
-shared=$OXBOW_FLINK_DATA/shared
+jm=127.0.0.1:${OXBOW_FLINK_PORT:-8081}
 batch=64
 log() { printf '[scale] %s\n' "$*" >&2; }
-
-mvn -q -B -DskipTests package >&2
-rm -rf "$dir"
-cleanup() {
-  deploy/flink/stop-cluster.sh >/dev/null 2>&1 || true
-  deploy/kafka/stop.sh >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-mkdir -p "$dir"
-deploy/kafka/start.sh > "$dir/kafka-start.log" 2>&1 || { cat "$dir/kafka-start.log" >&2; exit 1; }
+export OXBOW_FLINK_THREADS=1 OXBOW_FLINK_SLOTS=1
+. scripts/cluster.sh
+start_broker
 deploy/flink/start-cluster.sh --taskmanagers 2
-oxbow() { java -jar pipeline/target/oxbow.jar "$@"; }
 oxbow produce --bootstrap 127.0.0.1:9092 --source generated --count "$events" --partitions 2 >&2
 
-rest() { curl -sf "http://$jm/$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"; }
-now() { python3 -c "import time; print(time.time())"; }
 # submit NAME RANKS [OPTIONS...]: an unbounded job of its own consumer group, transactions and outputs.
 submit() {
   local name=$1 ranks=$2
@@ -57,12 +44,10 @@ submit() {
     --dead-letters-topic "oxbow.dead-letters.$name" --checkpoint-dir "file://$shared/$name/checkpoints" \
     --checkpoint-interval-ms 2000 "$@" | python3 -c "import json,sys; print(json.load(sys.stdin)['job_id'])"
 }
-trainer_vertex() { rest "jobs/$1" "[v['id'] for v in j['vertices'] if __import__('re').search(r'-> trainer( |$)', v['name'])][0]"; }
 # metric JOB SUBTASK NAME: a trainer metric of one rank (-1 until the JobManager has fetched it).
 metric() {
   rest "jobs/$1/vertices/$(trainer_vertex "$1")/metrics?get=$2.trainer.oxbow.$3" "j[0]['value']" 2>/dev/null || echo -1
 }
-latest_checkpoint() { rest "jobs/$1/checkpoints" "(j.get('latest') or {}).get('completed') and j['latest']['completed']['id'] or 0" 2>/dev/null || echo 0; }
 all_running() { rest "jobs/$1" "j['state']=='RUNNING' and all(v['status']=='RUNNING' for v in j['vertices'])" 2>/dev/null || echo False; }
 # wait_for CONDITION SECONDS: polls a shell condition.
 wait_for() {
@@ -91,7 +76,7 @@ done
 
 # 2. Failures: two ranks, rank 1's TaskManager killed and replaced.
 job=$(submit group 2 --models-dir "$shared/group/models" --index-dir "$shared/group/index")
-wait_for "(( \$(latest_checkpoint $job) >= 3 ))" 600
+wait_for "(( \$(latest_checkpoint $job 2>/dev/null || echo 0) >= 3 ))" 600
 vertex=$(trainer_vertex "$job")
 tm=$(rest "jobs/$job/vertices/$vertex" "[s['taskmanager-id'] for s in j['subtasks'] if s['subtask'] == 1][0]")
 before=$(latest_checkpoint "$job")
@@ -100,7 +85,7 @@ deploy/flink/taskmanager.sh kill "${tm##*-}"
 deploy/flink/taskmanager.sh start 3
 restored=$(latest_checkpoint "$job")
 on_disk=$(oxbow checkpoint --path "$shared/group/checkpoints/$job/chk-$restored")
-wait_for "[[ \$(all_running $job) == True ]] && (( \$(latest_checkpoint $job) > $before ))" 300 && recovery=$(python3 -c "import time; print(round(time.time() - $t0, 1))") || recovery=
+wait_for "[[ \$(all_running $job) == True ]] && (( \$(latest_checkpoint $job 2>/dev/null || echo 0) > $before ))" 300 && recovery=$(python3 -c "import time; print(round(time.time() - $t0, 1))") || recovery=
 log "kill -9 of $tm (rank 1's): recovered in ${recovery:-never} s"
 crcs=()
 for rank in 0 1; do
@@ -112,7 +97,7 @@ for rank in 0 1; do
   crcs+=("$crc")
 done
 log "checkpoint $restored on disk: $on_disk; the ranks restored: ${crcs[*]}"
-wait_for "(( \$(latest_checkpoint $job) >= $((restored + 3)) ))" 600
+wait_for "(( \$(latest_checkpoint $job 2>/dev/null || echo 0) >= $((restored + 3)) ))" 600
 savepoint=$(oxbow cancel --jobmanager "$jm" --job "$job" --savepoint-dir "$shared/group/savepoints" \
   | python3 -c "import json,sys; print(json.load(sys.stdin)['savepoint'])")
 saved=$(oxbow checkpoint --path "$savepoint")

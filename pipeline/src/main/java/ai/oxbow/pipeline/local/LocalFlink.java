@@ -3,7 +3,6 @@ package ai.oxbow.pipeline.local;
 import ai.oxbow.pipeline.job.OxbowJob;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.jobgraph.JobGraph;
@@ -79,11 +78,6 @@ public final class LocalFlink implements AutoCloseable {
         var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
         var latest = stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
         return latest == null ? 0 : latest.getStateSize();
-    }
-
-    /** Stops the job with a savepoint in {@code dir}; returns the savepoint's path. */
-    public String stopWithSavepoint(JobID job, String dir) throws Exception {
-        return cluster.stopWithSavepoint(job, dir, false, SavepointFormatType.CANONICAL).get();
     }
 
     public void cancel(JobID job) throws Exception {

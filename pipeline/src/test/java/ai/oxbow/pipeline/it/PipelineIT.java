@@ -21,7 +21,7 @@ import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
-import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.Broker;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
@@ -41,9 +41,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,17 +67,8 @@ import java.util.Set;
 class PipelineIT {
     static final int SIZE = 16;
     static final int BATCH = 32;
-    static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final Broker kafka = new Broker();
 
     static JobConfig config(String name, String method, Path runDir) throws Exception {
         return config(kafka.client(), name, method, runDir);
@@ -199,6 +189,21 @@ class PipelineIT {
             }
         }
         return out;
+    }
+
+    /** Runs the job until it has completed this many checkpoints, cancels it; its newest retained one. */
+    static Path cancelAfterCheckpoints(JobConfig cfg, int checkpoints, Path dir) throws Exception {
+        try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                    OxbowJob.flinkConfiguration(cfg));
+            OxbowJob.build(env, cfg);
+            JobID job = flink.submit(env);
+            while (flink.completedCheckpoints(job) < checkpoints) {
+                Thread.sleep(100);
+            }
+            flink.cancel(job);
+        }
+        return latestCheckpoint(dir);
     }
 
     /** The newest retained checkpoint under a checkpoint directory. */
@@ -342,17 +347,7 @@ class PipelineIT {
         JobConfig base = config("resumed", "simclr", runDir);
         JobConfig cfg = base.withCheckpoints(base.checkpoints().withIntervalMs(500));
         Set<String> ids = produce(cfg, 600, List.of());
-        try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    OxbowJob.flinkConfiguration(cfg));
-            OxbowJob.build(env, cfg);
-            JobID job = flink.submit(env);
-            while (flink.completedCheckpoints(job) < 2) {
-                Thread.sleep(100);
-            }
-            flink.cancel(job);
-        }
-        Path checkpoint = latestCheckpoint(runDir.resolve("checkpoints"));
+        Path checkpoint = cancelAfterCheckpoints(cfg, 2, runDir.resolve("checkpoints"));
         JobConfig restored = cfg.withCheckpoints(cfg.checkpoints().restoring(checkpoint.toUri().toString(),
                 runDir.resolve("checkpoints-resumed").toUri().toString()));
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(4),

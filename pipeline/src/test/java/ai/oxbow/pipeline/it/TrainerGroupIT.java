@@ -7,18 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.pipeline.cli.CheckpointInfo;
 import ai.oxbow.pipeline.job.JobConfig;
-import ai.oxbow.pipeline.job.OxbowJob;
-import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.Broker;
 import ai.oxbow.pipeline.kafka.Topics;
-import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.pipeline.train.TrainerOptions;
 
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -37,17 +32,8 @@ import java.util.regex.Pattern;
  */
 class TrainerGroupIT {
     static final int EVENTS = 640;
-    static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final Broker kafka = new Broker();
 
     /** A bounded job of {@code ranks} trainers on a one-partition images topic of {@link #EVENTS} images. */
     private static JobConfig group(String name, int ranks, Path runDir, long failAtStep) throws Exception {
@@ -113,17 +99,7 @@ class TrainerGroupIT {
             Path runDir = runs.resolve(sizes[0] + "to" + sizes[1]);
             JobConfig before = group("rescale-" + sizes[0] + "-" + sizes[1], sizes[0], runDir, 0);
             Set<String> ids = PipelineIT.produce(before, EVENTS, List.of());
-            try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
-                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                        OxbowJob.flinkConfiguration(before));
-                OxbowJob.build(env, before);
-                JobID job = flink.submit(env);
-                while (flink.completedCheckpoints(job) < 3) {
-                    Thread.sleep(100);
-                }
-                flink.cancel(job);
-            }
-            Path checkpoint = PipelineIT.latestCheckpoint(runDir.resolve("checkpoints"));
+            Path checkpoint = PipelineIT.cancelAfterCheckpoints(before, 3, runDir.resolve("checkpoints"));
             long savedStep;
             try (SslTrainer saved = new SslTrainer(before.training().trainer())) {
                 saved.restore(CheckpointInfo.trainer(checkpoint));

@@ -8,7 +8,7 @@ import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.state.GroupCodec.Partition;
 import ai.oxbow.pipeline.io.Avro;
-import ai.oxbow.pipeline.kafka.EmbeddedKafka;
+import ai.oxbow.pipeline.kafka.Broker;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.produce.ImageSources;
@@ -19,9 +19,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,17 +38,8 @@ class TrainerReaderTest {
     static final int SIZE = 8;
     // u = 2, B = 8: four events pay for one step.
     static final ReplayConfig REPLAY = new ReplayConfig("fifo", 64, 2, 0.5, 8, 3);
-    static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final Broker kafka = new Broker();
 
     /** Valid images with an undecodable record after every tenth; their ids. */
     private static Set<String> produce(String topic, int valid) throws Exception {
