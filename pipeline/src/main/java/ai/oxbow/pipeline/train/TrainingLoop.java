@@ -146,6 +146,10 @@ final class TrainingLoop implements AutoCloseable {
     Cut cut(long id) throws Exception {
         synchronized (cuts) {
             if (!inGroup) {
+                // Before the first round (or after the last) no rank steps: the cut is at the same
+                // step everywhere. The first round still announces it, so that a rank asked later
+                // for this checkpoint cuts at that step too.
+                requested = Math.max(requested, id);
                 return withLearner(this::takeCut);
             }
             if (!made.containsKey(id)) {
