@@ -149,10 +149,14 @@ final class TrainerReader implements AutoCloseable {
         Map<TopicPartition, Long> ends = settings.bounded() ? kafka.endOffsets(partitions) : Map.of();
         Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed(Set.copyOf(partitions));
         for (TopicPartition tp : partitions) {
-            if (!positions.containsKey(tp.partition())) {
+            Partition at = positions.get(tp.partition());
+            if (at == null) {
                 OffsetAndMetadata c = committed.get(tp);
                 positions.put(tp.partition(), new Partition(c == null ? beginning.get(tp) : c.offset(),
                         settings.bounded() ? ends.get(tp) : -1, new long[0]));
+            } else if (settings.bounded() && at.end() < 0) {
+                // Restored from an unbounded run into a bounded one: it ends where the topic ends now.
+                positions.put(tp.partition(), new Partition(at.next(), ends.get(tp), at.skipped()));
             }
             kafka.seek(tp, positions.get(tp.partition()).next());
         }
