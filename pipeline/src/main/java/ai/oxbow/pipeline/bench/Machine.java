@@ -23,7 +23,9 @@ public final class Machine {
             // Some kernels separate flags by more than one space.
             Set<String> flags = Set.copyOf(List.of(field(lines, "flags").split("\\s+")));
             String isa = flags.contains("avx512f") ? "avx512" : flags.contains("avx2") ? "avx2" : flags.contains("avx") ? "avx" : "sse";
-            return model + ", " + cores + " cores, " + isa;
+            // The oneDNN kernels in use, when capped below the host's (scripts/cpu-env.sh).
+            String cap = System.getenv("ONEDNN_MAX_CPU_ISA");
+            return model + ", " + cores + " cores, " + isa + (cap == null ? "" : ", oneDNN " + cap.toLowerCase());
         } catch (IOException e) {
             return System.getProperty("os.arch") + ", " + cores + " cores";
         }
