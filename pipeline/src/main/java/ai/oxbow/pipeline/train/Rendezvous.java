@@ -32,7 +32,10 @@ final class Rendezvous implements OperatorCoordinator {
 
     private final Context context;
     private final Map<Integer, SubtaskGateway> gateways = new TreeMap<>();
-    private final Map<Integer, InetSocketAddress> joined = new TreeMap<>();
+    /** Each subtask's address, with the attempt that reported it. */
+    private final Map<Integer, Map.Entry<Integer, InetSocketAddress>> joined = new TreeMap<>();
+    /** The attempts the last group was formed of: a group is announced once. */
+    private List<Integer> formedOf = List.of();
     /** Random start: a coordinator recreated after a JobManager failover never repeats a generation. */
     private long generation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE / 2);
 
@@ -51,32 +54,55 @@ final class Rendezvous implements OperatorCoordinator {
         if (!(event instanceof Joined j)) {
             throw new IllegalArgumentException("unexpected trainer event " + event);
         }
-        SubtaskGateway gateway = gateways.get(subtask);
-        if (gateway == null || gateway.getExecution().getAttemptNumber() != attemptNumber) {
-            return; // from an attempt that has been replaced
-        }
-        joined.put(subtask, new InetSocketAddress(j.host(), j.port()));
-        if (joined.size() == context.currentParallelism()) {
-            generation++;
-            Formed formed = new Formed(generation, new ArrayList<>(joined.values()));
-            gateways.values().forEach(g -> g.sendEvent(formed));
-        }
+        joined.put(subtask, Map.entry(attemptNumber, new InetSocketAddress(j.host(), j.port())));
+        formIfComplete();
     }
 
     @Override
     public void executionAttemptReady(int subtask, int attemptNumber, SubtaskGateway gateway) {
         gateways.put(subtask, gateway);
-        joined.remove(subtask);
+        formIfComplete();
+    }
+
+    /**
+     * Once every subtask's current attempt (the one whose gateway is ready) has reported its
+     * address, sends them all the addresses under a new generation. An address of an attempt
+     * that has been replaced waits for its replacement's.
+     */
+    private void formIfComplete() {
+        int n = context.currentParallelism();
+        List<Integer> attempts = new ArrayList<>();
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (int subtask = 0; subtask < n; subtask++) {
+            SubtaskGateway gateway = gateways.get(subtask);
+            Map.Entry<Integer, InetSocketAddress> address = joined.get(subtask);
+            if (gateway == null || address == null || gateway.getExecution().getAttemptNumber() != address.getKey()) {
+                return;
+            }
+            attempts.add(address.getKey());
+            addresses.add(address.getValue());
+        }
+        if (attempts.equals(formedOf)) {
+            return;
+        }
+        formedOf = attempts;
+        generation++;
+        Formed formed = new Formed(generation, addresses);
+        for (int subtask = 0; subtask < n; subtask++) {
+            gateways.get(subtask).sendEvent(formed);
+        }
     }
 
     @Override
     public void executionAttemptFailed(int subtask, int attemptNumber, Throwable reason) {
         joined.remove(subtask);
+        formedOf = List.of();
     }
 
     @Override
     public void subtaskReset(int subtask, long checkpointId) {
         joined.remove(subtask);
+        formedOf = List.of();
     }
 
     @Override
@@ -91,6 +117,7 @@ final class Rendezvous implements OperatorCoordinator {
     @Override
     public void resetToCheckpoint(long checkpointId, byte[] checkpointData) {
         joined.clear();
+        formedOf = List.of();
     }
 
     /** Creates the coordinator on the JobManager. */
