@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The failure scenario on a real cluster (issue 12): a KRaft broker and a standalone Flink cluster
+# The failure scenario on a real cluster: a KRaft broker and a standalone Flink cluster
 # (1 JobManager + 2 TaskManagers, separate JVMs) from Maven Central jars; EVENTS generated images;
 # a bounded Oxbow job submitted over REST (the default method at u = 2, half the default training,
 # to keep the test suite short); then, while it trains, (1) kill -9 of the TaskManager

@@ -38,7 +38,7 @@ public final class Dino extends SslMethod {
      * horizon), centre momentum 0.9, last layer frozen for 313 steps (official: one epoch; the
      * same step count SwAV's official code uses for its one-epoch prototype freeze), EMA
      * 0.999 -> 1: between the paper's ImageNet 0.996 and solo-learn's CIFAR 0.9995, the slower
-     * teacher scored more in one pass (README, "Quality": 0.8442 vs 0.8410 kNN at 60,000 events;
+     * teacher scored more in one pass (docs/quality.md: 0.8442 vs 0.8410 kNN at 60,000 events;
      * 0.7794 vs 0.7760 at 10,000, where 0.99 fell to 0.7603).
      */
     public record Params(int hidden, int bottleneck, int outputDim, float studentTemperature,

@@ -33,8 +33,8 @@ public final class WMse extends SslMethod {
      * than w_size is whitened as one slice of N rows. The output is 16-d instead of their 64:
      * Oxbow's default batch of 64 is one slice of 64 rows, whose covariance is singular at 64-d
      * (measured: 0.7471 vs 0.7571 kNN at 10,000 events at 32-d, and dimensional collapse at
-     * 60,000), and four rows per dimension scored more than the paper's two in one pass (README,
-     * "Quality": 0.8441 vs 0.8410 kNN at 60,000 events). For slices no wider than the projection
+     * 60,000), and four rows per dimension scored more than the paper's two in one pass (docs/quality.md:
+     * 0.8441 vs 0.8410 kNN at 60,000 events). For slices no wider than the projection
      * the shrinkage is raised to {@link #SINGULAR_SHRINKAGE} so that training still runs, but the
      * whitened rows then carry little of the batch geometry.
      */

@@ -54,7 +54,7 @@ public record ReplayConfig(String policy, int capacity, double updatesPerEvent, 
 
     /**
      * A reservoir of 4096 images (a uniform sample of everything seen, at no extra encoder
-     * passes, unlike MinRed) and four updates per event: in the measured table (README, "Replay")
+     * passes, unlike MinRed) and four updates per event: in the measured table (docs/replay.md)
      * u = 4 beat u = 1 by 2 to 4 kNN points for every method, policy and order, and reservoir was
      * the best or within noise of the best policy on class-sequential streams.
      */

@@ -46,7 +46,7 @@ final class Engines {
     /**
      * The same NCHW array (values, shape, autograd) with its memory in NHWC order. oneDNN's
      * convolutions then run without reordering every activation, and the layout propagates
-     * through convolution, BatchNorm, ReLU and pooling (README, "Against PyTorch": +23 % per
+     * through convolution, BatchNorm, ReLU and pooling (docs/benchmarks.md, "Trainer against plain PyTorch": +23 % per
      * step). DJL 0.32 has no memory-format call: reshaping the permuted view copies it in NHWC
      * order (with one channel it is already that order and stays a view); clone or
      * {@code toType} would keep the strides, and DJL's clone would also cut the gradient.

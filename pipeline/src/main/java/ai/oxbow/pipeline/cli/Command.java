@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * A subcommand: its name ("demo", "bench train"), one line on what it does, its options, the
  * groups of them that exclude each other, and what it runs. The option declarations serve the
- * parser, {@code --help} and README's tables ({@link #markdown}).
+ * parser, {@code --help} and docs/cli.md's tables ({@link #markdown}).
  *
  * <p>A command runs in two steps: {@link Action#prepare} turns the options into its settings,
  * checking them (anything it refuses is a usage error: nothing was started), and returns the
@@ -45,7 +45,7 @@ public record Command(String name, String summary, List<Option<?>> options, List
     }
 
     /**
-     * README's table of this command's options: those not in {@code shared} (documented once in
+     * docs/cli.md's table of this command's options: those not in {@code shared} (documented once in
      * their own table), and shared ones whose default this command changes.
      */
     public String markdown(List<Option<?>> shared) {

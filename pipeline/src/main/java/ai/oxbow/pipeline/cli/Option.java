@@ -6,7 +6,7 @@ import java.util.function.Function;
 
 /**
  * One command-line option, declared once as a typed constant: the parser ({@link Args}, read back
- * with {@code args.get(BATCH)}), {@code --help}, config files and README's option tables all read
+ * with {@code args.get(BATCH)}), {@code --help}, config files and docs/cli.md's option tables all read
  * this declaration, so they cannot drift apart.
  *
  * @param <T>          the value's type: String, Integer, Long, Double, Boolean or a list of strings

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * README's option tables, rendered from the declarations ({@link Option}) between the markers
+ * The option tables of docs/cli.md, rendered from the declarations ({@link Option}) between the markers
  * {@link #BEGIN} and {@link #END}; {@code main} rewrites them in place (scripts/readme-options.sh),
  * a test fails when they differ.
  */
@@ -36,12 +36,12 @@ public final class OptionTables {
         return out.append('\n').append(END).toString();
     }
 
-    /** The README with its tables replaced by {@link #markdown}. */
+    /** The page with its tables replaced by {@link #markdown}. */
     static String rewrite(String readme) {
         int begin = readme.indexOf(BEGIN);
         int end = readme.indexOf(END);
         if (begin < 0 || end < begin) {
-            throw new IllegalArgumentException("README has no option table markers");
+            throw new IllegalArgumentException("the page has no option table markers");
         }
         return readme.substring(0, begin) + markdown() + readme.substring(end + END.length());
     }

@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Everything the Flink job needs, checked when built (cli/JobOptions builds it from the command
- * line); each part goes to the operators as it is. See README, "Configuration".
+ * line); each part goes to the operators as it is. See docs/cli.md, "Configuration".
  */
 public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embedders embedders, Stores stores,
                         Checkpoints checkpoints) implements Serializable {

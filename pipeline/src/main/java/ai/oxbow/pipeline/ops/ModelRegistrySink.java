@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * {@code v<version>.oxm} in a directory (atomically: a temporary file, then a rename). Writing a
  * version again after a failover replaces the file with the same version's bytes, so the sink is
  * idempotent. The directory must be where every TaskManager writes and readers look (see the
- * cluster README).
+ * deploy/flink/README.md).
  */
 public final class ModelRegistrySink implements Sink<byte[]> {
     private final String dir;
