@@ -3,7 +3,6 @@ package ai.oxbow.pipeline;
 import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.schemas.Encoding;
 import ai.oxbow.schemas.ImageEvent;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,9 +19,17 @@ public final class BadEvents {
     private BadEvents() {}
 
     public static ImageEvent event(String id, Encoding encoding, int w, int h, int c, byte[] bytes) {
-        return ImageEvent.newBuilder().setId(id).setEventTime(Instant.ofEpochMilli(1_000)).setSource("test")
-                .setEncoding(encoding).setWidth(w).setHeight(h).setChannels(c)
-                .setBytes(ByteBuffer.wrap(bytes)).setLabel(null).build();
+        return ImageEvent.newBuilder()
+                .setId(id)
+                .setEventTime(Instant.ofEpochMilli(1_000))
+                .setSource("test")
+                .setEncoding(encoding)
+                .setWidth(w)
+                .setHeight(h)
+                .setChannels(c)
+                .setBytes(ByteBuffer.wrap(bytes))
+                .setLabel(null)
+                .build();
     }
 
     public static byte[] png(BufferedImage image) {
@@ -52,11 +59,19 @@ public final class BadEvents {
         out.put(Avro.encode(event("bad-dims", Encoding.RAW_U8, 0, 4, 1, new byte[0])), "BAD_DIMENSIONS");
         out.put(Avro.encode(event("", Encoding.RAW_U8, 4, 4, 1, new byte[16])), "MISSING_ID");
         out.put(Avro.encode(event("x".repeat(40_000), Encoding.RAW_U8, 4, 4, 1, new byte[16])), "ID_TOO_LONG");
-        out.put(Avro.encode(event("bad-png", Encoding.PNG, 8, 8, 1,
-                Arrays.copyOf(validPng, validPng.length / 2))), "DECODE_FAILED");
+        out.put(
+                Avro.encode(event("bad-png", Encoding.PNG, 8, 8, 1, Arrays.copyOf(validPng, validPng.length / 2))),
+                "DECODE_FAILED");
         out.put(Avro.encode(event("bad-png-dims", Encoding.PNG, 9, 8, 1, validPng)), "DIMENSION_MISMATCH");
-        out.put(Avro.encode(event("bad-png-gif", Encoding.PNG, 8, 8, 1,
-                encode(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY), "gif"))), "DECODE_FAILED");
+        out.put(
+                Avro.encode(event(
+                        "bad-png-gif",
+                        Encoding.PNG,
+                        8,
+                        8,
+                        1,
+                        encode(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY), "gif"))),
+                "DECODE_FAILED");
         out.put(Avro.encode(event("bad-png-channels", Encoding.PNG, 8, 8, 3, validPng)), "BAD_CHANNELS");
         return out;
     }

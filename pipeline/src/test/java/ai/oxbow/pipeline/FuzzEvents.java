@@ -4,7 +4,6 @@ import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.Encoding;
 import ai.oxbow.schemas.ImageEvent;
-
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
@@ -63,8 +62,21 @@ public final class FuzzEvents {
 
     /** Legal images, one of each kind of encoding this fuzzer writes. */
     enum Kind {
-        RAW_GREY, RAW_GREY_ALPHA, RAW_RGB, RAW_RGBA, PNG_GREY, PNG_RGB, PNG_RGBA, PNG_GREY_ALPHA, PNG_PALETTE,
-        PNG_16_BIT, PNG_INTERLACED, JPEG_GREY, JPEG_RGB, JPEG_PROGRESSIVE, JPEG_CMYK;
+        RAW_GREY,
+        RAW_GREY_ALPHA,
+        RAW_RGB,
+        RAW_RGBA,
+        PNG_GREY,
+        PNG_RGB,
+        PNG_RGBA,
+        PNG_GREY_ALPHA,
+        PNG_PALETTE,
+        PNG_16_BIT,
+        PNG_INTERLACED,
+        JPEG_GREY,
+        JPEG_RGB,
+        JPEG_PROGRESSIVE,
+        JPEG_CMYK;
 
         ImageEvent event(int w, int h, SplittableRandom r) {
             return switch (this) {
@@ -82,8 +94,8 @@ public final class FuzzEvents {
                 case JPEG_GREY -> encoded(Encoding.JPEG, 1, image(w, h, BufferedImage.TYPE_BYTE_GRAY, r), false);
                 case JPEG_RGB -> encoded(Encoding.JPEG, 3, image(w, h, BufferedImage.TYPE_3BYTE_BGR, r), false);
                 case JPEG_PROGRESSIVE -> encoded(Encoding.JPEG, 3, image(w, h, BufferedImage.TYPE_3BYTE_BGR, r), true);
-                case JPEG_CMYK -> imageEvent(Encoding.JPEG, w, h, 3, write(new IIOImage(cmyk(w, h, r), null, null), "jpeg",
-                        false));
+                case JPEG_CMYK ->
+                    imageEvent(Encoding.JPEG, w, h, 3, write(new IIOImage(cmyk(w, h, r), null, null), "jpeg", false));
             };
         }
     }
@@ -100,25 +112,47 @@ public final class FuzzEvents {
             case 6 -> new Fuzzed(Avro.encode(header(e, r)), "header");
             case 7 -> new Fuzzed(Avro.encode(withBytes(e, flipBits(bytes(e), r))), "image-bits");
             case 8 -> new Fuzzed(Avro.encode(withBytes(e, truncate(bytes(e), r))), "image-truncated");
-            case 9 -> new Fuzzed(e.getEncoding() == Encoding.PNG ? Avro.encode(withBytes(e, corruptChunk(bytes(e), r)))
-                    : Avro.encode(withBytes(e, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xD9})),
-                    "chunks");
+            case 9 ->
+                new Fuzzed(
+                        e.getEncoding() == Encoding.PNG
+                                ? Avro.encode(withBytes(e, corruptChunk(bytes(e), r)))
+                                : Avro.encode(
+                                        withBytes(e, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xD9})),
+                        "chunks");
             case 10 -> new Fuzzed(otherSchema(e, r), "schema");
             case 11 -> new Fuzzed(Avro.encode(pngBomb(e, r)), "bomb");
-            case 12 -> new Fuzzed(Avro.encode(ImageEvent.newBuilder(e).setId(hugeId(r)).build()), "huge-id");
+            case 12 ->
+                new Fuzzed(Avro.encode(ImageEvent.newBuilder(e).setId(hugeId(r)).build()), "huge-id");
             case 13 -> new Fuzzed(lengthBomb(Avro.encode(e), r), "length-bomb");
-            case 14 -> new Fuzzed(Avro.encode(ImageEvent.newBuilder(e).setEventTime(strangeTime(r)).build()), "time");
-            default -> new Fuzzed(Avro.encode(ImageEvent.newBuilder(e).setEncoding(otherEncoding(e.getEncoding(), r))
-                    .build()), "encoding");
+            case 14 ->
+                new Fuzzed(
+                        Avro.encode(ImageEvent.newBuilder(e)
+                                .setEventTime(strangeTime(r))
+                                .build()),
+                        "time");
+            default ->
+                new Fuzzed(
+                        Avro.encode(ImageEvent.newBuilder(e)
+                                .setEncoding(otherEncoding(e.getEncoding(), r))
+                                .build()),
+                        "encoding");
         };
     }
 
     // ---- valid events
 
     static ImageEvent imageEvent(Encoding encoding, int w, int h, int c, byte[] bytes) {
-        return ImageEvent.newBuilder().setId("base").setEventTime(Instant.ofEpochMilli(1_700_000_000_000L))
-                .setSource("fuzz").setEncoding(encoding).setWidth(w).setHeight(h).setChannels(c)
-                .setBytes(ByteBuffer.wrap(bytes)).setLabel(3).build();
+        return ImageEvent.newBuilder()
+                .setId("base")
+                .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setSource("fuzz")
+                .setEncoding(encoding)
+                .setWidth(w)
+                .setHeight(h)
+                .setChannels(c)
+                .setBytes(ByteBuffer.wrap(bytes))
+                .setLabel(3)
+                .build();
     }
 
     static ImageEvent raw(int w, int h, int c, SplittableRandom r) {
@@ -147,10 +181,14 @@ public final class FuzzEvents {
     }
 
     static BufferedImage greyAlpha(int w, int h, SplittableRandom r) {
-        ComponentColorModel model = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), true, false,
-                java.awt.Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
-        BufferedImage img = new BufferedImage(model, Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, w, h, 2, null),
-                false, null);
+        ComponentColorModel model = new ComponentColorModel(
+                ColorSpace.getInstance(ColorSpace.CS_GRAY),
+                true,
+                false,
+                java.awt.Transparency.TRANSLUCENT,
+                DataBuffer.TYPE_BYTE);
+        BufferedImage img = new BufferedImage(
+                model, Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, w, h, 2, null), false, null);
         fill(img.getRaster(), r);
         return img;
     }
@@ -162,8 +200,8 @@ public final class FuzzEvents {
                 channel[i] = (byte) r.nextInt(256);
             }
         }
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_INDEXED,
-                new IndexColorModel(4, 16, rgb[0], rgb[1], rgb[2]));
+        BufferedImage img = new BufferedImage(
+                w, h, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(4, 16, rgb[0], rgb[1], rgb[2]));
         fill(img.getRaster(), r);
         return img;
     }
@@ -175,7 +213,11 @@ public final class FuzzEvents {
     }
 
     static ImageEvent encoded(Encoding encoding, int channels, BufferedImage img, boolean progressive) {
-        return imageEvent(encoding, img.getWidth(), img.getHeight(), channels,
+        return imageEvent(
+                encoding,
+                img.getWidth(),
+                img.getHeight(),
+                channels,
                 write(new IIOImage(img, null, null), encoding == Encoding.PNG ? "png" : "jpeg", progressive));
     }
 
@@ -257,8 +299,15 @@ public final class FuzzEvents {
     /** A record written with another schema: a dead letter, or an ImageEvent with a field added. */
     static byte[] otherSchema(ImageEvent e, SplittableRandom r) {
         if (r.nextBoolean()) {
-            return Avro.encode(DeadLetter.newBuilder().setOriginal(ByteBuffer.wrap(new byte[3])).setTopic("t")
-                    .setPartition(0).setOffset(1).setReason("X").setMessage("m").setImageId(e.getId()).build());
+            return Avro.encode(DeadLetter.newBuilder()
+                    .setOriginal(ByteBuffer.wrap(new byte[3]))
+                    .setTopic("t")
+                    .setPartition(0)
+                    .setOffset(1)
+                    .setReason("X")
+                    .setMessage("m")
+                    .setImageId(e.getId())
+                    .build());
         }
         byte[] evolved = Avro.encode(e);
         byte[] extra = {0x06, 'n', 'e', 'w'}; // a trailing string field the reader does not know
@@ -270,16 +319,27 @@ public final class FuzzEvents {
     /** A tiny PNG whose header claims a huge image: a decompression bomb the header check stops. */
     static ImageEvent pngBomb(ImageEvent e, SplittableRandom r) {
         int side = 20_000 + r.nextInt(50_000);
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(side).putInt(side).put((byte) 8).put((byte) 0)
-                .put((byte) 0).put((byte) 0).put((byte) 0);
+        ByteBuffer ihdr = ByteBuffer.allocate(13)
+                .putInt(side)
+                .putInt(side)
+                .put((byte) 8)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         chunk(png, "IHDR", ihdr.array());
         chunk(png, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
         chunk(png, "IEND", new byte[0]);
         boolean declareSmall = r.nextBoolean();
-        return ImageEvent.newBuilder(e).setEncoding(Encoding.PNG).setChannels(1).setWidth(declareSmall ? 8 : side)
-                .setHeight(declareSmall ? 8 : side).setBytes(ByteBuffer.wrap(png.toByteArray())).build();
+        return ImageEvent.newBuilder(e)
+                .setEncoding(Encoding.PNG)
+                .setChannels(1)
+                .setWidth(declareSmall ? 8 : side)
+                .setHeight(declareSmall ? 8 : side)
+                .setBytes(ByteBuffer.wrap(png.toByteArray()))
+                .build();
     }
 
     static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
@@ -318,8 +378,7 @@ public final class FuzzEvents {
 
     /** Camera clocks: hours ahead, before 1970, or older than any retention. */
     Instant strangeTime(SplittableRandom r) {
-        long[] times = {now + 7_200_000L, -86_400_000L, 0, 1_000, Long.MIN_VALUE / 4,
-                253_402_300_799_000L};
+        long[] times = {now + 7_200_000L, -86_400_000L, 0, 1_000, Long.MIN_VALUE / 4, 253_402_300_799_000L};
         return Instant.ofEpochMilli(times[r.nextInt(times.length)]);
     }
 

@@ -62,8 +62,8 @@ public final class Augmenter implements Serializable {
      * RandomApply(GaussianBlur with sigma uniform in its range), RandomSolarize.
      */
     private static Chw draw(Recipe.View v, Chw image, SplittableRandom random) {
-        CropBox box = CropBox.sample(random, image.height(), image.width(), v.minScale(), v.maxScale(),
-                v.minRatio(), v.maxRatio());
+        CropBox box = CropBox.sample(
+                random, image.height(), image.width(), v.minScale(), v.maxScale(), v.minRatio(), v.maxRatio());
         Chw out = Resize.resizedCrop(image, box, v.size(), v.size());
         if (random.nextDouble() < v.flip()) {
             out = Flip.horizontal(out);

@@ -11,8 +11,8 @@ public record Chw(float[] data, int channels, int height, int width) implements 
 
     public Chw {
         if (channels < 1 || height < 1 || width < 1 || data.length != channels * height * width) {
-            throw new IllegalArgumentException("bad CHW image: " + data.length + " floats for "
-                    + channels + "x" + height + "x" + width);
+            throw new IllegalArgumentException(
+                    "bad CHW image: " + data.length + " floats for " + channels + "x" + height + "x" + width);
         }
     }
 

@@ -16,6 +16,7 @@ public final class Color {
      * PIL's 0.299); contrast and saturation blend towards this grey.
      */
     private static final float RED = 0.2989f;
+
     private static final float GREEN = 0.587f;
     private static final float BLUE = 0.114f;
 

@@ -9,19 +9,19 @@ import java.util.SplittableRandom;
  * a random order (torchvision draws {@code randperm(4)}). A strength of 0 disables its
  * adjustment (torchvision's {@code None}) and draws nothing for it.
  */
-public record ColorJitter(double brightness, double contrast, double saturation, double hue)
-        implements Serializable {
+public record ColorJitter(double brightness, double contrast, double saturation, double hue) implements Serializable {
 
     /** The four adjustments, in the order torchvision lists them (the permutation indexes this). */
     private static final int BRIGHTNESS = 0;
+
     private static final int CONTRAST = 1;
     private static final int SATURATION = 2;
     private static final int HUE = 3;
 
     public ColorJitter {
         if (!(brightness >= 0 && contrast >= 0 && saturation >= 0 && hue >= 0 && hue <= 0.5)) {
-            throw new IllegalArgumentException("jitter strengths must be >= 0 and hue <= 0.5, got "
-                    + brightness + ", " + contrast + ", " + saturation + ", " + hue);
+            throw new IllegalArgumentException("jitter strengths must be >= 0 and hue <= 0.5, got " + brightness + ", "
+                    + contrast + ", " + saturation + ", " + hue);
         }
     }
 

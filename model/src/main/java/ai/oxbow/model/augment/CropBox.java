@@ -20,8 +20,14 @@ public record CropBox(int top, int left, int height, int width) implements Seria
      * {@code round}) and kept if they fit, at a uniform position; otherwise a centre crop of the
      * whole image clamped to the ratio range.
      */
-    public static CropBox sample(SplittableRandom random, int height, int width, double minScale,
-                                 double maxScale, double minRatio, double maxRatio) {
+    public static CropBox sample(
+            SplittableRandom random,
+            int height,
+            int width,
+            double minScale,
+            double maxScale,
+            double minRatio,
+            double maxRatio) {
         double area = (double) height * width;
         double logMin = Math.log(minRatio);
         double logMax = Math.log(maxRatio);

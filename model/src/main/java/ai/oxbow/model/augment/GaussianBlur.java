@@ -22,8 +22,8 @@ public final class GaussianBlur {
     /** The image blurred with an odd kernel size and sigma > 0. */
     public static Chw blur(Chw img, int kernelSize, double sigma) {
         if (kernelSize < 1 || kernelSize % 2 == 0 || !(sigma > 0)) {
-            throw new IllegalArgumentException("blur needs an odd kernel size and sigma > 0, got "
-                    + kernelSize + " and " + sigma);
+            throw new IllegalArgumentException(
+                    "blur needs an odd kernel size and sigma > 0, got " + kernelSize + " and " + sigma);
         }
         float[] kernel = kernel(kernelSize, sigma);
         int r = kernelSize / 2;

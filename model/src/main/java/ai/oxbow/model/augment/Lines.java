@@ -18,8 +18,8 @@ final class Lines {
      * {@code dst[to + j] = sum over t < taps of weights[first + t] * src[from + j + t * step]}
      * for {@code j < length}, each sum taken in the order of {@code t}.
      */
-    void weightedSum(float[] src, int from, int step, float[] weights, int first, int taps,
-                     float[] dst, int to, int length) {
+    void weightedSum(
+            float[] src, int from, int step, float[] weights, int first, int taps, float[] dst, int to, int length) {
         for (int start = 0; start < length; start += CHUNK) {
             int n = Math.min(CHUNK, length - start);
             Arrays.fill(sum, 0, n, 0f);

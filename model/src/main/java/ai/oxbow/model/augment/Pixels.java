@@ -12,8 +12,8 @@ public final class Pixels {
      */
     public static float[] toChw(byte[] hwc, int height, int width, int channels, int targetChannels) {
         if (channels < 1 || channels > 4 || hwc.length != height * width * channels) {
-            throw new IllegalArgumentException("bad image buffer: " + hwc.length + " bytes for "
-                    + height + "x" + width + "x" + channels);
+            throw new IllegalArgumentException(
+                    "bad image buffer: " + hwc.length + " bytes for " + height + "x" + width + "x" + channels);
         }
         int plane = height * width;
         float[] out = new float[targetChannels * plane];

@@ -16,8 +16,8 @@ public enum Preset {
      * smaller blur: the 3-tap kernel that 28 pixels give with sigma at most 1, since strokes are
      * one to three pixels wide and sigma 2 would flatten them. The sigma cap is ours, not a paper's.
      */
-    FASHION_MNIST("fashion-mnist", 28, 1, Map.of("saturation", "0", "hue", "0", "grayscale", "0",
-            "blur_sigma", "0.1:1")),
+    FASHION_MNIST(
+            "fashion-mnist", 28, 1, Map.of("saturation", "0", "hue", "0", "grayscale", "0", "blur_sigma", "0.1:1")),
     /**
      * CIFAR-10/100, colour 32x32: no blur, as solo-learn's CIFAR runs (scripts/pretrain/cifar/*.sh
      * pass {@code --gaussian_prob 0.0 0.0}; augmentations/asymmetric.yaml has
@@ -65,8 +65,11 @@ public enum Preset {
         if (key == null || key.isBlank()) {
             return NONE;
         }
-        return Arrays.stream(values()).filter(p -> p.key.equals(key)).findFirst()
+        return Arrays.stream(values())
+                .filter(p -> p.key.equals(key))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown augmentation preset '" + key + "' (one of "
-                        + String.join(", ", Arrays.stream(values()).map(Preset::key).toList()) + ")"));
+                        + String.join(
+                                ", ", Arrays.stream(values()).map(Preset::key).toList()) + ")"));
     }
 }

@@ -2,7 +2,6 @@ package ai.oxbow.model.augment;
 
 import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.model.util.Nearest;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -113,8 +112,22 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
         Map<String, String> rest = new LinkedHashMap<>(options);
         String globalViews = rest.remove("views");
         String localCrops = rest.remove("local_crops");
-        View base = new View(size, 0.08, 1, 3.0 / 4, 4.0 / 3, 0.5, 0.8, new ColorJitter(0.4, 0.4, 0.4, 0.1),
-                0.2, 0.5, 0, 0.1, 2.0, 0, 0.5);
+        View base = new View(
+                size,
+                0.08,
+                1,
+                3.0 / 4,
+                4.0 / 3,
+                0.5,
+                0.8,
+                new ColorJitter(0.4, 0.4, 0.4, 0.1),
+                0.2,
+                0.5,
+                0,
+                0.1,
+                2.0,
+                0,
+                0.5);
         // The recipe's distinct global views; more global views repeat them in turn.
         List<View> kinds = switch (name) {
             case "simclr" -> List.of(base);
@@ -123,30 +136,35 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                 View both = base.with(Map.of("saturation", "0.2"));
                 yield List.of(both.with(Map.of("blur", "1")), both.with(Map.of("blur", "0.1", "solarize", "0.2")));
             }
-            case "multicrop" -> List.of(base.with(Map.of("scale", "0.14:1", "brightness", "0.8", "contrast", "0.8",
-                    "saturation", "0.8", "hue", "0.2")));
-            case "emp" -> List.of(base.with(Map.of("scale", "0.25:0.25", "ratio", "1:1", "hue", "0.2", "blur", "0.1",
-                    "solarize", "0.1")));
+            case "multicrop" ->
+                List.of(base.with(Map.of(
+                        "scale", "0.14:1", "brightness", "0.8", "contrast", "0.8", "saturation", "0.8", "hue", "0.2")));
+            case "emp" ->
+                List.of(base.with(
+                        Map.of("scale", "0.25:0.25", "ratio", "1:1", "hue", "0.2", "blur", "0.1", "solarize", "0.1")));
             case "mim" -> List.of(base.with(Map.of("scale", "0.2:1", "jitter", "0", "grayscale", "0", "blur", "0")));
-            default -> throw new IllegalArgumentException("unknown augmentation recipe '" + name + "' (one of "
-                    + String.join(", ", NAMES) + ")");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown augmentation recipe '" + name + "' (one of " + String.join(", ", NAMES) + ")");
         };
         boolean masked = name.equals("mim");
-        int globals = globalViews == null ? (name.equals("emp") ? EMP_PATCHES : masked ? 1 : 2)
+        int globals = globalViews == null
+                ? (name.equals("emp") ? EMP_PATCHES : masked ? 1 : 2)
                 : parseInt("views", globalViews);
-        int locals = localCrops == null ? (name.equals("multicrop") ? LOCAL_CROPS : 0)
-                : parseInt("local_crops", localCrops);
+        int locals =
+                localCrops == null ? (name.equals("multicrop") ? LOCAL_CROPS : 0) : parseInt("local_crops", localCrops);
         // Masked image modelling learns from one view; the joint-embedding methods compare two or more.
         if (globals < 1 || locals < 0 || globals + locals < (masked ? 1 : 2)) {
-            throw new IllegalArgumentException("augmentation needs views >= 1, local_crops >= 0 and "
-                    + (masked ? "one view" : "two views") + " in all; got views=" + globals + ", local_crops=" + locals);
+            throw new IllegalArgumentException(
+                    "augmentation needs views >= 1, local_crops >= 0 and " + (masked ? "one view" : "two views")
+                            + " in all; got views=" + globals + ", local_crops=" + locals);
         }
         List<View> views = new ArrayList<>();
         for (int v = 0; v < globals; v++) {
             views.add(kinds.get(v % kinds.size()));
         }
-        View local = kinds.get(0).with(Map.of("size", String.valueOf(Math.max(1, Math.round(size * 96f / 224))),
-                "scale", "0.05:0.14"));
+        View local = kinds.get(0)
+                .with(Map.of("size", String.valueOf(Math.max(1, Math.round(size * 96f / 224))), "scale", "0.05:0.14"));
         views.addAll(Collections.nCopies(locals, local));
         views = override(views, globals, Preset.parse(preset).options());
         if (channels == 1) {
@@ -196,8 +214,8 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                     }
                 }
                 if (!any) {
-                    throw new IllegalArgumentException("augmentation option '" + e.getKey() + "' selects no view of "
-                            + out.size());
+                    throw new IllegalArgumentException(
+                            "augmentation option '" + e.getKey() + "' selects no view of " + out.size());
                 }
             }
         }
@@ -214,8 +232,8 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
         if (selector.matches("view[0-9]+")) {
             return 2;
         }
-        throw new IllegalArgumentException("unknown augmentation option prefix '" + selector
-                + ".' (viewN., global. or local.)");
+        throw new IllegalArgumentException(
+                "unknown augmentation option prefix '" + selector + ".' (viewN., global. or local.)");
     }
 
     private static boolean selects(String selector, int view, int globals) {
@@ -240,15 +258,32 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
      *
      * @param blurKernel odd kernel size, or 0 for {@link GaussianBlur#kernelSizeFor}(size)
      */
-    public record View(int size, double minScale, double maxScale, double minRatio, double maxRatio,
-                       double flip, double jitter, ColorJitter colorJitter, double grayscale,
-                       double blur, int blurKernel, double minSigma, double maxSigma,
-                       double solarize, double solarizeThreshold) implements Serializable {
+    public record View(
+            int size,
+            double minScale,
+            double maxScale,
+            double minRatio,
+            double maxRatio,
+            double flip,
+            double jitter,
+            ColorJitter colorJitter,
+            double grayscale,
+            double blur,
+            int blurKernel,
+            double minSigma,
+            double maxSigma,
+            double solarize,
+            double solarizeThreshold)
+            implements Serializable {
 
         public View {
-            if (size < 1 || !(minScale > 0 && minScale <= maxScale) || !(minRatio > 0 && minRatio <= maxRatio)
-                    || blurKernel < 0 || (blurKernel > 0 && blurKernel % 2 == 0)
-                    || !(minSigma > 0 && minSigma <= maxSigma) || !(solarizeThreshold >= 0 && solarizeThreshold <= 1)) {
+            if (size < 1
+                    || !(minScale > 0 && minScale <= maxScale)
+                    || !(minRatio > 0 && minRatio <= maxRatio)
+                    || blurKernel < 0
+                    || (blurKernel > 0 && blurKernel % 2 == 0)
+                    || !(minSigma > 0 && minSigma <= maxSigma)
+                    || !(solarizeThreshold >= 0 && solarizeThreshold <= 1)) {
                 throw new IllegalArgumentException("bad augmentation view: size " + size + ", scale " + minScale
                         + ":" + maxScale + ", ratio " + minRatio + ":" + maxRatio + ", blur_kernel " + blurKernel
                         + ", blur_sigma " + minSigma + ":" + maxSigma + ", solarize_threshold " + solarizeThreshold);
@@ -316,14 +351,41 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
         }
 
         View build() {
-            return new View(size, minScale, maxScale, minRatio, maxRatio, flip, jitter,
-                    new ColorJitter(brightness, contrast, saturation, hue), grayscale, blur, blurKernel,
-                    minSigma, maxSigma, solarize, solarizeThreshold);
+            return new View(
+                    size,
+                    minScale,
+                    maxScale,
+                    minRatio,
+                    maxRatio,
+                    flip,
+                    jitter,
+                    new ColorJitter(brightness, contrast, saturation, hue),
+                    grayscale,
+                    blur,
+                    blurKernel,
+                    minSigma,
+                    maxSigma,
+                    solarize,
+                    solarizeThreshold);
         }
 
         /** The keys {@link #set} takes. */
-        static final List<String> KEYS = List.of("size", "scale", "ratio", "flip", "jitter", "brightness", "contrast",
-                "saturation", "hue", "grayscale", "blur", "blur_kernel", "blur_sigma", "solarize", "solarize_threshold");
+        static final List<String> KEYS = List.of(
+                "size",
+                "scale",
+                "ratio",
+                "flip",
+                "jitter",
+                "brightness",
+                "contrast",
+                "saturation",
+                "hue",
+                "grayscale",
+                "blur",
+                "blur_kernel",
+                "blur_sigma",
+                "solarize",
+                "solarize_threshold");
 
         void set(String key, String value) {
             switch (key) {
@@ -354,8 +416,9 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                 }
                 case "solarize" -> solarize = number(key, value);
                 case "solarize_threshold" -> solarizeThreshold = number(key, value);
-                default -> throw new IllegalArgumentException("unknown augmentation option '" + key + "'"
-                        + Nearest.hint(key, KEYS) + ", expected one of " + KEYS);
+                default ->
+                    throw new IllegalArgumentException("unknown augmentation option '" + key + "'"
+                            + Nearest.hint(key, KEYS) + ", expected one of " + KEYS);
             }
         }
 

@@ -26,8 +26,12 @@ public final class Resize {
      * {@code resized_crop(img, top, left, height, width, size)}. Always a new array.
      */
     public static Chw resizedCrop(Chw img, CropBox box, int outHeight, int outWidth) {
-        if (box.top() < 0 || box.left() < 0 || box.height() < 1 || box.width() < 1
-                || box.top() + box.height() > img.height() || box.left() + box.width() > img.width()) {
+        if (box.top() < 0
+                || box.left() < 0
+                || box.height() < 1
+                || box.width() < 1
+                || box.top() + box.height() > img.height()
+                || box.left() + box.width() > img.width()) {
             throw new IllegalArgumentException(box + " is not inside " + img.height() + "x" + img.width());
         }
         Taps columns = new Taps(box.width(), outWidth);
@@ -50,8 +54,16 @@ public final class Resize {
         Lines lines = new Lines();
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < outHeight; y++) {
-                lines.weightedSum(wide, (c * box.height() + rows.start[y]) * outWidth, outWidth, rows.weights,
-                        y * rows.stride, rows.count[y], dst, (c * outHeight + y) * outWidth, outWidth);
+                lines.weightedSum(
+                        wide,
+                        (c * box.height() + rows.start[y]) * outWidth,
+                        outWidth,
+                        rows.weights,
+                        y * rows.stride,
+                        rows.count[y],
+                        dst,
+                        (c * outHeight + y) * outWidth,
+                        outWidth);
             }
         }
         return new Chw(dst, channels, outHeight, outWidth);

@@ -1,7 +1,6 @@
 package ai.oxbow.model.cluster;
 
 import ai.oxbow.model.state.Tensor;
-
 import java.util.List;
 
 /**

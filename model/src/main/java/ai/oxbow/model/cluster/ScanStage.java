@@ -9,15 +9,14 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import ai.oxbow.model.loss.ScanLoss;
-import ai.oxbow.model.train.Autograd;
 import ai.oxbow.model.method.FeatureQueue;
-import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.optim.AdamW;
 import ai.oxbow.model.optim.Optimizer;
-import ai.oxbow.model.state.Tensor;
 import ai.oxbow.model.state.StateVisitor;
-
+import ai.oxbow.model.state.Tensor;
+import ai.oxbow.model.train.Autograd;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -70,7 +69,8 @@ public final class ScanStage {
     /** PyTorch's nn.Linear initialisation, U(+-1/sqrt(dim)) for the weights (biases 0), as SCAN's head. */
     private static Linear linear(int clusters) {
         Linear l = Linear.builder().setUnits(clusters).build();
-        l.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1),
+        l.setInitializer(
+                new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1),
                 Parameter.Type.WEIGHT);
         return l;
     }
@@ -110,8 +110,11 @@ public final class ScanStage {
     private NDArray neighbourIndex(NDArray anchors, NDArray rows, long step) {
         int n = Math.toIntExact(anchors.getShape().get(0));
         int k = (int) Math.min(NEIGHBOURS, rows.getShape().get(0));
-        long[] top = Tensors.l2Normalize(anchors).matMul(Tensors.l2Normalize(rows).transpose())
-                .topK(k, 1, true, false).get(1).toLongArray();
+        long[] top = Tensors.l2Normalize(anchors)
+                .matMul(Tensors.l2Normalize(rows).transpose())
+                .topK(k, 1, true, false)
+                .get(1)
+                .toLongArray();
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
         long[] picked = new long[n];
         for (int i = 0; i < n; i++) {

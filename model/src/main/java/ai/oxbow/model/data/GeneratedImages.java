@@ -22,7 +22,9 @@ public final class GeneratedImages {
             double cx = size * (0.35 + 0.3 * random.nextDouble());
             double cy = size * (0.35 + 0.3 * random.nextDouble());
             double r = size * (0.2 + 0.15 * random.nextDouble());
-            double[] tint = {0.6 + 0.4 * random.nextDouble(), 0.6 + 0.4 * random.nextDouble(), 0.6 + 0.4 * random.nextDouble()};
+            double[] tint = {
+                0.6 + 0.4 * random.nextDouble(), 0.6 + 0.4 * random.nextDouble(), 0.6 + 0.4 * random.nextDouble()
+            };
             for (int y = 0; y < size; y++) {
                 for (int x = 0; x < size; x++) {
                     double v = shape(label, (x - cx) / r, (y - cy) / r) ? 0.9 : 0.1;

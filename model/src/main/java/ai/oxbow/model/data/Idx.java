@@ -22,8 +22,9 @@ public final class Idx {
     }
 
     public static boolean available(Path dir) {
-        return Files.isDirectory(dir) && (Files.exists(dir.resolve("train-images-idx3-ubyte.gz"))
-                || Files.exists(dir.resolve("train-images-idx3-ubyte")));
+        return Files.isDirectory(dir)
+                && (Files.exists(dir.resolve("train-images-idx3-ubyte.gz"))
+                        || Files.exists(dir.resolve("train-images-idx3-ubyte")));
     }
 
     private static Path find(Path dir, String name) throws IOException {
@@ -36,7 +37,8 @@ public final class Idx {
     }
 
     public static LabeledImages read(Path images, Path labels) throws IOException {
-        try (DataInputStream img = open(images); DataInputStream lab = open(labels)) {
+        try (DataInputStream img = open(images);
+                DataInputStream lab = open(labels)) {
             if (img.readInt() != 0x803 || lab.readInt() != 0x801) {
                 throw new IOException("not IDX image/label files: " + images + ", " + labels);
             }

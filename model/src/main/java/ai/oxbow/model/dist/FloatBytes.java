@@ -23,7 +23,8 @@ final class FloatBytes {
 
     /** Floats {@code [from, from + count)} of {@code data}'s remaining ones, as a little-endian view. */
     static ByteBuffer slice(ByteBuffer data, int from, int count) {
-        return data.slice(data.position() + from * Float.BYTES, count * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        return data.slice(data.position() + from * Float.BYTES, count * Float.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** {@code reuse} if it can hold {@code bytes}, else a new direct buffer; cleared, limited to {@code bytes}. */

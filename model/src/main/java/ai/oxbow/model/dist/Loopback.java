@@ -35,9 +35,12 @@ public final class Loopback {
         List<CompletableFuture<Collectives>> joining = new ArrayList<>();
         for (int rank = 0; rank < size; rank++) {
             int r = rank;
-            joining.add(CompletableFuture.supplyAsync(() -> listeners.get(r).connect(r, addresses, generation, groupId),
+            joining.add(CompletableFuture.supplyAsync(
+                    () -> listeners.get(r).connect(r, addresses, generation, groupId),
                     runnable -> new Thread(runnable, "oxbow-dist-join-" + r).start()));
         }
-        return new Group(List.copyOf(addresses), joining.stream().map(CompletableFuture::join).toList());
+        return new Group(
+                List.copyOf(addresses),
+                joining.stream().map(CompletableFuture::join).toList());
     }
 }

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +32,7 @@ public final class MeshListener implements AutoCloseable {
     private final TransportOptions options;
     /** Sockets of the group being formed, so that {@link #close()} wakes a {@link #connect} blocked on one. */
     private final Set<SocketChannel> forming = new HashSet<>();
+
     private boolean closed;
 
     private MeshListener(ServerSocketChannel server, TransportOptions options) throws IOException {
@@ -95,8 +95,12 @@ public final class MeshListener implements AutoCloseable {
             }
             return new TcpCollectives(rank, peersByRank, generation, groupId, channels, options);
         } catch (IOException e) {
-            throw new CollectiveException(who + (closed() ? ": the listener was closed while the group formed"
-                    : ": could not form the group (" + e + ")"), e);
+            throw new CollectiveException(
+                    who
+                            + (closed()
+                                    ? ": the listener was closed while the group formed"
+                                    : ": could not form the group (" + e + ")"),
+                    e);
         } finally {
             close();
         }
@@ -131,19 +135,30 @@ public final class MeshListener implements AutoCloseable {
             } catch (ConnectException e) {
                 forget(channel);
                 if (deadline - System.nanoTime() <= TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS) || closed()) {
-                    throw new CollectiveException(who + ": " + peerName + " accepted no connection within "
-                            + options.timeout().toMillis() + " ms (" + e.getMessage() + ")", e);
+                    throw new CollectiveException(
+                            who + ": " + peerName + " accepted no connection within "
+                                    + options.timeout().toMillis() + " ms (" + e.getMessage() + ")",
+                            e);
                 }
                 sleep(RETRY_MILLIS, who);
             } catch (SocketTimeoutException e) {
-                throw new CollectiveException(who + ": " + peerName + " did not answer within "
-                        + options.timeout().toMillis() + " ms", e);
+                throw new CollectiveException(
+                        who + ": " + peerName + " did not answer within "
+                                + options.timeout().toMillis() + " ms",
+                        e);
             }
         }
     }
 
-    private void acceptHigher(int rank, List<InetSocketAddress> peersByRank, SocketChannel[] channels,
-            long generation, String groupId, long deadline, String who) throws IOException {
+    private void acceptHigher(
+            int rank,
+            List<InetSocketAddress> peersByRank,
+            SocketChannel[] channels,
+            long generation,
+            String groupId,
+            long deadline,
+            String who)
+            throws IOException {
         int size = peersByRank.size();
         List<String> refused = new ArrayList<>();
         for (int missing = size - rank - 1; missing > 0; ) {
@@ -187,8 +202,8 @@ public final class MeshListener implements AutoCloseable {
         }
     }
 
-    private CollectiveException notConnected(int rank, List<InetSocketAddress> peersByRank, SocketChannel[] channels,
-            List<String> refused, String who) {
+    private CollectiveException notConnected(
+            int rank, List<InetSocketAddress> peersByRank, SocketChannel[] channels, List<String> refused, String who) {
         List<String> absent = new ArrayList<>();
         for (int peer = rank + 1; peer < channels.length; peer++) {
             if (channels[peer] == null) {
@@ -196,8 +211,8 @@ public final class MeshListener implements AutoCloseable {
             }
         }
         return new CollectiveException(who + ": " + String.join(", ", absent) + " did not connect within "
-                + options.timeout().toMillis() + " ms" + (refused.isEmpty() ? ""
-                        : "; refused meanwhile: " + String.join("; ", refused)));
+                + options.timeout().toMillis() + " ms"
+                + (refused.isEmpty() ? "" : "; refused meanwhile: " + String.join("; ", refused)));
     }
 
     /** Tunes a new socket and tracks it until the group forms. */

@@ -129,8 +129,12 @@ final class PeerLink {
     }
 
     private static ByteBuffer header(FrameKind kind, long seq, int length) {
-        return ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(kind.code).putLong(seq).putInt(length).flip();
+        return ByteBuffer.allocate(HEADER_BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(kind.code)
+                .putLong(seq)
+                .putInt(length)
+                .flip();
     }
 
     private void writeLoop() {
@@ -161,8 +165,11 @@ final class PeerLink {
             while (true) {
                 header.clear();
                 if (!readFully(header)) {
-                    report(header.position() == 0 ? "closed the connection"
-                            : "closed the connection in the middle of a frame", null);
+                    report(
+                            header.position() == 0
+                                    ? "closed the connection"
+                                    : "closed the connection in the middle of a frame",
+                            null);
                     return;
                 }
                 FrameKind kind = FrameKind.of(header.getInt(0));

@@ -29,6 +29,7 @@ final class TcpCollectives implements Collectives, PeerLink.Listener {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** This collective's frames in the outboxes: failing the group fails them, so no caller waits on a dead link. */
     private final Queue<PeerLink.Outgoing> pending = new ConcurrentLinkedQueue<>();
+
     private long sequence;
     private String current = "no collective yet";
     private long waitNanos;
@@ -39,8 +40,13 @@ final class TcpCollectives implements Collectives, PeerLink.Listener {
     private volatile CollectiveTime total = CollectiveTime.ZERO;
 
     /** Takes over {@code channels} (by rank, null at {@code rank}), connected and past the handshake. */
-    TcpCollectives(int rank, List<InetSocketAddress> peersByRank, long generation,
-            String groupId, SocketChannel[] channels, TransportOptions options) {
+    TcpCollectives(
+            int rank,
+            List<InetSocketAddress> peersByRank,
+            long generation,
+            String groupId,
+            SocketChannel[] channels,
+            TransportOptions options) {
         this.rank = rank;
         this.size = peersByRank.size();
         this.generation = generation;
@@ -227,9 +233,11 @@ final class TcpCollectives implements Collectives, PeerLink.Listener {
 
     private void requireBytes(ByteBuffer payload, int peer, int chunkFloats, int floats, int chunkOwner) {
         if (payload.remaining() != chunkFloats * Float.BYTES) {
-            throw failCurrent(links[peer] + " sent " + payload.remaining() + " bytes for chunk " + chunkOwner
-                    + " where this rank, with " + floats + " floats, expects " + chunkFloats * Float.BYTES
-                    + ": the ranks passed arrays of different lengths", null);
+            throw failCurrent(
+                    links[peer] + " sent " + payload.remaining() + " bytes for chunk " + chunkOwner
+                            + " where this rank, with " + floats + " floats, expects " + chunkFloats * Float.BYTES
+                            + ": the ranks passed arrays of different lengths",
+                    null);
         }
     }
 
@@ -300,8 +308,10 @@ final class TcpCollectives implements Collectives, PeerLink.Listener {
             String why = frame.seq() != sequence && frame.kind() == kind
                     ? "a frame was lost or the ranks are out of step"
                     : "every rank must call the same collectives in the same order";
-            throw failCurrent(link + " sent " + frame.kind().label + " #" + frame.seq() + " while this rank is in "
-                    + kind.label + " #" + sequence + ": " + why, null);
+            throw failCurrent(
+                    link + " sent " + frame.kind().label + " #" + frame.seq() + " while this rank is in " + kind.label
+                            + " #" + sequence + ": " + why,
+                    null);
         }
         return frame;
     }

@@ -1,7 +1,6 @@
 package ai.oxbow.model.encoder;
 
 import ai.djl.nn.Block;
-
 import java.util.List;
 
 /** The encoder architectures selectable by name (`--encoder`). */

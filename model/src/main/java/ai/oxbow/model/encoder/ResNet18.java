@@ -10,7 +10,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
-
 import java.util.Arrays;
 
 /**
@@ -48,11 +47,14 @@ public final class ResNet18 {
                 .add(conv(width, 3, 1))
                 .add(BatchNorm.builder().build());
         Block shortcut = project
-                ? new SequentialBlock().add(conv(width, 1, stride)).add(BatchNorm.builder().build())
+                ? new SequentialBlock()
+                        .add(conv(width, 1, stride))
+                        .add(BatchNorm.builder().build())
                 : Blocks.identityBlock();
         return new SequentialBlock()
                 .add(new ParallelBlock(
-                        branches -> new NDList(branches.get(0).singletonOrThrow()
+                        branches -> new NDList(branches.get(0)
+                                .singletonOrThrow()
                                 .add(branches.get(1).singletonOrThrow())),
                         Arrays.asList(main, shortcut)))
                 .add(Activation.reluBlock());

@@ -42,10 +42,12 @@ public final class TransformerBlock extends AbstractBlock {
         norm1 = addChildBlock("norm1", layerNorm());
         attn = addChildBlock("attn", new Attention(dim, heads));
         norm2 = addChildBlock("norm2", layerNorm());
-        mlp = addChildBlock("mlp", new SequentialBlock()
-                .add(linear(4 * dim))
-                .add(Activation.geluBlock())
-                .add(linear(dim)));
+        mlp = addChildBlock(
+                "mlp",
+                new SequentialBlock()
+                        .add(linear(4 * dim))
+                        .add(Activation.geluBlock())
+                        .add(linear(dim)));
     }
 
     /** A Linear layer with DeiT's initialisation. */
@@ -62,15 +64,19 @@ public final class TransformerBlock extends AbstractBlock {
 
     /** A learnable embedding (CLS or mask token, position embeddings) drawn as DeiT's, std 0.02. */
     public static Parameter embedding(String name) {
-        return Parameter.builder().setName(name).setType(Parameter.Type.OTHER)
-                .optInitializer(new TruncatedNormalInitializer(INIT_STD)).build();
+        return Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.OTHER)
+                .optInitializer(new TruncatedNormalInitializer(INIT_STD))
+                .build();
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        x = x.add(attn.forward(store, norm1.forward(store, inputs, training), training).singletonOrThrow());
+        x = x.add(attn.forward(store, norm1.forward(store, inputs, training), training)
+                .singletonOrThrow());
         NDList normed = norm2.forward(store, new NDList(x), training);
         return new NDList(x.add(mlp.forward(store, normed, training).singletonOrThrow()));
     }
@@ -107,15 +113,19 @@ public final class TransformerBlock extends AbstractBlock {
         }
 
         @Override
-        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                         PairList<String, Object> params) {
+        protected NDList forwardInternal(
+                ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             Shape s = inputs.singletonOrThrow().getShape();
             long b = s.get(0);
             long n = s.get(1);
             // (B, n, 3D) to (3, B, heads, n, D / heads)
-            NDArray x = qkv.forward(store, inputs, training).singletonOrThrow()
-                    .reshape(b, n, 3, heads, dim / heads).transpose(2, 0, 3, 1, 4);
-            NDArray weights = Scalars.mul(x.get(0), scale).matMul(x.get(1).transpose(0, 1, 3, 2)).softmax(-1);
+            NDArray x = qkv.forward(store, inputs, training)
+                    .singletonOrThrow()
+                    .reshape(b, n, 3, heads, dim / heads)
+                    .transpose(2, 0, 3, 1, 4);
+            NDArray weights = Scalars.mul(x.get(0), scale)
+                    .matMul(x.get(1).transpose(0, 1, 3, 2))
+                    .softmax(-1);
             NDArray out = weights.matMul(x.get(2)).transpose(0, 2, 1, 3).reshape(b, n, dim);
             return proj.forward(store, new NDList(out), training);
         }

@@ -63,14 +63,17 @@ public final class VitTiny extends AbstractBlock {
     private final LayerNorm norm;
 
     public VitTiny() {
-        patchEmbed = addChildBlock("patchEmbed", Conv2d.builder()
-                .setKernelShape(new Shape(PATCH, PATCH))
-                .optStride(new Shape(PATCH, PATCH))
-                .setFilters(DIM)
-                .optBias(true)
-                .build());
-        patchEmbed.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
-                XavierInitializer.FactorType.IN, 1), Parameter.Type.WEIGHT);
+        patchEmbed = addChildBlock(
+                "patchEmbed",
+                Conv2d.builder()
+                        .setKernelShape(new Shape(PATCH, PATCH))
+                        .optStride(new Shape(PATCH, PATCH))
+                        .setFilters(DIM)
+                        .optBias(true)
+                        .build());
+        patchEmbed.setInitializer(
+                new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1),
+                Parameter.Type.WEIGHT);
         tokens = addChildBlock("tokens", new Tokens());
         SequentialBlock stack = new SequentialBlock();
         for (int i = 0; i < DEPTH; i++) {
@@ -82,8 +85,8 @@ public final class VitTiny extends AbstractBlock {
 
     /** The patches of images (B, C, H, W) as tokens (B, N, D) with their position embeddings, without CLS. */
     public NDArray patchTokens(ParameterStore store, NDArray images, boolean training) {
-        return tokens.patches(store, patchEmbed.forward(store, new NDList(images), training).singletonOrThrow(),
-                training);
+        return tokens.patches(
+                store, patchEmbed.forward(store, new NDList(images), training).singletonOrThrow(), training);
     }
 
     /** The position embeddings (1, hw, D) of an h x w grid of patches, row-major. */
@@ -98,14 +101,16 @@ public final class VitTiny extends AbstractBlock {
 
     /** The transformer blocks and the final norm on any tokens (B, n, D), such as a subset of the patches. */
     public NDArray encode(ParameterStore store, NDArray tokens, boolean training) {
-        return norm.forward(store, blocks.forward(store, new NDList(tokens), training), training).singletonOrThrow();
+        return norm.forward(store, blocks.forward(store, new NDList(tokens), training), training)
+                .singletonOrThrow();
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray patches = patchTokens(store, inputs.singletonOrThrow(), training);
-        return new NDList(encode(store, withCls(store, patches, training), training).get(new NDIndex(":, 0")));
+        return new NDList(
+                encode(store, withCls(store, patches, training), training).get(new NDIndex(":, 0")));
     }
 
     @Override
@@ -150,8 +155,9 @@ public final class VitTiny extends AbstractBlock {
                 return pos;
             }
             // The embeddings as a (1, gridHeight, gridWidth) image of D channels (NHWC), resized.
-            return NDImageUtils.resize(pos.reshape(1, gridHeight, gridWidth, DIM), (int) w, (int) h,
-                    Image.Interpolation.BICUBIC).reshape(1, h * w, DIM);
+            return NDImageUtils.resize(
+                            pos.reshape(1, gridHeight, gridWidth, DIM), (int) w, (int) h, Image.Interpolation.BICUBIC)
+                    .reshape(1, h * w, DIM);
         }
 
         NDArray withCls(ParameterStore store, NDArray patches, boolean training) {
@@ -162,8 +168,8 @@ public final class VitTiny extends AbstractBlock {
         }
 
         @Override
-        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                         PairList<String, Object> params) {
+        protected NDList forwardInternal(
+                ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             return new NDList(withCls(store, patches(store, inputs.singletonOrThrow(), training), training));
         }
 

@@ -17,6 +17,11 @@ public final class Collapse {
         long n = z.getShape().get(0);
         NDArray centred = z.sub(z.mean(new int[] {0}, true));
         // Unbiased variance, as torch.std.
-        return centred.square().sum(new int[] {0}).div(Math.max(1, n - 1)).sqrt().mean().getFloat();
+        return centred.square()
+                .sum(new int[] {0})
+                .div(Math.max(1, n - 1))
+                .sqrt()
+                .mean()
+                .getFloat();
     }
 }

@@ -4,7 +4,6 @@ import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.SslTrainer;
-
 import java.util.function.BiFunction;
 
 /** Frozen-encoder features of a labelled image set, for the kNN probe. */
@@ -15,18 +14,18 @@ public final class Features {
 
     /** The published encoder's features (inference mode) of every image, row after row. */
     public static float[] encode(SslTrainer trainer, LabeledImages images) {
-        return encode(images, trainer.config().channels(), trainer.config().size(), trainer.embeddingDim(),
-                trainer::embed);
+        return encode(
+                images, trainer.config().channels(), trainer.config().size(), trainer.embeddingDim(), trainer::embed);
     }
 
     /** The same with an encoder version from the model registry. */
     public static float[] encode(Embedder embedder, LabeledImages images) {
-        return encode(images, embedder.snapshot().channels(), embedder.snapshot().size(), embedder.dim(),
-                embedder::embed);
+        return encode(
+                images, embedder.snapshot().channels(), embedder.snapshot().size(), embedder.dim(), embedder::embed);
     }
 
-    private static float[] encode(LabeledImages images, int c, int s, int dim,
-                                  BiFunction<float[], Integer, float[]> embed) {
+    private static float[] encode(
+            LabeledImages images, int c, int s, int dim, BiFunction<float[], Integer, float[]> embed) {
         float[] out = new float[images.count() * dim];
         for (int start = 0; start < images.count(); start += CHUNK) {
             int n = Math.min(CHUNK, images.count() - start);

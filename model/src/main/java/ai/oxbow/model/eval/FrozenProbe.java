@@ -20,14 +20,21 @@ public final class FrozenProbe {
         float[] m = Features.encode(encoder, memory);
         float[] q = Features.encode(encoder, queries);
         int dim = encoder.embeddingDim();
-        return new Scores(Knn.top1(m, memory.labels(), q, queries.labels(), dim, classes),
-                LinearProbe.top1(m, memory.labels(), q, queries.labels(), dim, classes), q);
+        return new Scores(
+                Knn.top1(m, memory.labels(), q, queries.labels(), dim, classes),
+                LinearProbe.top1(m, memory.labels(), q, queries.labels(), dim, classes),
+                q);
     }
 
     /** kNN top-1 only of a registry version, for curves over many versions. */
     public static double knn(Embedder encoder, LabeledImages memory, LabeledImages queries, int classes) {
-        return Knn.top1(Features.encode(encoder, memory), memory.labels(), Features.encode(encoder, queries),
-                queries.labels(), encoder.dim(), classes);
+        return Knn.top1(
+                Features.encode(encoder, memory),
+                memory.labels(),
+                Features.encode(encoder, queries),
+                queries.labels(),
+                encoder.dim(),
+                classes);
     }
 
     /** The same probes with raw pixels as features: the baseline any encoder must beat. */
@@ -35,7 +42,9 @@ public final class FrozenProbe {
         float[] m = Features.pixels(memory);
         float[] q = Features.pixels(queries);
         int dim = memory.height() * memory.width() * memory.channels();
-        return new Scores(Knn.top1(m, memory.labels(), q, queries.labels(), dim, classes),
-                LinearProbe.top1(m, memory.labels(), q, queries.labels(), dim, classes), q);
+        return new Scores(
+                Knn.top1(m, memory.labels(), q, queries.labels(), dim, classes),
+                LinearProbe.top1(m, memory.labels(), q, queries.labels(), dim, classes),
+                q);
     }
 }

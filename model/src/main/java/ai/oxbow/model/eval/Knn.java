@@ -20,8 +20,8 @@ public final class Knn {
     private Knn() {}
 
     /** Top-1 accuracy of the test items against the memory items (rows of length dim). */
-    public static double top1(float[] memory, int[] memoryLabels, float[] test, int[] testLabels,
-                              int dim, int classes) {
+    public static double top1(
+            float[] memory, int[] memoryLabels, float[] test, int[] testLabels, int dim, int classes) {
         long[] predicted = predict(memory, memoryLabels, test, dim, classes);
         int correct = 0;
         for (int i = 0; i < predicted.length; i++) {
@@ -48,8 +48,11 @@ public final class Knn {
                     NDArray q = Tensors.l2Normalize(step.create(rows, new Shape(n, dim)));
                     NDList top = q.matMul(mem.transpose()).topK(Math.min(K, memoryLabels.length), 1, true, false);
                     NDArray weights = top.get(0).div(TEMPERATURE).exp();
-                    NDArray votes = memOneHot.get(new NDIndex("{}", top.get(1).flatten()))
-                            .reshape(n, -1, classes).mul(weights.expandDims(2)).sum(new int[] {1});
+                    NDArray votes = memOneHot
+                            .get(new NDIndex("{}", top.get(1).flatten()))
+                            .reshape(n, -1, classes)
+                            .mul(weights.expandDims(2))
+                            .sum(new int[] {1});
                     System.arraycopy(votes.argMax(1).toLongArray(), 0, out, start, n);
                 }
             }

@@ -33,7 +33,9 @@ public final class LinearProbe {
             NDArray y = m.create(trainLabels).oneHot(classes, DataType.FLOAT32);
             NDArray w = m.zeros(new Shape(dim, classes));
             NDArray b = m.zeros(new Shape(1, classes));
-            NDArray[] moments = {m.zeros(w.getShape()), m.zeros(w.getShape()), m.zeros(b.getShape()), m.zeros(b.getShape())};
+            NDArray[] moments = {
+                m.zeros(w.getShape()), m.zeros(w.getShape()), m.zeros(b.getShape()), m.zeros(b.getShape())
+            };
             for (int t = 1; t <= ITERATIONS; t++) {
                 // Every array of an iteration is closed with its scope; the updates are in place.
                 try (NDScope scope = new NDScope()) {
@@ -44,7 +46,11 @@ public final class LinearProbe {
                     adam(b, error.sum(new int[] {0}, true), moments[2], moments[3], t);
                 }
             }
-            NDArray logits = m.create(test, new Shape(testLabels.length, dim)).sub(mean).div(std).matMul(w).add(b);
+            NDArray logits = m.create(test, new Shape(testLabels.length, dim))
+                    .sub(mean)
+                    .div(std)
+                    .matMul(w)
+                    .add(b);
             long[] predicted = logits.argMax(1).toLongArray();
             int correct = 0;
             for (int i = 0; i < predicted.length; i++) {
@@ -61,6 +67,7 @@ public final class LinearProbe {
         m2.muli(0.999f).addi(grad.square().mul(0.001f));
         float correction1 = (float) (1 - Math.pow(0.9, t));
         float correction2 = (float) (1 - Math.pow(0.999, t));
-        param.subi(m1.div(correction1).div(m2.div(correction2).sqrt().add(1e-8f)).mul(LEARNING_RATE));
+        param.subi(
+                m1.div(correction1).div(m2.div(correction2).sqrt().add(1e-8f)).mul(LEARNING_RATE));
     }
 }

@@ -4,7 +4,6 @@ import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.train.SslTrainer;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +31,7 @@ public final class OnlineProbe {
     private final Deque<ReplayItem> recent = new ArrayDeque<>();
     /** How many of the recent images the kNN has not tested yet. */
     private int unprobed;
+
     private volatile double rankMe = Double.NaN;
     private volatile double alignment = Double.NaN;
     private volatile double uniformity = Double.NaN;

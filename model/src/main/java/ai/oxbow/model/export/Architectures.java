@@ -12,7 +12,6 @@ import ai.oxbow.model.export.Layer.GlobalAvgPool;
 import ai.oxbow.model.export.Layer.LayerNorm;
 import ai.oxbow.model.export.Layer.Relu;
 import ai.oxbow.model.export.Layer.TransformerBlock;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,8 +29,9 @@ final class Architectures {
             case "small-cnn" -> smallCnn(channels);
             case "resnet18" -> resNet18(channels);
             case "vit-tiny" -> vitTiny(channels, size);
-            default -> throw new IllegalArgumentException("cannot export encoder '" + encoder + "', expected one of "
-                    + Encoders.NAMES);
+            default ->
+                throw new IllegalArgumentException(
+                        "cannot export encoder '" + encoder + "', expected one of " + Encoders.NAMES);
         };
     }
 
@@ -58,16 +58,20 @@ final class Architectures {
      * stride-1 conv1, an identity maxpool and an identity fc.
      */
     private static List<Layer> resNet18(int channels) {
-        List<Layer> net = new ArrayList<>(List.of(new Conv2d("conv1", channels, 64, 3, 1), new BatchNorm2d("bn1", 64),
-                new Relu()));
+        List<Layer> net = new ArrayList<>(
+                List.of(new Conv2d("conv1", channels, 64, 3, 1), new BatchNorm2d("bn1", 64), new Relu()));
         int[] widths = {64, 128, 256, 512};
         int in = 64;
         for (int stage = 0; stage < widths.length; stage++) {
             int w = widths[stage];
             for (int unit = 0; unit < 2; unit++) {
                 int stride = stage > 0 && unit == 0 ? 2 : 1;
-                List<Layer> main = List.of(new Conv2d("conv1", in, w, 3, stride), new BatchNorm2d("bn1", w), new Relu(),
-                        new Conv2d("conv2", w, w, 3, 1), new BatchNorm2d("bn2", w));
+                List<Layer> main = List.of(
+                        new Conv2d("conv1", in, w, 3, stride),
+                        new BatchNorm2d("bn1", w),
+                        new Relu(),
+                        new Conv2d("conv2", w, w, 3, 1),
+                        new BatchNorm2d("bn2", w));
                 List<Layer> downsample = in != w || stride != 1
                         ? List.of(new Conv2d("downsample.0", in, w, 1, stride), new BatchNorm2d("downsample.1", w))
                         : List.of();

@@ -2,12 +2,10 @@ package ai.oxbow.model.export;
 
 import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.export.Layer.TensorSlot;
-import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.state.Tensor;
-
+import ai.oxbow.model.train.EncoderSnapshot;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,8 +42,11 @@ public final class EncoderExport {
         Map<String, Tensor> tensors = torchNames(s, Layer.tensors(layers, ""));
         try {
             Files.createDirectories(outDir);
-            SafeTensors.write(outDir.resolve(WEIGHTS), tensors, new TreeMap<>(Map.of(
-                    "version", String.valueOf(s.version()), "method", s.method(), "encoder", s.encoder())));
+            SafeTensors.write(
+                    outDir.resolve(WEIGHTS),
+                    tensors,
+                    new TreeMap<>(Map.of(
+                            "version", String.valueOf(s.version()), "method", s.method(), "encoder", s.encoder())));
             Files.writeString(outDir.resolve(DESCRIPTION), GSON.toJson(description(s, layers)) + "\n");
             try (InputStream loader = EncoderExport.class.getResourceAsStream(LOADER)) {
                 Files.copy(loader, outDir.resolve(LOADER), StandardCopyOption.REPLACE_EXISTING);

@@ -44,8 +44,10 @@ sealed interface Layer {
 
         @Override
         public List<TensorSlot> tensors(String prefix) {
-            TensorSlot weight = new TensorSlot(prefix + name + ".weight", "_weight", new long[] {out, in, kernel, kernel});
-            return bias ? List.of(weight, new TensorSlot(prefix + name + ".bias", "_bias", new long[] {out}))
+            TensorSlot weight =
+                    new TensorSlot(prefix + name + ".weight", "_weight", new long[] {out, in, kernel, kernel});
+            return bias
+                    ? List.of(weight, new TensorSlot(prefix + name + ".bias", "_bias", new long[] {out}))
                     : List.of(weight);
         }
     }
@@ -72,7 +74,8 @@ sealed interface Layer {
         @Override
         public List<TensorSlot> tensors(String prefix) {
             long[] shape = {features};
-            return List.of(new TensorSlot(prefix + name + ".weight", "_gamma", shape),
+            return List.of(
+                    new TensorSlot(prefix + name + ".weight", "_gamma", shape),
                     new TensorSlot(prefix + name + ".bias", "_beta", shape),
                     new TensorSlot(prefix + name + ".running_mean", "_runningMean", shape),
                     new TensorSlot(prefix + name + ".running_var", "_runningVar", shape));
@@ -137,9 +140,10 @@ sealed interface Layer {
 
         @Override
         public List<TensorSlot> tensors(String prefix) {
-            return List.of(new TensorSlot(prefix + "cls_token", "_clsToken", new long[] {1, 1, dim}),
-                    new TensorSlot(prefix + "pos_embed", "_posEmbed", new long[] {1, 1 + (long) gridHeight * gridWidth,
-                            dim}));
+            return List.of(
+                    new TensorSlot(prefix + "cls_token", "_clsToken", new long[] {1, 1, dim}),
+                    new TensorSlot(
+                            prefix + "pos_embed", "_posEmbed", new long[] {1, 1 + (long) gridHeight * gridWidth, dim}));
         }
     }
 
@@ -156,7 +160,8 @@ sealed interface Layer {
         @Override
         public List<TensorSlot> tensors(String prefix) {
             long[] shape = {dim};
-            return List.of(new TensorSlot(prefix + name + ".weight", "_gamma", shape),
+            return List.of(
+                    new TensorSlot(prefix + name + ".weight", "_gamma", shape),
                     new TensorSlot(prefix + name + ".bias", "_beta", shape));
         }
     }
@@ -189,7 +194,8 @@ sealed interface Layer {
         }
 
         private static List<TensorSlot> linear(String path, int in, int out) {
-            return List.of(new TensorSlot(path + ".weight", "_weight", new long[] {out, in}),
+            return List.of(
+                    new TensorSlot(path + ".weight", "_weight", new long[] {out, in}),
                     new TensorSlot(path + ".bias", "_bias", new long[] {out}));
         }
     }

@@ -31,7 +31,9 @@ public final class PyTorchLoader {
         List<String> command = new ArrayList<>(List.of(python(), script.toString()));
         command.addAll(arguments);
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return new Result(p.waitFor(), out);
         } catch (IOException e) {
@@ -47,9 +49,12 @@ public final class PyTorchLoader {
         if (python == null) {
             String configured = System.getenv("OXBOW_PYTHON");
             List<String> candidates = configured != null ? List.of(configured) : List.of("python3", "/usr/bin/python3");
-            python = candidates.stream().filter(PyTorchLoader::importsTorch).findFirst().orElseThrow(() ->
-                    new IllegalStateException("no python3 with PyTorch (tried " + candidates + "): install Debian's "
-                            + "python3-torch (apt-get install python3-torch) or set OXBOW_PYTHON"));
+            python = candidates.stream()
+                    .filter(PyTorchLoader::importsTorch)
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(
+                            "no python3 with PyTorch (tried " + candidates + "): install Debian's "
+                                    + "python3-torch (apt-get install python3-torch) or set OXBOW_PYTHON"));
         }
         return python;
     }
@@ -58,7 +63,8 @@ public final class PyTorchLoader {
         try {
             Process p = new ProcessBuilder(interpreter, "-c", "import torch")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor() == 0;
         } catch (IOException e) {
             return false;

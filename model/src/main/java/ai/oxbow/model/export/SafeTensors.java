@@ -1,9 +1,7 @@
 package ai.oxbow.model.export;
 
 import ai.oxbow.model.state.Tensor;
-
 import com.google.gson.Gson;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,7 +44,10 @@ final class SafeTensors {
         byte[] headerBytes = Arrays.copyOf(json, (json.length + 7) / 8 * 8);
         Arrays.fill(headerBytes, json.length, headerBytes.length, (byte) ' ');
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(headerBytes.length)
+                    .array());
             out.write(headerBytes);
             for (Tensor t : tensors.values()) {
                 ByteBuffer data = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,7 +1,7 @@
 package ai.oxbow.model.head;
 
-import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;

@@ -58,7 +58,8 @@ public final class MaeDecoder extends AbstractBlock {
      */
     public static float[] sinCosPositions(int width, int side) {
         if (width % 4 != 0) {
-            throw new IllegalArgumentException("sine-cosine position embeddings need a width divisible by 4, not " + width);
+            throw new IllegalArgumentException(
+                    "sine-cosine position embeddings need a width divisible by 4, not " + width);
         }
         int quarter = width / 4;
         float[] out = new float[(1 + side * side) * width];
@@ -78,9 +79,10 @@ public final class MaeDecoder extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
-        NDArray tokens = embed.forward(store, new NDList(inputs.get(0)), training).singletonOrThrow();
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray tokens =
+                embed.forward(store, new NDList(inputs.get(0)), training).singletonOrThrow();
         NDArray restore = inputs.get(1);
         long n = tokens.getShape().get(0);
         long patches = restore.getShape().get(1);
@@ -91,9 +93,11 @@ public final class MaeDecoder extends AbstractBlock {
         NDArray index = restore.expandDims(2).broadcast(n, patches, width);
         NDArray ordered = tokens.get(new NDIndex(":, :1")).concat(shuffled.gather(index, 1), 1);
         NDArray pos = tokens.getManager().create(sinCosPositions(width, side), new Shape(1, 1 + patches, width));
-        NDArray x = blocks.forward(store, new NDList(ordered.add(pos)), training).singletonOrThrow();
+        NDArray x =
+                blocks.forward(store, new NDList(ordered.add(pos)), training).singletonOrThrow();
         x = norm.forward(store, new NDList(x), training).singletonOrThrow();
-        return new NDList(predict.forward(store, new NDList(x.get(new NDIndex(":, 1:"))), training).singletonOrThrow());
+        return new NDList(predict.forward(store, new NDList(x.get(new NDIndex(":, 1:"))), training)
+                .singletonOrThrow());
     }
 
     @Override

@@ -29,8 +29,9 @@ public final class MaskTokenHead extends AbstractBlock {
     public MaskTokenHead(int dim, int pixels) {
         this.dim = dim;
         predict = addChildBlock("predict", Linear.builder().setUnits(pixels).build());
-        predict.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
-                XavierInitializer.FactorType.IN, 1), Parameter.Type.WEIGHT);
+        predict.setInitializer(
+                new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1),
+                Parameter.Type.WEIGHT);
     }
 
     /** The mask token (1, 1, D). */
@@ -39,8 +40,8 @@ public final class MaskTokenHead extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         return predict.forward(store, inputs, training);
     }
 

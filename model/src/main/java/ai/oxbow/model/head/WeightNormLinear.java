@@ -22,12 +22,15 @@ public final class WeightNormLinear extends AbstractBlock {
 
     public WeightNormLinear(long units) {
         this.units = units;
-        this.direction = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT).build());
+        this.direction = addParameter(Parameter.builder()
+                .setName("weight")
+                .setType(Parameter.Type.WEIGHT)
+                .build());
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray v = store.getValue(direction, x.getDevice(), training);
         return new NDList(x.matMul(Tensors.l2Normalize(v).transpose()));

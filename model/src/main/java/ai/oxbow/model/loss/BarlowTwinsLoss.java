@@ -2,7 +2,6 @@ package ai.oxbow.model.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.nd.Scalars;
-
 import java.util.List;
 
 /**
@@ -43,6 +42,7 @@ public final class BarlowTwinsLoss {
     /** Each column to mean 0 and (biased) variance 1 over the batch, as BatchNorm1d(affine=False). */
     static NDArray standardise(NDArray z) {
         NDArray centred = z.sub(z.mean(new int[] {0}, true));
-        return centred.div(centred.square().mean(new int[] {0}, true).add(BATCH_NORM_EPS).sqrt());
+        return centred.div(
+                centred.square().mean(new int[] {0}, true).add(BATCH_NORM_EPS).sqrt());
     }
 }

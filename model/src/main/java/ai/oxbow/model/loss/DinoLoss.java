@@ -1,8 +1,7 @@
 package ai.oxbow.model.loss;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
-
+import ai.oxbow.model.nd.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,13 +23,19 @@ public final class DinoLoss {
      * @param teacher teacher logits (N, K) of the global views
      * @param center  running mean of teacher logits (1, K)
      */
-    public static NDArray loss(List<NDArray> student, List<NDArray> teacher, NDArray center,
-                               float studentTemperature, float teacherTemperature) {
+    public static NDArray loss(
+            List<NDArray> student,
+            List<NDArray> teacher,
+            NDArray center,
+            float studentTemperature,
+            float teacherTemperature) {
         List<NDArray> targets = new ArrayList<>(teacher.size());
         for (NDArray t : teacher) {
-            targets.add(Scalars.div(t.sub(center), teacherTemperature).softmax(1).stopGradient());
+            targets.add(
+                    Scalars.div(t.sub(center), teacherTemperature).softmax(1).stopGradient());
         }
-        return ViewPairs.mean(ViewPairs.ordered(teacher.size(), student.size()), (g, v) ->
-                SoftCrossEntropy.of(targets.get(g), Scalars.div(student.get(v), studentTemperature)));
+        return ViewPairs.mean(
+                ViewPairs.ordered(teacher.size(), student.size()),
+                (g, v) -> SoftCrossEntropy.of(targets.get(g), Scalars.div(student.get(v), studentTemperature)));
     }
 }

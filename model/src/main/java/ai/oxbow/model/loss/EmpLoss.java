@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.oxbow.model.nd.LogDet;
 import ai.oxbow.model.nd.Scalars;
 import ai.oxbow.model.nd.Tensors;
-
 import java.util.List;
 
 /**
@@ -30,11 +29,16 @@ public final class EmpLoss {
      */
     public static NDArray of(List<NDArray> z, float invariance, float eps) {
         NDArray stacked = Tensors.l2Normalize(NDArrays.concat(new NDList(z), 0))
-                .reshape(z.size(), z.get(0).getShape().get(0), z.get(0).getShape().get(1));
+                .reshape(
+                        z.size(),
+                        z.get(0).getShape().get(0),
+                        z.get(0).getShape().get(1));
         NDArray mean = stacked.mean(new int[] {0}, true);
-        NDArray cosine = stacked.mul(mean).sum(new int[] {2})
+        NDArray cosine = stacked.mul(mean)
+                .sum(new int[] {2})
                 .div(mean.norm(new int[] {2}).clip(1e-8f, Float.POSITIVE_INFINITY));
-        return Scalars.mul(cosine.mean(), -invariance).sub(codingRate(stacked, eps).mean());
+        return Scalars.mul(cosine.mean(), -invariance)
+                .sub(codingRate(stacked, eps).mean());
     }
 
     /** R(Z_i) for each patch i of a (n, m, d) stack of rows. */

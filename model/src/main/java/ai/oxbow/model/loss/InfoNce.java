@@ -1,8 +1,7 @@
 package ai.oxbow.model.loss;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
-
+import ai.oxbow.model.nd.Scalars;
 import java.util.List;
 
 /**
@@ -28,9 +27,10 @@ public final class InfoNce {
      * {@link ViewPairs#ordered} pairs, keys k_g and queue Q_g of each global view g. For two views
      * it is the symmetric loss of MoCo v2+ (solo-learn), (l(q_1, k_2) + l(q_2, k_1)) / 2.
      */
-    public static NDArray withQueues(List<NDArray> queries, List<NDArray> keys, List<NDArray> queues,
-                                     float temperature) {
-        return ViewPairs.mean(ViewPairs.ordered(keys.size(), queries.size()),
+    public static NDArray withQueues(
+            List<NDArray> queries, List<NDArray> keys, List<NDArray> queues, float temperature) {
+        return ViewPairs.mean(
+                ViewPairs.ordered(keys.size(), queries.size()),
                 (g, v) -> withQueue(queries.get(v), keys.get(g), queues.get(g), temperature));
     }
 
@@ -52,7 +52,8 @@ public final class InfoNce {
      * symmetric loss, (l(NN(z_1), p_2) + l(NN(z_2), p_1)) / 2.
      */
     public static NDArray inBatch(List<NDArray> anchors, List<NDArray> positives, float temperature) {
-        return ViewPairs.mean(ViewPairs.ordered(anchors.size(), positives.size()),
+        return ViewPairs.mean(
+                ViewPairs.ordered(anchors.size(), positives.size()),
                 (g, v) -> inBatch(anchors.get(g), positives.get(v), temperature));
     }
 }

@@ -1,10 +1,9 @@
 package ai.oxbow.model.loss;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-
+import ai.oxbow.model.nd.Scalars;
 import java.util.List;
 
 /**
@@ -30,7 +29,8 @@ public final class MeanShiftLoss {
     public static NDArray loss(List<NDArray> predictions, NDArray target, NDArray bank, int k) {
         long n = target.getShape().get(0);
         long d = target.getShape().get(1);
-        NDArray index = target.matMul(bank.transpose()).topK(k, 1, true, true).get(1).flatten();
+        NDArray index =
+                target.matMul(bank.transpose()).topK(k, 1, true, true).get(1).flatten();
         NDArray neighbours = bank.get(new NDIndex("{}", index)).stopGradient().reshape(new Shape(n, k, d));
         NDArray sum = null;
         for (NDArray prediction : predictions) {

@@ -2,7 +2,6 @@ package ai.oxbow.model.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.nd.Tensors;
-
 import java.util.List;
 
 /**
@@ -19,7 +18,11 @@ public final class NegativeCosine {
      * collapses (Sec. 4.1).
      */
     public static NDArray loss(NDArray p, NDArray z) {
-        return Tensors.l2Normalize(p).mul(Tensors.l2Normalize(z.stopGradient())).sum(new int[] {1}).mean().neg();
+        return Tensors.l2Normalize(p)
+                .mul(Tensors.l2Normalize(z.stopGradient()))
+                .sum(new int[] {1})
+                .mean()
+                .neg();
     }
 
     /**
@@ -28,7 +31,8 @@ public final class NegativeCosine {
      * D(p_1, sg(z_2)) / 2 + D(p_2, sg(z_1)) / 2.
      */
     public static NDArray loss(List<NDArray> predictions, List<NDArray> targets) {
-        return ViewPairs.mean(ViewPairs.ordered(targets.size(), predictions.size()),
+        return ViewPairs.mean(
+                ViewPairs.ordered(targets.size(), predictions.size()),
                 (g, v) -> loss(predictions.get(v), targets.get(g)));
     }
 }

@@ -1,8 +1,7 @@
 package ai.oxbow.model.loss;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
-
+import ai.oxbow.model.nd.Scalars;
 import java.util.List;
 
 /**
@@ -28,7 +27,10 @@ public final class NormalizedMse {
      * the paper's symmetrised L + L~ (Sec. 3.1; solo-learn sums the pairs), in [0, 8].
      */
     public static NDArray loss(List<NDArray> predictions, List<NDArray> targets) {
-        return Scalars.mul(ViewPairs.mean(ViewPairs.ordered(targets.size(), predictions.size()),
-                (g, v) -> loss(predictions.get(v), targets.get(g))), 2);
+        return Scalars.mul(
+                ViewPairs.mean(
+                        ViewPairs.ordered(targets.size(), predictions.size()),
+                        (g, v) -> loss(predictions.get(v), targets.get(g))),
+                2);
     }
 }

@@ -1,12 +1,11 @@
 package ai.oxbow.model.loss;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.oxbow.model.nd.Scalars;
 import ai.oxbow.model.nd.Tensors;
-
 import java.util.List;
 
 /**

@@ -29,7 +29,8 @@ public final class ScanLoss {
     public static NDArray of(NDArray anchors, NDArray neighbors, float entropyWeight) {
         NDArray pa = anchors.softmax(1);
         NDArray pn = neighbors.softmax(1);
-        NDArray consistency = Scalars.maximum(pa.mul(pn).sum(new int[] {1}), EPS).log().mean().neg();
+        NDArray consistency =
+                Scalars.maximum(pa.mul(pn).sum(new int[] {1}), EPS).log().mean().neg();
         return consistency.sub(Scalars.mul(entropy(pa.mean(new int[] {0})), entropyWeight));
     }
 
@@ -53,7 +54,8 @@ public final class ScanLoss {
         NDArray confident = probabilities.max(new int[] {1}).gt(threshold).toType(strong.getDataType(), false);
         NDArray labels = probabilities.argMax(1);
         long k = strong.getShape().get(1);
-        NDArray oneHot = labels.oneHot((int) k).toType(strong.getDataType(), false).mul(confident.expandDims(1));
+        NDArray oneHot =
+                labels.oneHot((int) k).toType(strong.getDataType(), false).mul(confident.expandDims(1));
         NDArray counts = oneHot.sum(new int[] {0});
         float n = confident.sum().getFloat();
         if (n == 0) {
@@ -61,7 +63,9 @@ public final class ScanLoss {
         }
         // weight_k = n / count_k for labels that occur (1 for the rest, which carry no sample); no
         // gradient flows through the counts, so plain numbers are safe here.
-        NDArray weights = counts.gt(0).toType(strong.getDataType(), false).mul(counts.maximum(1).pow(-1).mul(n))
+        NDArray weights = counts.gt(0)
+                .toType(strong.getDataType(), false)
+                .mul(counts.maximum(1).pow(-1).mul(n))
                 .add(counts.eq(0).toType(strong.getDataType(), false));
         NDArray sampleWeights = oneHot.mul(weights).sum(new int[] {1});
         NDArray logProbabilities = strong.logSoftmax(1);

@@ -1,8 +1,7 @@
 package ai.oxbow.model.loss;
 
-import ai.oxbow.model.nd.Scalars;
 import ai.djl.ndarray.NDArray;
-
+import ai.oxbow.model.nd.Scalars;
 import java.util.List;
 
 /**
@@ -22,7 +21,8 @@ public final class SwappedPrediction {
      * @param codes  Sinkhorn codes (N, K) of the global views, in order
      */
     public static NDArray loss(List<NDArray> scores, List<NDArray> codes, float temperature) {
-        return ViewPairs.mean(ViewPairs.ordered(codes.size(), scores.size()), (g, v) ->
-                SoftCrossEntropy.of(codes.get(g).stopGradient(), Scalars.div(scores.get(v), temperature)));
+        return ViewPairs.mean(
+                ViewPairs.ordered(codes.size(), scores.size()),
+                (g, v) -> SoftCrossEntropy.of(codes.get(g).stopGradient(), Scalars.div(scores.get(v), temperature)));
     }
 }

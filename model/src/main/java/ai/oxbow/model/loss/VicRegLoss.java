@@ -3,7 +3,6 @@ package ai.oxbow.model.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import ai.oxbow.model.nd.Scalars;
-
 import java.util.List;
 
 /**
@@ -24,18 +23,19 @@ public final class VicRegLoss {
      * {@link ViewPairs#unordered} pairs (every pair of views when all are global). Each view's
      * variance and covariance terms are computed once and enter every pair it belongs to.
      */
-    public static NDArray of(List<NDArray> z, int globals, float invarianceWeight, float varianceWeight,
-                             float covarianceWeight) {
+    public static NDArray of(
+            List<NDArray> z, int globals, float invarianceWeight, float varianceWeight, float covarianceWeight) {
         NDArray[] regularisers = new NDArray[z.size()];
-        return ViewPairs.mean(ViewPairs.unordered(globals, z.size()), (a, b) ->
-                Scalars.mul(invariance(z.get(a), z.get(b)), invarianceWeight)
+        return ViewPairs.mean(
+                ViewPairs.unordered(globals, z.size()),
+                (a, b) -> Scalars.mul(invariance(z.get(a), z.get(b)), invarianceWeight)
                         .add(regulariser(z, a, regularisers, varianceWeight, covarianceWeight))
                         .add(regulariser(z, b, regularisers, varianceWeight, covarianceWeight)));
     }
 
     /** mu v(Z) + nu c(Z) of one view, computed on first use. */
-    private static NDArray regulariser(List<NDArray> z, int view, NDArray[] cache, float varianceWeight,
-                                       float covarianceWeight) {
+    private static NDArray regulariser(
+            List<NDArray> z, int view, NDArray[] cache, float varianceWeight, float covarianceWeight) {
         if (cache[view] == null) {
             cache[view] = Scalars.mul(variance(z.get(view)), varianceWeight)
                     .add(Scalars.mul(covariance(z.get(view)), covarianceWeight));
@@ -54,7 +54,8 @@ public final class VicRegLoss {
 
     /** Variance v(Z): mean over dimensions of max(0, 1 - sqrt(Var + eps)), Var unbiased (N - 1). */
     public static NDArray variance(NDArray z) {
-        NDArray var = Scalars.div(centred(z).square().sum(new int[] {0}), z.getShape().get(0) - 1);
+        NDArray var =
+                Scalars.div(centred(z).square().sum(new int[] {0}), z.getShape().get(0) - 1);
         return Activation.relu(var.add(VARIANCE_EPS).sqrt().neg().add(1)).mean();
     }
 

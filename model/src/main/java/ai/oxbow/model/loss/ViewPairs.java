@@ -2,7 +2,6 @@ package ai.oxbow.model.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.nd.Scalars;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;

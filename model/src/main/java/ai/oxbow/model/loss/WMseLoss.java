@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.nd.Scalars;
 import ai.oxbow.model.nd.Tensors;
-
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -40,11 +39,19 @@ public final class WMseLoss {
         NDArray cosineSum = null;
         for (int[] permutation : slicings) {
             for (int s = 0; s < slices; s++) {
-                NDIndex index = permutation == null ? null : new NDIndex("{}", z.get(0).getManager().create(
-                        Arrays.stream(permutation, s * n / slices, (s + 1) * n / slices).asLongStream().toArray()));
+                NDIndex index = permutation == null
+                        ? null
+                        : new NDIndex(
+                                "{}",
+                                z.get(0)
+                                        .getManager()
+                                        .create(Arrays.stream(permutation, s * n / slices, (s + 1) * n / slices)
+                                                .asLongStream()
+                                                .toArray()));
                 NDArray[] white = new NDArray[z.size()];
                 for (int v = 0; v < z.size(); v++) {
-                    white[v] = Whitening.whiten(index == null ? z.get(v) : z.get(v).get(index), eps);
+                    white[v] =
+                            Whitening.whiten(index == null ? z.get(v) : z.get(v).get(index), eps);
                 }
                 for (int[] p : pairs) {
                     NDArray sum = cosines(white[p[0]], white[p[1]]).sum();
@@ -52,7 +59,8 @@ public final class WMseLoss {
                 }
             }
         }
-        return Scalars.mul(cosineSum, -2f / ((long) n * slicings.size() * pairs.size())).add(2);
+        return Scalars.mul(cosineSum, -2f / ((long) n * slicings.size() * pairs.size()))
+                .add(2);
     }
 
     private static NDArray cosines(NDArray a, NDArray b) {

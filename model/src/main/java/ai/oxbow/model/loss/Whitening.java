@@ -20,7 +20,8 @@ public final class Whitening {
         int d = (int) x.getShape().get(1);
         NDArray centred = x.sub(x.mean(new int[] {0}, true));
         NDArray covariance = Scalars.div(centred.transpose().matMul(centred), m - 1);
-        NDArray shrunk = Scalars.mul(covariance, 1 - eps).add(x.getManager().eye(d).mul(eps));
+        NDArray shrunk =
+                Scalars.mul(covariance, 1 - eps).add(x.getManager().eye(d).mul(eps));
         NDArray w = Cholesky.lower(shrunk).inverse();
         return centred.matMul(w.transpose());
     }

@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.BarlowTwinsLoss;
-
 import java.util.List;
 
 /**
@@ -22,8 +21,11 @@ public final class BarlowTwins extends ProjectorMethod {
      */
     public record Params(float lambda, float scaleLoss, int projectorHidden, int projectorOut) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("lambda", 0.0051f), o.getFloat("scale_loss", 0.1f),
-                    o.getInt("projector_hidden", 2048), o.getInt("projector_out", 2048));
+            return new Params(
+                    o.getFloat("lambda", 0.0051f),
+                    o.getFloat("scale_loss", 0.1f),
+                    o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 2048));
         }
     }
 
@@ -34,7 +36,10 @@ public final class BarlowTwins extends ProjectorMethod {
     }
 
     private BarlowTwins(MethodSetup setup, Params params) {
-        super("barlow", setup, ViewForward.EACH,
+        super(
+                "barlow",
+                setup,
+                ViewForward.EACH,
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false));
         this.params = params;
     }
@@ -43,5 +48,4 @@ public final class BarlowTwins extends ProjectorMethod {
     protected NDArray loss(List<NDArray> projections, int globals) {
         return BarlowTwinsLoss.of(projections, globals, params.lambda, params.scaleLoss);
     }
-
 }

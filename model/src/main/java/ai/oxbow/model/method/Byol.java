@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.NormalizedMse;
 import ai.oxbow.model.nn.Network;
-
 import java.util.List;
 
 /**
@@ -21,8 +20,11 @@ public final class Byol extends SslMethod {
     /** Paper defaults (Sec. 3.3): projector d-4096-256, predictor 256-4096-256, tau 0.99 to 1. */
     public record Params(int projectorHidden, int projectorOut, int predictorHidden, float emaBase, float emaFinal) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getInt("projector_hidden", 4096), o.getInt("projector_out", 256),
-                    o.getInt("predictor_hidden", 4096), o.getFloat("ema_base", 0.99f),
+            return new Params(
+                    o.getInt("projector_hidden", 4096),
+                    o.getInt("projector_out", 256),
+                    o.getInt("predictor_hidden", 4096),
+                    o.getFloat("ema_base", 0.99f),
                     o.getFloat("ema_final", 1.0f));
         }
     }
@@ -36,14 +38,20 @@ public final class Byol extends SslMethod {
         super("byol", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
-        projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
-        predictor = setup.head("predictor",
-                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
+        projector =
+                setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
+        predictor = setup.head(
+                "predictor",
+                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false),
+                params.projectorOut);
         Network targetBackbone = setup.backbone("momentum_backbone");
-        Network targetProjector = setup.head("momentum_projector",
-                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
-        momentum(params.emaBase, params.emaFinal,
-                MomentumPair.of(backbone, targetBackbone), MomentumPair.of(projector, targetProjector));
+        Network targetProjector = setup.head(
+                "momentum_projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
+        momentum(
+                params.emaBase,
+                params.emaFinal,
+                MomentumPair.of(backbone, targetBackbone),
+                MomentumPair.of(projector, targetProjector));
     }
 
     @Override
@@ -64,5 +72,4 @@ public final class Byol extends SslMethod {
         List<NDArray> p = z.stream().map(zv -> predictor.forward(zv, true)).toList();
         return NormalizedMse.loss(gather(p), targets);
     }
-
 }

@@ -9,7 +9,6 @@ import ai.oxbow.model.head.WeightNormLinear;
 import ai.oxbow.model.loss.DinoLoss;
 import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.util.List;
 
 /**
@@ -41,15 +40,30 @@ public final class Dino extends SslMethod {
      * teacher scored more in one pass (docs/quality.md: 0.8442 vs 0.8410 kNN at 60,000 events;
      * 0.7794 vs 0.7760 at 10,000, where 0.99 fell to 0.7603).
      */
-    public record Params(int hidden, int bottleneck, int outputDim, float studentTemperature,
-                         float warmupTeacherTemperature, float teacherTemperature, int teacherTemperatureWarmupSteps,
-                         float centerMomentum, int freezeLastLayerSteps, float emaBase, float emaFinal) {
+    public record Params(
+            int hidden,
+            int bottleneck,
+            int outputDim,
+            float studentTemperature,
+            float warmupTeacherTemperature,
+            float teacherTemperature,
+            int teacherTemperatureWarmupSteps,
+            float centerMomentum,
+            int freezeLastLayerSteps,
+            float emaBase,
+            float emaFinal) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getInt("projector_hidden", 2048), o.getInt("bottleneck", 256),
-                    o.getInt("output_dim", 4096), o.getFloat("student_temp", 0.1f),
-                    o.getFloat("warmup_teacher_temp", 0.04f), o.getFloat("teacher_temp", 0.07f),
-                    o.getInt("teacher_temp_warmup_steps", 1000), o.getFloat("center_momentum", 0.9f),
-                    o.getInt("freeze_last_layer_steps", 313), o.getFloat("ema_base", 0.999f),
+            return new Params(
+                    o.getInt("projector_hidden", 2048),
+                    o.getInt("bottleneck", 256),
+                    o.getInt("output_dim", 4096),
+                    o.getFloat("student_temp", 0.1f),
+                    o.getFloat("warmup_teacher_temp", 0.04f),
+                    o.getFloat("teacher_temp", 0.07f),
+                    o.getInt("teacher_temp_warmup_steps", 1000),
+                    o.getFloat("center_momentum", 0.9f),
+                    o.getInt("freeze_last_layer_steps", 313),
+                    o.getFloat("ema_base", 0.999f),
                     o.getFloat("ema_final", 1f));
         }
 
@@ -66,8 +80,8 @@ public final class Dino extends SslMethod {
             if (teacherTemperatureWarmupSteps == 1) {
                 return warmupTeacherTemperature;
             }
-            return warmupTeacherTemperature + (teacherTemperature - warmupTeacherTemperature) * step
-                    / (teacherTemperatureWarmupSteps - 1);
+            return warmupTeacherTemperature
+                    + (teacherTemperature - warmupTeacherTemperature) * step / (teacherTemperatureWarmupSteps - 1);
         }
     }
 
@@ -84,11 +98,14 @@ public final class Dino extends SslMethod {
         int dim = setup.featureDim();
         head = setup.head("head", DinoHead.mlp(params.hidden, params.bottleneck), dim);
         lastLayer = setup.head("last_layer", new WeightNormLinear(params.outputDim), params.bottleneck);
-        momentum(params.emaBase, params.emaFinal,
+        momentum(
+                params.emaBase,
+                params.emaFinal,
                 MomentumPair.of(backbone, setup.backbone("teacher_backbone")),
                 MomentumPair.of(head, setup.head("teacher_head", DinoHead.mlp(params.hidden, params.bottleneck), dim)),
-                MomentumPair.of(lastLayer, setup.head("teacher_last_layer",
-                        new WeightNormLinear(params.outputDim), params.bottleneck)));
+                MomentumPair.of(
+                        lastLayer,
+                        setup.head("teacher_last_layer", new WeightNormLinear(params.outputDim), params.bottleneck)));
         lastLayerFreeze = new GradientFreeze(lastLayer, params.freezeLastLayerSteps);
         center = setup.manager().zeros(new Shape(1, params.outputDim));
     }
@@ -97,8 +114,6 @@ public final class Dino extends SslMethod {
     public List<Network> online() {
         return List.of(backbone, head, lastLayer);
     }
-
-
 
     /** The running centre c (1, K) of the teacher's outputs. */
     public NDArray center() {
@@ -115,9 +130,10 @@ public final class Dino extends SslMethod {
     public NDArray loss(Views views, long step) {
         List<NDArray> h = project(head, views.all());
         keepProjection(h.get(0));
-        List<NDArray> student = gather(h.stream().map(hv -> lastLayer.forward(hv, true)).toList());
-        return DinoLoss.loss(student, pendingTeacherOutputs, center, params.studentTemperature,
-                params.teacherTemperature(step));
+        List<NDArray> student =
+                gather(h.stream().map(hv -> lastLayer.forward(hv, true)).toList());
+        return DinoLoss.loss(
+                student, pendingTeacherOutputs, center, params.studentTemperature, params.teacherTemperature(step));
     }
 
     @Override

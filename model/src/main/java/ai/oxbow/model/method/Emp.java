@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.EmpLoss;
-
 import java.util.List;
 
 /**
@@ -22,8 +21,11 @@ public final class Emp extends ProjectorMethod {
      */
     public record Params(float invariance, float eps, int projectorHidden, int projectorOut) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("invariance", 200f), o.getFloat("eps", 0.2f),
-                    o.getInt("projector_hidden", 1024), o.getInt("projector_out", 512));
+            return new Params(
+                    o.getFloat("invariance", 200f),
+                    o.getFloat("eps", 0.2f),
+                    o.getInt("projector_hidden", 1024),
+                    o.getInt("projector_out", 512));
         }
     }
 
@@ -35,7 +37,10 @@ public final class Emp extends ProjectorMethod {
 
     /** The patches of one size go through the network together, as the reference's {@code torch.cat(data)}. */
     private Emp(MethodSetup setup, Params params) {
-        super("emp", setup, ViewForward.JOINT,
+        super(
+                "emp",
+                setup,
+                ViewForward.JOINT,
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false));
         this.params = params;
     }

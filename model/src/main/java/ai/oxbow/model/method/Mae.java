@@ -9,7 +9,6 @@ import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.head.MaeDecoder;
 import ai.oxbow.model.loss.MaeLoss;
 import ai.oxbow.model.nn.Network;
-
 import java.util.List;
 
 /**
@@ -29,12 +28,21 @@ public final class Mae extends MaskedImageModel {
      * in the paper's range (Table 1: one block already works; the decoder is under 10 % of the
      * encoder's compute). {@code beta2} is AdamW's.
      */
-    public record Params(float maskRatio, int decoderWidth, int decoderDepth, int decoderHeads,
-                         boolean normalizePixels, float beta2) {
+    public record Params(
+            float maskRatio,
+            int decoderWidth,
+            int decoderDepth,
+            int decoderHeads,
+            boolean normalizePixels,
+            float beta2) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("mask_ratio", 0.75f), o.getInt("decoder_width", 128),
-                    o.getInt("decoder_depth", 2), o.getInt("decoder_heads", 4),
-                    o.getInt("norm_pix_loss", 1) != 0, o.getFloat("beta2", 0.95f));
+            return new Params(
+                    o.getFloat("mask_ratio", 0.75f),
+                    o.getInt("decoder_width", 128),
+                    o.getInt("decoder_depth", 2),
+                    o.getInt("decoder_heads", 4),
+                    o.getInt("norm_pix_loss", 1) != 0,
+                    o.getFloat("beta2", 0.95f));
         }
     }
 
@@ -47,8 +55,14 @@ public final class Mae extends MaskedImageModel {
         checkMaskRatio(params.maskRatio);
         int grid = setup.size() / VitTiny.PATCH;
         int visible = visible(grid * grid);
-        this.decoder = new Network("decoder", new MaeDecoder(params.decoderWidth, params.decoderDepth,
-                params.decoderHeads, VitTiny.PATCH * VitTiny.PATCH * setup.channels()), setup.manager(),
+        this.decoder = new Network(
+                "decoder",
+                new MaeDecoder(
+                        params.decoderWidth,
+                        params.decoderDepth,
+                        params.decoderHeads,
+                        VitTiny.PATCH * VitTiny.PATCH * setup.channels()),
+                setup.manager(),
                 new Shape(2, 1 + visible, VitTiny.DIM));
     }
 
@@ -78,7 +92,12 @@ public final class Mae extends MaskedImageModel {
         NDArray visible = rows(vit.patchTokens(store, images, true), masks.keep());
         NDArray encoded = vit.encode(store, vit.withCls(store, visible, true), true);
         NDArray prediction = decoder.forward(new NDList(encoded, masks.restore()), true);
-        return new Reconstruction(MaeLoss.of(perPatch(prediction), perPatch(patchify(images)),
-                perPatch(masks.masked()), params.normalizePixels), encoded.get(new NDIndex(":, 0")));
+        return new Reconstruction(
+                MaeLoss.of(
+                        perPatch(prediction),
+                        perPatch(patchify(images)),
+                        perPatch(masks.masked()),
+                        params.normalizePixels),
+                encoded.get(new NDIndex(":, 0")));
     }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.nd.Scalars;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.util.SplittableRandom;
 
 /**
@@ -28,8 +27,8 @@ abstract class MaskedImageModel extends SslMethod {
     protected MaskedImageModel(String name, MethodSetup setup) {
         super(name, setup, ViewForward.EACH);
         if (!(backbone.block() instanceof VitTiny v)) {
-            throw new IllegalArgumentException(name + " masks patches of a vision transformer: it needs --encoder vit-tiny, not "
-                    + setup.encoder());
+            throw new IllegalArgumentException(name
+                    + " masks patches of a vision transformer: it needs --encoder vit-tiny, not " + setup.encoder());
         }
         this.vit = v;
         this.maskSeed = setup.seed();
@@ -128,8 +127,11 @@ abstract class MaskedImageModel extends SslMethod {
             }
         }
         NDManager nd = images.getManager();
-        return new Masks(nd.create(masked, new Shape(n, patches)), nd.create(keep, new Shape(n, visible)),
-                nd.create(restore, new Shape(n, patches)), grid);
+        return new Masks(
+                nd.create(masked, new Shape(n, patches)),
+                nd.create(keep, new Shape(n, visible)),
+                nd.create(restore, new Shape(n, patches)),
+                grid);
     }
 
     /**
@@ -143,15 +145,19 @@ abstract class MaskedImageModel extends SslMethod {
         long h = s.get(2) / VitTiny.PATCH;
         long w = s.get(3) / VitTiny.PATCH;
         int p = VitTiny.PATCH;
-        NDArray cropped = s.get(2) == h * p && s.get(3) == w * p ? images
+        NDArray cropped = s.get(2) == h * p && s.get(3) == w * p
+                ? images
                 : images.get(new NDIndex(":, :, :{}, :{}", h * p, w * p));
-        return cropped.reshape(s.get(0), c, h, p, w, p).transpose(0, 2, 4, 3, 5, 1).reshape(s.get(0), h * w, p * p * c);
+        return cropped.reshape(s.get(0), c, h, p, w, p)
+                .transpose(0, 2, 4, 3, 5, 1)
+                .reshape(s.get(0), h * w, p * p * c);
     }
 
     /** Rows of tokens (N, L, D) picked by an index (N, K): (N, K, D). */
     protected static NDArray rows(NDArray tokens, NDArray index) {
         long d = tokens.getShape().get(2);
-        NDArray expanded = index.expandDims(2).broadcast(index.getShape().get(0), index.getShape().get(1), d);
+        NDArray expanded = index.expandDims(2)
+                .broadcast(index.getShape().get(0), index.getShape().get(1), d);
         return tokens.gather(expanded, 1);
     }
 

@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.MeanShiftLoss;
-import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +32,16 @@ public final class MeanShift extends SslMethod {
      * ResNet-50). Memory bank 16,384 rows instead of 128,000: 64 batches of 256, a 4 MiB bank and a
      * cheap look-up on CPU.
      */
-    public record Params(int memorySize, int neighbours, int projectorHidden, int projectorOut,
-                         float emaBase, float emaFinal) {
+    public record Params(
+            int memorySize, int neighbours, int projectorHidden, int projectorOut, float emaBase, float emaFinal) {
         public static Params from(MethodOptions o, int featureDim) {
-            return new Params(o.getInt("memory_size", 16384), o.getInt("neighbours", 5),
-                    o.getInt("projector_hidden", 2 * featureDim), o.getInt("projector_out", featureDim / 4),
-                    o.getFloat("ema_base", 0.99f), o.getFloat("ema_final", 0.99f));
+            return new Params(
+                    o.getInt("memory_size", 16384),
+                    o.getInt("neighbours", 5),
+                    o.getInt("projector_hidden", 2 * featureDim),
+                    o.getInt("projector_out", featureDim / 4),
+                    o.getFloat("ema_base", 0.99f),
+                    o.getFloat("ema_final", 0.99f));
         }
     }
 
@@ -52,13 +55,22 @@ public final class MeanShift extends SslMethod {
         super("meanshift", setup, ViewForward.EACH);
         int dim = setup.featureDim();
         params = Params.from(setup.options(), dim);
-        projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
-        predictor = setup.head("predictor",
-                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), params.projectorOut);
-        momentum(params.emaBase, params.emaFinal,
+        projector =
+                setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
+        predictor = setup.head(
+                "predictor",
+                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false),
+                params.projectorOut);
+        momentum(
+                params.emaBase,
+                params.emaFinal,
                 MomentumPair.of(backbone, setup.backbone("target_backbone")),
-                MomentumPair.of(projector, setup.head("target_projector",
-                        Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim)));
+                MomentumPair.of(
+                        projector,
+                        setup.head(
+                                "target_projector",
+                                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false),
+                                dim)));
         memory = new FeatureQueue(setup.manager(), params.memorySize, params.projectorOut)
                 .fillRandomUnit(setup.manager());
     }
@@ -72,8 +84,6 @@ public final class MeanShift extends SslMethod {
         return List.of(backbone, projector, predictor);
     }
 
-
-
     public FeatureQueue memoryBank() {
         return memory;
     }
@@ -86,7 +96,8 @@ public final class MeanShift extends SslMethod {
     /** The target embedding of the target view, with grad mode off. */
     @Override
     public void beforeStep(Views views, long step) {
-        pendingTargets = gather(Tensors.l2Normalize(target(List.of(views.get(targetView(views)))).get(0)));
+        pendingTargets = gather(Tensors.l2Normalize(
+                target(List.of(views.get(targetView(views)))).get(0)));
     }
 
     @Override
@@ -95,7 +106,9 @@ public final class MeanShift extends SslMethod {
         queries.remove(targetView(views));
         List<NDArray> z = project(projector, queries);
         keepProjection(z.get(0));
-        List<NDArray> predictions = gather(z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList());
+        List<NDArray> predictions = gather(z.stream()
+                .map(zv -> Tensors.l2Normalize(predictor.forward(zv, true)))
+                .toList());
         return MeanShiftLoss.loss(predictions, pendingTargets, bankAfterEnqueue(pendingTargets), params.neighbours);
     }
 
@@ -112,7 +125,8 @@ public final class MeanShift extends SslMethod {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = (memory.pointer() + n + i) % capacity;
         }
-        return kept.concat(memory.all().get(new NDIndex("{}", targets.getManager().create(rows))), 0);
+        return kept.concat(
+                memory.all().get(new NDIndex("{}", targets.getManager().create(rows))), 0);
     }
 
     @Override

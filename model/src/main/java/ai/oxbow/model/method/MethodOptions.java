@@ -1,7 +1,6 @@
 package ai.oxbow.model.method;
 
 import ai.oxbow.model.util.KeyValues;
-
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;

@@ -11,8 +11,8 @@ import ai.oxbow.model.nn.Network;
  * how many global views each batch brings, and the trainer's seed (for what a method draws
  * itself, such as MAE's masks, so a restored trainer draws the same).
  */
-public record MethodSetup(NDManager manager, String encoder, int channels, int size, int globalViews,
-                          long seed, MethodOptions options) {
+public record MethodSetup(
+        NDManager manager, String encoder, int channels, int size, int globalViews, long seed, MethodOptions options) {
 
     public Network backbone(String name) {
         return new Network(name, Encoders.build(encoder), manager, new Shape(2, channels, size, size));

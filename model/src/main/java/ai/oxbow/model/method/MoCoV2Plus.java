@@ -3,10 +3,9 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.InfoNce;
-import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +22,16 @@ import java.util.Map;
 public final class MoCoV2Plus extends SslMethod {
 
     /** Paper defaults: t = 0.2, K = 4096 per view (Fashion-MNIST sized), 2048-128 projector. */
-    public record Params(float temperature, int queueSize, int projectorHidden, int projectorOut,
-                         float emaBase, float emaFinal) {
+    public record Params(
+            float temperature, int queueSize, int projectorHidden, int projectorOut, float emaBase, float emaFinal) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("temperature", 0.2f), o.getInt("queue_size", 4096),
-                    o.getInt("projector_hidden", 2048), o.getInt("projector_out", 128),
-                    o.getFloat("ema_base", 0.99f), o.getFloat("ema_final", 0.999f));
+            return new Params(
+                    o.getFloat("temperature", 0.2f),
+                    o.getInt("queue_size", 4096),
+                    o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 128),
+                    o.getFloat("ema_base", 0.99f),
+                    o.getFloat("ema_final", 0.999f));
         }
     }
 
@@ -41,12 +44,16 @@ public final class MoCoV2Plus extends SslMethod {
         super("mocov2", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         int dim = setup.featureDim();
-        projector = setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
+        projector =
+                setup.head("projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
         Network keyBackbone = setup.backbone("momentum_backbone");
-        Network keyProjector = setup.head("momentum_projector",
-                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
-        momentum(params.emaBase, params.emaFinal,
-                MomentumPair.of(backbone, keyBackbone), MomentumPair.of(projector, keyProjector));
+        Network keyProjector = setup.head(
+                "momentum_projector", Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), dim);
+        momentum(
+                params.emaBase,
+                params.emaFinal,
+                MomentumPair.of(backbone, keyBackbone),
+                MomentumPair.of(projector, keyProjector));
         for (int v = 0; v < setup.globalViews(); v++) {
             queues.add(new FeatureQueue(setup.manager(), params.queueSize, params.projectorOut)
                     .fillRandomUnit(setup.manager()));
@@ -66,7 +73,8 @@ public final class MoCoV2Plus extends SslMethod {
     /** The keys: the key encoder on the global views, with grad mode off. */
     @Override
     public void beforeStep(Views views, long step) {
-        pendingKeys = gather(target(views.global()).stream().map(Tensors::l2Normalize).toList());
+        pendingKeys =
+                gather(target(views.global()).stream().map(Tensors::l2Normalize).toList());
     }
 
     @Override
@@ -78,8 +86,8 @@ public final class MoCoV2Plus extends SslMethod {
         for (FeatureQueue queue : queues) {
             negatives.add(queue.all());
         }
-        return InfoNce.withQueues(gather(z.stream().map(Tensors::l2Normalize).toList()), keys, negatives,
-                params.temperature);
+        return InfoNce.withQueues(
+                gather(z.stream().map(Tensors::l2Normalize).toList()), keys, negatives, params.temperature);
     }
 
     @Override

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.oxbow.model.nn.Network;
-
 import java.util.List;
 
 /**

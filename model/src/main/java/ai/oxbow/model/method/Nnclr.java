@@ -4,11 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.InfoNce;
-import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
-
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,11 +23,14 @@ import java.util.Map;
 public final class Nnclr extends SslMethod {
 
     /** Paper defaults: t = 0.1, 3-layer 2048-2048-256 projector, 4096-256 predictor. */
-    public record Params(float temperature, int supportSize, int projectorHidden, int projectorOut,
-                         int predictorHidden) {
+    public record Params(
+            float temperature, int supportSize, int projectorHidden, int projectorOut, int predictorHidden) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("temperature", 0.1f), o.getInt("support_size", 4096),
-                    o.getInt("projector_hidden", 2048), o.getInt("projector_out", 256),
+            return new Params(
+                    o.getFloat("temperature", 0.1f),
+                    o.getInt("support_size", 4096),
+                    o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 256),
                     o.getInt("predictor_hidden", 4096));
         }
     }
@@ -43,11 +44,14 @@ public final class Nnclr extends SslMethod {
     public Nnclr(MethodSetup setup) {
         super("nnclr", setup, ViewForward.EACH);
         params = Params.from(setup.options());
-        projector = setup.head("projector",
+        projector = setup.head(
+                "projector",
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, true),
                 setup.featureDim());
-        predictor = setup.head("predictor",
-                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
+        predictor = setup.head(
+                "predictor",
+                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false),
+                params.projectorOut);
         support = new FeatureQueue(setup.manager(), params.supportSize, params.projectorOut);
     }
 
@@ -64,9 +68,12 @@ public final class Nnclr extends SslMethod {
     public NDArray loss(Views views, long step) {
         List<NDArray> z = project(projector, views.all());
         keepProjection(z.get(0));
-        List<NDArray> p = gather(z.stream().map(zv -> Tensors.l2Normalize(predictor.forward(zv, true))).toList());
+        List<NDArray> p = gather(z.stream()
+                .map(zv -> Tensors.l2Normalize(predictor.forward(zv, true)))
+                .toList());
         List<NDArray> globals = gather(z.subList(0, views.globals()).stream()
-                .map(zg -> Tensors.l2Normalize(zg).stopGradient()).toList());
+                .map(zg -> Tensors.l2Normalize(zg).stopGradient())
+                .toList());
         List<NDArray> neighbours = globals.stream().map(this::nearestNeighbour).toList();
         pendingProjections = globals.get(0);
         return InfoNce.inBatch(neighbours, p, params.temperature);

@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.oxbow.model.nn.Network;
-
 import java.util.List;
 
 /**

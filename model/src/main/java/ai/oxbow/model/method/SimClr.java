@@ -6,7 +6,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.oxbow.model.loss.NtXent;
-
 import java.util.List;
 
 /**
@@ -25,7 +24,9 @@ public final class SimClr extends ProjectorMethod {
      */
     public record Params(float temperature, int projectorHidden, int projectorOut) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("temperature", 0.2f), o.getInt("projector_hidden", 2048),
+            return new Params(
+                    o.getFloat("temperature", 0.2f),
+                    o.getInt("projector_hidden", 2048),
                     o.getInt("projector_out", 256));
         }
     }
@@ -57,5 +58,4 @@ public final class SimClr extends ProjectorMethod {
     protected NDArray loss(List<NDArray> projections, int globals) {
         return NtXent.loss(projections, params.temperature);
     }
-
 }

@@ -7,7 +7,6 @@ import ai.oxbow.model.encoder.VitTiny;
 import ai.oxbow.model.head.MaskTokenHead;
 import ai.oxbow.model.loss.SimMimLoss;
 import ai.oxbow.model.nn.Network;
-
 import java.util.List;
 
 /**
@@ -36,8 +35,8 @@ public final class SimMim extends MaskedImageModel {
         super("simmim", setup);
         this.params = Params.from(setup.options());
         checkMaskRatio(params.maskRatio);
-        this.head = setup.head("head", new MaskTokenHead(VitTiny.DIM, VitTiny.PATCH * VitTiny.PATCH * setup.channels()),
-                VitTiny.DIM);
+        this.head = setup.head(
+                "head", new MaskTokenHead(VitTiny.DIM, VitTiny.PATCH * VitTiny.PATCH * setup.channels()), VitTiny.DIM);
     }
 
     @Override
@@ -56,12 +55,15 @@ public final class SimMim extends MaskedImageModel {
         ParameterStore store = backbone.store();
         NDArray tokens = vit.patchTokens(store, images, true);
         NDArray w = masks.masked().expandDims(2);
-        NDArray maskTokens = ((MaskTokenHead) head.block()).token(head.store(), tokens.getDevice())
+        NDArray maskTokens = ((MaskTokenHead) head.block())
+                .token(head.store(), tokens.getDevice())
                 .add(vit.positions(store, masks.grid(), masks.grid(), true));
         NDArray mixed = tokens.mul(w.neg().add(1)).add(maskTokens.mul(w));
         NDArray encoded = vit.encode(store, vit.withCls(store, mixed, true), true);
         NDArray prediction = head.forward(encoded.get(new NDIndex(":, 1:")), true);
-        return new Reconstruction(SimMimLoss.of(perPatch(prediction), perPatch(patchify(images)),
-                perPatch(masks.masked()), (int) images.getShape().get(1)), encoded.get(new NDIndex(":, 0")));
+        return new Reconstruction(
+                SimMimLoss.of(perPatch(prediction), perPatch(patchify(images)), perPatch(masks.masked()), (int)
+                        images.getShape().get(1)),
+                encoded.get(new NDIndex(":, 0")));
     }
 }

@@ -7,7 +7,6 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.NegativeCosine;
 import ai.oxbow.model.nn.Network;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -28,8 +27,11 @@ public final class SimSiam extends SslMethod {
      */
     public record Params(int projectorLayers, int projectorHidden, int projectorOut, int predictorHidden) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getInt("projector_layers", 3), o.getInt("projector_hidden", 2048),
-                    o.getInt("projector_out", 2048), o.getInt("predictor_hidden", 512));
+            return new Params(
+                    o.getInt("projector_layers", 3),
+                    o.getInt("projector_hidden", 2048),
+                    o.getInt("projector_out", 2048),
+                    o.getInt("predictor_hidden", 512));
         }
     }
 
@@ -41,8 +43,10 @@ public final class SimSiam extends SslMethod {
         super("simsiam", setup, ViewForward.EACH);
         params = Params.from(setup.options());
         projector = setup.head("projector", projector(params), setup.featureDim());
-        predictor = setup.head("predictor",
-                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false), params.projectorOut);
+        predictor = setup.head(
+                "predictor",
+                Mlp.build(new int[] {params.predictorHidden}, params.projectorOut, false),
+                params.projectorOut);
     }
 
     /**
@@ -69,5 +73,4 @@ public final class SimSiam extends SslMethod {
         List<NDArray> p = z.stream().map(zv -> predictor.forward(zv, true)).toList();
         return NegativeCosine.loss(gather(p), gather(z.subList(0, views.globals())));
     }
-
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
 import ai.oxbow.model.train.DataParallel;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ public abstract class SslMethod {
     private final String name;
     /** The online encoder, built first so that every method initialises it from the same seed state. */
     protected final Network backbone;
+
     private List<MomentumPair> momentum = List.of();
     private float emaBase = 1f;
     private float emaFinal = 1f;
@@ -43,7 +43,10 @@ public abstract class SslMethod {
      * A method declares its paper's; the method option {@code view_forward=each|joint} overrides
      * it (which changes the BatchNorm statistics the loss sees).
      */
-    public enum ViewForward { EACH, JOINT }
+    public enum ViewForward {
+        EACH,
+        JOINT
+    }
 
     /** The method option that overrides {@link ViewForward}. */
     public static final String VIEW_FORWARD = "view_forward";
@@ -53,7 +56,8 @@ public abstract class SslMethod {
         this.backbone = setup.backbone("backbone");
         String forward = setup.options().getString(VIEW_FORWARD, paperForward.name());
         if (!forward.equalsIgnoreCase("each") && !forward.equalsIgnoreCase("joint")) {
-            throw new IllegalArgumentException("method option view_forward must be each or joint, not '" + forward + "'");
+            throw new IllegalArgumentException(
+                    "method option view_forward must be each or joint, not '" + forward + "'");
         }
         this.joint = forward.equalsIgnoreCase("joint");
     }
@@ -142,8 +146,8 @@ public abstract class SslMethod {
      */
     protected final List<NDArray> target(List<NDArray> views) {
         List<Network> chain = momentum.stream().map(MomentumPair::target).toList();
-        return (joint ? forwardJoint(chain, views) : forwardEach(chain, views)).stream()
-                .map(NDArray::stopGradient).toList();
+        return (joint ? forwardJoint(chain, views) : forwardEach(chain, views))
+                .stream().map(NDArray::stopGradient).toList();
     }
 
     /**
@@ -177,7 +181,8 @@ public abstract class SslMethod {
         int from = 0;
         while (from < views.size()) {
             int to = from + 1;
-            while (to < views.size() && views.get(to).getShape().equals(views.get(from).getShape())) {
+            while (to < views.size()
+                    && views.get(to).getShape().equals(views.get(from).getShape())) {
                 to++;
             }
             if (to - from == 1) {

@@ -6,10 +6,9 @@ import ai.djl.nn.core.Linear;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.SinkhornKnopp;
 import ai.oxbow.model.loss.SwappedPrediction;
-import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Tensors;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +40,24 @@ public final class SwAV extends SslMethod {
      * projector, no queue; prototypes frozen for 313 steps (main_swav.py
      * {@code freeze_prototypes_niters}, one ImageNet epoch at batch 4096).
      */
-    public record Params(float temperature, float epsilon, int sinkhornIterations, int prototypes, int queueSize,
-                         int freezePrototypesSteps, int projectorHidden, int projectorOut) {
+    public record Params(
+            float temperature,
+            float epsilon,
+            int sinkhornIterations,
+            int prototypes,
+            int queueSize,
+            int freezePrototypesSteps,
+            int projectorHidden,
+            int projectorOut) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("temperature", 0.1f), o.getFloat("epsilon", 0.05f),
-                    o.getInt("sinkhorn_iterations", 3), o.getInt("prototypes", 3000), o.getInt("queue_size", 0),
-                    o.getInt("freeze_prototypes_steps", 313), o.getInt("projector_hidden", 2048),
+            return new Params(
+                    o.getFloat("temperature", 0.1f),
+                    o.getFloat("epsilon", 0.05f),
+                    o.getInt("sinkhorn_iterations", 3),
+                    o.getInt("prototypes", 3000),
+                    o.getInt("queue_size", 0),
+                    o.getInt("freeze_prototypes_steps", 313),
+                    o.getInt("projector_hidden", 2048),
                     o.getInt("projector_out", 128));
         }
     }
@@ -61,10 +72,14 @@ public final class SwAV extends SslMethod {
     public SwAV(MethodSetup setup) {
         super("swav", setup, ViewForward.JOINT);
         params = Params.from(setup.options());
-        projector = setup.head("projector",
-                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
-        prototypes = setup.head("prototypes",
-                Linear.builder().setUnits(params.prototypes).optBias(false).build(), params.projectorOut);
+        projector = setup.head(
+                "projector",
+                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false),
+                setup.featureDim());
+        prototypes = setup.head(
+                "prototypes",
+                Linear.builder().setUnits(params.prototypes).optBias(false).build(),
+                params.projectorOut);
         prototypeFreeze = new GradientFreeze(prototypes, params.freezePrototypesSteps);
         queues = new FeatureQueue[params.queueSize > 0 ? setup.globalViews() : 0];
         for (int v = 0; v < queues.length; v++) {
@@ -94,8 +109,11 @@ public final class SwAV extends SslMethod {
         List<NDArray> h = project(projector, views.all());
         keepProjection(h.get(0));
         List<NDArray> z = h.stream().map(Tensors::l2Normalize).toList();
-        pendingEmbeddings = gather(z.subList(0, views.globals()).stream().map(NDArray::stopGradient).toList());
-        List<NDArray> scores = gather(z.stream().map(zv -> prototypes.forward(zv, true)).toList());
+        pendingEmbeddings = gather(z.subList(0, views.globals()).stream()
+                .map(NDArray::stopGradient)
+                .toList());
+        List<NDArray> scores =
+                gather(z.stream().map(zv -> prototypes.forward(zv, true)).toList());
         List<NDArray> codes = new ArrayList<>();
         for (int g = 0; g < views.globals(); g++) {
             codes.add(codes(scores.get(g), g));
@@ -108,7 +126,8 @@ public final class SwAV extends SslMethod {
         if (queues.length == 0 || queues[view].filled() < queues[view].capacity()) {
             return SinkhornKnopp.codes(scores, params.epsilon, params.sinkhornIterations);
         }
-        NDArray queued = queues[view].all().matMul(prototypeMatrix().stopGradient().transpose());
+        NDArray queued =
+                queues[view].all().matMul(prototypeMatrix().stopGradient().transpose());
         NDArray all = SinkhornKnopp.codes(queued.concat(scores, 0), params.epsilon, params.sinkhornIterations);
         return all.get(new NDIndex("{}:", params.queueSize));
     }

@@ -3,7 +3,6 @@ package ai.oxbow.model.method;
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.VicRegLoss;
-
 import java.util.List;
 
 /**
@@ -21,11 +20,18 @@ public final class VicReg extends ProjectorMethod {
      * (scripts/pretrain/cifar/vicreg.yaml) of 3 layers 2048-2048-2048 (the paper's ImageNet one
      * is 8192 wide, too heavy for a CPU).
      */
-    public record Params(float invarianceWeight, float varianceWeight, float covarianceWeight,
-                         int projectorHidden, int projectorOut) {
+    public record Params(
+            float invarianceWeight,
+            float varianceWeight,
+            float covarianceWeight,
+            int projectorHidden,
+            int projectorOut) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getFloat("sim_weight", 25f), o.getFloat("var_weight", 25f),
-                    o.getFloat("cov_weight", 1f), o.getInt("projector_hidden", 2048),
+            return new Params(
+                    o.getFloat("sim_weight", 25f),
+                    o.getFloat("var_weight", 25f),
+                    o.getFloat("cov_weight", 1f),
+                    o.getInt("projector_hidden", 2048),
                     o.getInt("projector_out", 2048));
         }
     }
@@ -37,15 +43,17 @@ public final class VicReg extends ProjectorMethod {
     }
 
     private VicReg(MethodSetup setup, Params params) {
-        super("vicreg", setup, ViewForward.EACH,
+        super(
+                "vicreg",
+                setup,
+                ViewForward.EACH,
                 Mlp.build(new int[] {params.projectorHidden, params.projectorHidden}, params.projectorOut, false));
         this.params = params;
     }
 
     @Override
     protected NDArray loss(List<NDArray> projections, int globals) {
-        return VicRegLoss.of(projections, globals, params.invarianceWeight, params.varianceWeight,
-                params.covarianceWeight);
+        return VicRegLoss.of(
+                projections, globals, params.invarianceWeight, params.varianceWeight, params.covarianceWeight);
     }
-
 }

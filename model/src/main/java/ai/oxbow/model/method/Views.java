@@ -1,7 +1,6 @@
 package ai.oxbow.model.method;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.List;
 
 /**

@@ -1,12 +1,9 @@
 package ai.oxbow.model.method;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.oxbow.model.head.Mlp;
 import ai.oxbow.model.loss.WMseLoss;
 import ai.oxbow.model.nn.Network;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -38,16 +35,22 @@ public final class WMse extends SslMethod {
      * the shrinkage is raised to {@link #SINGULAR_SHRINKAGE} so that training still runs, but the
      * whitened rows then carry little of the batch geometry.
      */
-    public record Params(int projectorHidden, int projectorOut, int whiteningSize, int whiteningIterations,
-                         float whiteningEps) {
+    public record Params(
+            int projectorHidden, int projectorOut, int whiteningSize, int whiteningIterations, float whiteningEps) {
         public static Params from(MethodOptions o) {
-            return new Params(o.getInt("projector_hidden", 1024), o.getInt("projector_out", 16),
-                    o.getInt("w_size", 128), o.getInt("w_iter", 1), o.getFloat("w_eps", 0f));
+            return new Params(
+                    o.getInt("projector_hidden", 1024),
+                    o.getInt("projector_out", 16),
+                    o.getInt("w_size", 128),
+                    o.getInt("w_iter", 1),
+                    o.getFloat("w_eps", 0f));
         }
 
         /** The shrinkage for slices of at least min(w_size, n) rows. */
         public float shrinkage(int n) {
-            return Math.min(whiteningSize, n) > projectorOut ? whiteningEps : Math.max(whiteningEps, SINGULAR_SHRINKAGE);
+            return Math.min(whiteningSize, n) > projectorOut
+                    ? whiteningEps
+                    : Math.max(whiteningEps, SINGULAR_SHRINKAGE);
         }
     }
 
@@ -57,8 +60,10 @@ public final class WMse extends SslMethod {
     public WMse(MethodSetup setup) {
         super("wmse", setup, ViewForward.EACH);
         params = Params.from(setup.options());
-        projector = setup.head("projector",
-                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false), setup.featureDim());
+        projector = setup.head(
+                "projector",
+                Mlp.build(new int[] {params.projectorHidden}, params.projectorOut, false),
+                setup.featureDim());
     }
 
     @Override
@@ -73,8 +78,7 @@ public final class WMse extends SslMethod {
         keepProjection(local.get(0));
         List<NDArray> perView = gather(local);
         int n = Math.toIntExact(perView.get(0).getShape().get(0));
-        return WMseLoss.of(perView, views.globals(), permutations(n, step), params.whiteningSize,
-                params.shrinkage(n));
+        return WMseLoss.of(perView, views.globals(), permutations(n, step), params.whiteningSize, params.shrinkage(n));
     }
 
     /**
@@ -95,5 +99,4 @@ public final class WMse extends SslMethod {
         }
         return out;
     }
-
 }

@@ -32,7 +32,8 @@ public final class Cholesky {
         NDArray strictMask = m.create(strictLowerMask(d), new Shape(d, d));
         NDArray eye = m.eye(d);
         NDArray change = a.sub(a.stopGradient());
-        NDArray symmetric = change.mul(strictMask.add(eye)).add(change.mul(strictMask).transpose());
+        NDArray symmetric =
+                change.mul(strictMask.add(eye)).add(change.mul(strictMask).transpose());
         NDArray phi = inverse.matMul(symmetric).matMul(inverse.transpose()).mul(strictMask.add(eye.mul(0.5f)));
         return factor.add(factor.matMul(phi));
     }

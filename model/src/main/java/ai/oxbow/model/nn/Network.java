@@ -11,7 +11,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,6 +27,7 @@ public final class Network {
      * initialisation holds this lock, and {@link #seeded} holds it from the seed to the last draw.
      */
     private static final ReentrantLock INITIALISATION = new ReentrantLock();
+
     private final String name;
     private final Block block;
     private final ParameterStore store;
@@ -131,7 +131,11 @@ public final class Network {
     /** Copies every array (weights and running statistics) from a network of the same shape. */
     public void copyFrom(Network other) {
         for (int i = 0; i < parameters.size(); i++) {
-            other.parameters.get(i).getValue().getArray().copyTo(parameters.get(i).getValue().getArray());
+            other.parameters
+                    .get(i)
+                    .getValue()
+                    .getArray()
+                    .copyTo(parameters.get(i).getValue().getArray());
         }
     }
 }

@@ -3,7 +3,6 @@ package ai.oxbow.model.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-
 import java.util.List;
 
 /**
@@ -40,11 +39,13 @@ public final class AdamW extends Optimizer {
             try (NDArray m = g.mul(1 - beta1)) {
                 first.get(i).muli(beta1).addi(m);
             }
-            try (NDArray square = g.mul(g); NDArray v = square.mul(1 - beta2)) {
+            try (NDArray square = g.mul(g);
+                    NDArray v = square.mul(1 - beta2)) {
                 second.get(i).muli(beta2).addi(v);
             }
-            try (NDArray scaled = second.get(i).div(c2); NDArray denom = scaled.sqrt();
-                 NDArray update = first.get(i).div(c1)) {
+            try (NDArray scaled = second.get(i).div(c2);
+                    NDArray denom = scaled.sqrt();
+                    NDArray update = first.get(i).div(c1)) {
                 denom.addi(EPS);
                 w.subi(update.divi(denom).muli(learningRate));
             }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,8 +28,8 @@ public abstract class Optimizer {
      * @param beta2       AdamW's second-moment decay (unused by SGD and LARS)
      * @param weightDecay decoupled for AdamW, L2 for SGD and LARS
      */
-    public static Optimizer create(String name, List<Pair<String, Parameter>> parameters, float momentum,
-                                   float beta2, float weightDecay) {
+    public static Optimizer create(
+            String name, List<Pair<String, Parameter>> parameters, float momentum, float beta2, float weightDecay) {
         return switch (name) {
             case "sgd" -> new Sgd(parameters, momentum, weightDecay, 0);
             case "lars" -> new Sgd(parameters, momentum, weightDecay, Sgd.LARS_TRUST);
@@ -63,7 +62,10 @@ public abstract class Optimizer {
     public final void visit(StateVisitor state) {
         for (int b = 0; b < buffers.size(); b++) {
             for (int i = 0; i < parameters.size(); i++) {
-                state.tensor("optimizer/" + bufferNames.get(b) + "/" + parameters.get(i).getKey(), buffers.get(b).get(i));
+                state.tensor(
+                        "optimizer/" + bufferNames.get(b) + "/"
+                                + parameters.get(i).getKey(),
+                        buffers.get(b).get(i));
             }
         }
     }

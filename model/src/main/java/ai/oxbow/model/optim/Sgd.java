@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-
 import java.util.List;
 
 /**
@@ -70,7 +69,9 @@ public final class Sgd extends Optimizer {
 
     /** Biases and BatchNorm scale/shift: one-dimensional parameters. */
     static boolean excludedFromLars(Parameter p) {
-        return p.getType() == Parameter.Type.BIAS || p.getType() == Parameter.Type.GAMMA
-                || p.getType() == Parameter.Type.BETA || p.getArray().getShape().dimension() == 1;
+        return p.getType() == Parameter.Type.BIAS
+                || p.getType() == Parameter.Type.GAMMA
+                || p.getType() == Parameter.Type.BETA
+                || p.getArray().getShape().dimension() == 1;
     }
 }

@@ -1,7 +1,6 @@
 package ai.oxbow.model.replay;
 
 import ai.oxbow.model.state.ReplayBufferCodec;
-
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -38,6 +37,7 @@ public final class ReplayBuffer {
     final boolean minred;
     /** In admission order (oldest first). */
     final List<ReplayEntry> entries = new ArrayList<>();
+
     long offered;
     long admitted;
     long evicted;
@@ -65,12 +65,14 @@ public final class ReplayBuffer {
     public boolean add(ReplayItem item, float[] feature) {
         checkShape(item);
         if (minred != (feature != null)) {
-            throw new IllegalArgumentException(minred ? "minred needs a feature vector with every image"
-                    : config.policy() + " takes no feature vector");
+            throw new IllegalArgumentException(
+                    minred
+                            ? "minred needs a feature vector with every image"
+                            : config.policy() + " takes no feature vector");
         }
         if (minred && !entries.isEmpty() && entries.get(0).feature.length != feature.length) {
-            throw new IllegalArgumentException("feature of " + feature.length + " values, the buffer holds "
-                    + entries.get(0).feature.length);
+            throw new IllegalArgumentException(
+                    "feature of " + feature.length + " values, the buffer holds " + entries.get(0).feature.length);
         }
         ReplayEntry entry = new ReplayEntry(item, offered++);
         switch (config.policy()) {
@@ -239,11 +241,29 @@ public final class ReplayBuffer {
         }
         List<ReplayBufferCodec.Image> images = new ArrayList<>(entries.size());
         for (ReplayEntry e : entries) {
-            images.add(new ReplayBufferCodec.Image(e.item.id(), e.item.eventTime(), e.item.label(), e.seq, e.uses,
-                    e.item.pixels(), e.feature, e.neighbourSimilarity, e.neighbour == null ? -1 : index.get(e.neighbour)));
+            images.add(new ReplayBufferCodec.Image(
+                    e.item.id(),
+                    e.item.eventTime(),
+                    e.item.label(),
+                    e.seq,
+                    e.uses,
+                    e.item.pixels(),
+                    e.feature,
+                    e.neighbourSimilarity,
+                    e.neighbour == null ? -1 : index.get(e.neighbour)));
         }
-        return ReplayBufferCodec.encode(new ReplayBufferCodec.State(config.policy(), config.capacity(), channels, size,
-                offered, admitted, evicted, rejected, draws, dim, images));
+        return ReplayBufferCodec.encode(new ReplayBufferCodec.State(
+                config.policy(),
+                config.capacity(),
+                channels,
+                size,
+                offered,
+                admitted,
+                evicted,
+                rejected,
+                draws,
+                dim,
+                images));
     }
 
     /**
@@ -264,8 +284,8 @@ public final class ReplayBuffer {
         buffer.rejected = s.rejected();
         buffer.draws = s.draws();
         for (ReplayBufferCodec.Image image : s.images()) {
-            ReplayEntry e = new ReplayEntry(new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
-                    image.seq());
+            ReplayEntry e = new ReplayEntry(
+                    new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()), image.seq());
             e.uses = image.uses();
             e.feature = image.feature();
             e.neighbourSimilarity = image.neighbourSimilarity();
@@ -284,9 +304,10 @@ public final class ReplayBuffer {
      * the ranks one by one, the newest up to this buffer's capacity kept; the counters shared out
      * alike. MinRed's neighbours are found again among the images kept.
      */
-    static ReplayBuffer share(List<byte[]> groupBuffers, ReplayConfig config, int channels, int size, int rank,
-                              int ranks) {
-        List<ReplayBufferCodec.State> olds = groupBuffers.stream().map(ReplayBufferCodec::decode).toList();
+    static ReplayBuffer share(
+            List<byte[]> groupBuffers, ReplayConfig config, int channels, int size, int rank, int ranks) {
+        List<ReplayBufferCodec.State> olds =
+                groupBuffers.stream().map(ReplayBufferCodec::decode).toList();
         List<ReplayBufferCodec.Image> merged = new ArrayList<>();
         int longest = olds.stream().mapToInt(o -> o.images().size()).max().orElse(0);
         for (int i = 0; i < longest; i++) {
@@ -303,7 +324,8 @@ public final class ReplayBuffer {
         mine = mine.subList(Math.max(0, mine.size() - config.capacity()), mine.size());
         ReplayBuffer buffer = new ReplayBuffer(config, channels, size);
         for (ReplayBufferCodec.Image image : mine) {
-            ReplayEntry e = new ReplayEntry(new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
+            ReplayEntry e = new ReplayEntry(
+                    new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
                     buffer.entries.size());
             e.uses = image.uses();
             buffer.entries.add(e);
@@ -311,14 +333,28 @@ public final class ReplayBuffer {
                 NearestNeighbours.added(buffer.entries, e, image.feature());
             }
         }
-        buffer.offered = Math.max(ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::offered).sum(),
-                rank, ranks), buffer.entries.size());
-        buffer.admitted = Math.max(ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::admitted).sum(),
-                rank, ranks), buffer.entries.size());
-        buffer.evicted = ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::evicted).sum(), rank, ranks);
-        buffer.rejected = ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::rejected).sum(), rank,
-                ranks);
-        buffer.draws = ReplayConfig.share(olds.stream().mapToLong(ReplayBufferCodec.State::draws).sum(), rank, ranks);
+        buffer.offered = Math.max(
+                ReplayConfig.share(
+                        olds.stream()
+                                .mapToLong(ReplayBufferCodec.State::offered)
+                                .sum(),
+                        rank,
+                        ranks),
+                buffer.entries.size());
+        buffer.admitted = Math.max(
+                ReplayConfig.share(
+                        olds.stream()
+                                .mapToLong(ReplayBufferCodec.State::admitted)
+                                .sum(),
+                        rank,
+                        ranks),
+                buffer.entries.size());
+        buffer.evicted = ReplayConfig.share(
+                olds.stream().mapToLong(ReplayBufferCodec.State::evicted).sum(), rank, ranks);
+        buffer.rejected = ReplayConfig.share(
+                olds.stream().mapToLong(ReplayBufferCodec.State::rejected).sum(), rank, ranks);
+        buffer.draws = ReplayConfig.share(
+                olds.stream().mapToLong(ReplayBufferCodec.State::draws).sum(), rank, ranks);
         return buffer;
     }
 }

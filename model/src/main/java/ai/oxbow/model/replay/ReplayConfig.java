@@ -18,8 +18,9 @@ import java.util.List;
  * @param batch           images per training step (B)
  * @param seed            seeds every random draw of the buffer (with a counter kept in its state)
  */
-public record ReplayConfig(String policy, int capacity, double updatesPerEvent, double newFraction, int batch,
-                           long seed) implements Serializable {
+public record ReplayConfig(
+        String policy, int capacity, double updatesPerEvent, double newFraction, int batch, long seed)
+        implements Serializable {
     public static final List<String> POLICIES = List.of("fifo", "reservoir", "minred");
 
     /**
@@ -37,8 +38,8 @@ public record ReplayConfig(String policy, int capacity, double updatesPerEvent, 
             throw new IllegalArgumentException("replay policy must be one of " + POLICIES + ", got '" + policy + "'");
         }
         if (capacity < 2) {
-            throw new IllegalArgumentException("replay capacity must be at least 2 images (a step needs two), got "
-                    + capacity);
+            throw new IllegalArgumentException(
+                    "replay capacity must be at least 2 images (a step needs two), got " + capacity);
         }
         if (!(updatesPerEvent > 0) || Double.isInfinite(updatesPerEvent)) {
             throw new IllegalArgumentException("updates per event must be a positive number, got " + updatesPerEvent);
@@ -47,8 +48,8 @@ public record ReplayConfig(String policy, int capacity, double updatesPerEvent, 
             throw new IllegalArgumentException("new fraction must be in [0, 1], got " + newFraction);
         }
         if (batch < 2) {
-            throw new IllegalArgumentException("replay batch must be at least 2 (BatchNorm needs two samples), got "
-                    + batch);
+            throw new IllegalArgumentException(
+                    "replay batch must be at least 2 (BatchNorm needs two samples), got " + batch);
         }
     }
 
@@ -68,7 +69,12 @@ public record ReplayConfig(String policy, int capacity, double updatesPerEvent, 
             throw new IllegalArgumentException("--batch " + batch + " is not divisible by --trainer-parallelism "
                     + ranks + ": each of the " + ranks + " trainers trains batch / " + ranks + " images per step");
         }
-        return new ReplayConfig(policy, share(capacity, rank, ranks), updatesPerEvent, newFraction, batch / ranks,
+        return new ReplayConfig(
+                policy,
+                share(capacity, rank, ranks),
+                updatesPerEvent,
+                newFraction,
+                batch / ranks,
                 seed + rank * 0x9E3779B97F4A7C15L);
     }
 

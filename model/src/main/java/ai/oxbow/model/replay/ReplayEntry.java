@@ -11,6 +11,7 @@ final class ReplayEntry {
     boolean evicted;
     /** MinRed only: l2-normalised features, the nearest other entry and the cosine to it. */
     float[] feature;
+
     ReplayEntry neighbour;
     float neighbourSimilarity = Float.NEGATIVE_INFINITY;
 

@@ -1,7 +1,6 @@
 package ai.oxbow.model.replay;
 
 import ai.oxbow.model.augment.Pixels;
-
 import java.util.List;
 
 /**

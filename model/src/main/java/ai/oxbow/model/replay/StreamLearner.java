@@ -8,7 +8,6 @@ import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.state.legacy.OlderFormats;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.ViewBatch;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +45,7 @@ public final class StreamLearner implements AutoCloseable {
     private Prepared next;
     /** Time steps spent waiting for their views (drawing them, with no view threads): not state. */
     private long viewWaitNanos;
+
     private long viewWaitSteps;
 
     private record Prepared(List<ReplayBuffer.Sample> samples, CompletableFuture<ViewBatch> views) {}
@@ -53,8 +53,9 @@ public final class StreamLearner implements AutoCloseable {
     /** @param viewThreads threads drawing views ahead of the step (0: on the caller's thread, not ahead) */
     public StreamLearner(SslTrainer trainer, Augmenter augmenter, ReplayConfig config, int viewThreads) {
         if (augmenter.recipe().globals() != trainer.config().globalViews()) {
-            throw new IllegalArgumentException("the recipe has " + augmenter.recipe().globals()
-                    + " global views, the trainer expects " + trainer.config().globalViews());
+            throw new IllegalArgumentException(
+                    "the recipe has " + augmenter.recipe().globals() + " global views, the trainer expects "
+                            + trainer.config().globalViews());
         }
         augmenter.recipe().checkSizes(trainer.config().size());
         this.trainer = trainer;
@@ -97,8 +98,8 @@ public final class StreamLearner implements AutoCloseable {
         // Admitting at most that many events between steps (a trainer reading at its own pace,
         // bench replay) never reaches the cap, so those schedules are unchanged.
         double earned = credit + config.updatesPerEvent() * items.size();
-        double cap = Math.max(config.capacity(), config.batch()) * Math.max(1, config.updatesPerEvent())
-                + config.batch();
+        double cap =
+                Math.max(config.capacity(), config.batch()) * Math.max(1, config.updatesPerEvent()) + config.batch();
         forgoneCredit += Math.max(0, earned - cap);
         credit = Math.min(earned, cap);
     }
@@ -128,7 +129,9 @@ public final class StreamLearner implements AutoCloseable {
         int n = current.samples().size();
         float loss = trainer.train(views);
         if (buffer.needsFeatures()) {
-            List<ReplayItem> items = current.samples().stream().map(sample -> sample.entry().item).toList();
+            List<ReplayItem> items = current.samples().stream()
+                    .map(sample -> sample.entry().item)
+                    .toList();
             float[] features = trainer.embedWithCurrent(ReplayItem.cleanBatch(items), n);
             for (int i = 0; i < n; i++) {
                 buffer.trained(current.samples().get(i).entry(), slice(features, i, trainer.embeddingDim()));
@@ -222,8 +225,8 @@ public final class StreamLearner implements AutoCloseable {
         List<LearnerCodec.NextImage> nextImages = new ArrayList<>();
         for (ReplayBuffer.Sample s : next == null ? List.<ReplayBuffer.Sample>of() : next.samples()) {
             ReplayItem item = s.entry().item;
-            nextImages.add(new LearnerCodec.NextImage(s.entry().seq, s.draw(), item.id(), item.eventTime(),
-                    item.label(), item.pixels()));
+            nextImages.add(new LearnerCodec.NextImage(
+                    s.entry().seq, s.draw(), item.id(), item.eventTime(), item.label(), item.pixels()));
         }
         return new LearnerCodec.State(trainerBlob, buffer.encode(), credit, steps, replayed, nextImages);
     }
@@ -242,14 +245,15 @@ public final class StreamLearner implements AutoCloseable {
         List<LearnerCodec.Decoded> decoded = new ArrayList<>();
         for (int r = 0; r < rankBlobs.size(); r++) {
             // Only this rank's own blob must be of its configuration (the others' seeds differ).
-            decoded.add(LearnerCodec.decodeRank(rankBlobs.get(r), sameSize && r == rank ? fingerprint : null, pixels,
-                    Integer.MAX_VALUE));
+            decoded.add(LearnerCodec.decodeRank(
+                    rankBlobs.get(r), sameSize && r == rank ? fingerprint : null, pixels, Integer.MAX_VALUE));
         }
         long groupSteps = decoded.get(0).state().steps();
         for (int r = 0; r < decoded.size(); r++) {
             if (decoded.get(r).state().steps() != groupSteps) {
-                throw new IllegalStateException("the trainer group's ranks were saved at different steps: rank 0 at "
-                        + groupSteps + ", rank " + r + " at " + decoded.get(r).state().steps());
+                throw new IllegalStateException(
+                        "the trainer group's ranks were saved at different steps: rank 0 at " + groupSteps + ", rank "
+                                + r + " at " + decoded.get(r).state().steps());
             }
         }
         if (sameSize) {
@@ -260,20 +264,31 @@ public final class StreamLearner implements AutoCloseable {
             restored(restoredBuffer, s.credit(), s.steps(), s.replayed(), restoredNext);
             Set<String> changed = new TreeSet<>(decoded.get(rank).changed());
             changed.addAll(model.reconfigured());
-            return RestoreReport.verified("rank learner state", rankBlobs.get(rank), LearnerCodec.RANK_FORMAT_VERSION,
-                    LearnerCodec.RANK_FORMAT_VERSION, changed, this::snapshotRank, trainer.steps(), trainer.lineage());
+            return RestoreReport.verified(
+                    "rank learner state",
+                    rankBlobs.get(rank),
+                    LearnerCodec.RANK_FORMAT_VERSION,
+                    LearnerCodec.RANK_FORMAT_VERSION,
+                    changed,
+                    this::snapshotRank,
+                    trainer.steps(),
+                    trainer.lineage());
         }
-        ReplayBuffer shared = ReplayBuffer.share(decoded.stream().map(d -> d.state().buffer()).toList(), config,
-                channels, size, rank, ranks);
+        ReplayBuffer shared = ReplayBuffer.share(
+                decoded.stream().map(d -> d.state().buffer()).toList(), config, channels, size, rank, ranks);
         double credit = decoded.stream().mapToDouble(d -> d.state().credit()).sum() / ranks;
-        long replayedShare = ReplayConfig.share(decoded.stream().mapToLong(d -> d.state().replayed()).sum(), rank,
-                ranks);
+        long replayedShare = ReplayConfig.share(
+                decoded.stream().mapToLong(d -> d.state().replayed()).sum(), rank, ranks);
         RestoreReport model = trainer.restore(trainerBlob);
         restored(shared, credit, groupSteps, replayedShare, List.of());
         Set<String> changed = new TreeSet<>(model.reconfigured());
         changed.add("trainer_parallelism");
-        return new RestoreReport(RestoreReport.Kind.RECONFIGURED, LearnerCodec.RANK_FORMAT_VERSION, changed,
-                trainer.steps(), trainer.lineage());
+        return new RestoreReport(
+                RestoreReport.Kind.RECONFIGURED,
+                LearnerCodec.RANK_FORMAT_VERSION,
+                changed,
+                trainer.steps(),
+                trainer.lineage());
     }
 
     /**
@@ -318,8 +333,15 @@ public final class StreamLearner implements AutoCloseable {
         Set<String> changed = new TreeSet<>(d.changed());
         changed.addAll(trainer.restore(s.trainer()).reconfigured());
         restored(restoredBuffer, s.credit(), s.steps(), s.replayed(), restoredNext);
-        return RestoreReport.verified("learner state", state, d.format(), LearnerCodec.FORMAT_VERSION, changed,
-                this::snapshot, trainer.steps(), trainer.lineage());
+        return RestoreReport.verified(
+                "learner state",
+                state,
+                d.format(),
+                LearnerCodec.FORMAT_VERSION,
+                changed,
+                this::snapshot,
+                trainer.steps(),
+                trainer.lineage());
     }
 
     /** The next step's batch: buffer entries where still present, else the stored image (evicted since). */
@@ -328,8 +350,8 @@ public final class StreamLearner implements AutoCloseable {
         for (LearnerCodec.NextImage image : next) {
             ReplayEntry entry = restoredBuffer.find(image.seq());
             if (entry == null) {
-                entry = new ReplayEntry(new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()),
-                        image.seq());
+                entry = new ReplayEntry(
+                        new ReplayItem(image.id(), image.eventTime(), image.label(), image.pixels()), image.seq());
                 entry.evicted = true;
             } else if (!entry.item.id().equals(image.id())) {
                 throw new CorruptStateException("corrupt learner state: next batch image " + image.seq() + " is "
@@ -340,8 +362,12 @@ public final class StreamLearner implements AutoCloseable {
         return samples;
     }
 
-    private void restored(ReplayBuffer restoredBuffer, double restoredCredit, long restoredSteps,
-                          long restoredReplayed, List<ReplayBuffer.Sample> restoredNext) {
+    private void restored(
+            ReplayBuffer restoredBuffer,
+            double restoredCredit,
+            long restoredSteps,
+            long restoredReplayed,
+            List<ReplayBuffer.Sample> restoredNext) {
         buffer = restoredBuffer;
         credit = restoredCredit;
         steps = restoredSteps;

@@ -5,7 +5,6 @@ import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.train.ViewBatch;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,11 +33,13 @@ final class ViewPool implements AutoCloseable {
         this.channels = channels;
         this.size = size;
         this.threads = threads;
-        this.workers = threads == 0 ? null : Executors.newFixedThreadPool(threads, runnable -> {
-            Thread t = new Thread(runnable, "oxbow-views");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = threads == 0
+                ? null
+                : Executors.newFixedThreadPool(threads, runnable -> {
+                    Thread t = new Thread(runnable, "oxbow-views");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /** Starts drawing the views of {@code samples}; the future completes with the batch. */
@@ -47,7 +48,8 @@ final class ViewPool implements AutoCloseable {
         List<Recipe.View> recipe = augmenter.recipe().views();
         float[][] out = new float[recipe.size()][];
         for (int v = 0; v < out.length; v++) {
-            out[v] = new float[n * channels * recipe.get(v).size() * recipe.get(v).size()];
+            out[v] = new float
+                    [n * channels * recipe.get(v).size() * recipe.get(v).size()];
         }
         List<ViewBatch.View> views = new ArrayList<>(out.length);
         for (int v = 0; v < out.length; v++) {

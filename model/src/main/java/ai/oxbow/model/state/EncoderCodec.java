@@ -1,7 +1,6 @@
 package ai.oxbow.model.state;
 
 import ai.oxbow.model.state.legacy.OlderFormats;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -51,13 +51,18 @@ public record Fingerprint(SortedMap<String, String> fields) {
             if (mayChange.contains(k)) {
                 changed.add(k);
             } else {
-                diff.append(diff.length() == 0 ? "" : "; ").append(k).append(": stored ")
-                        .append(was == null ? "(absent)" : was).append(", now ").append(now == null ? "(absent)" : now);
+                diff.append(diff.length() == 0 ? "" : "; ")
+                        .append(k)
+                        .append(": stored ")
+                        .append(was == null ? "(absent)" : was)
+                        .append(", now ")
+                        .append(now == null ? "(absent)" : now);
             }
         }
         if (diff.length() > 0) {
             throw new IllegalArgumentException(what + " was written by a different configuration (" + diff
-                    + "); refusing to restore it. Fields that may change across a restore: " + new TreeSet<>(mayChange));
+                    + "); refusing to restore it. Fields that may change across a restore: "
+                    + new TreeSet<>(mayChange));
         }
         return changed;
     }

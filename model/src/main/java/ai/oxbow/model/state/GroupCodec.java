@@ -1,7 +1,6 @@
 package ai.oxbow.model.state;
 
 import ai.oxbow.model.replay.ReplayItem;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -40,8 +39,13 @@ public final class GroupCodec {
      * A rank's part at the cut: its learner beyond the trainer, the images it read and has not
      * admitted, and where its reader stands in each partition.
      */
-    public record RankEntry(int rank, int ranks, long step, byte[] learner, List<ReplayItem> pending,
-                            Map<Integer, Partition> partitions) {}
+    public record RankEntry(
+            int rank,
+            int ranks,
+            long step,
+            byte[] learner,
+            List<ReplayItem> pending,
+            Map<Integer, Partition> partitions) {}
 
     /**
      * A partition as a rank's reader sees it.
@@ -97,9 +101,11 @@ public final class GroupCodec {
     }
 
     public static ModelEntry decodeModel(byte[] blob) {
-        BlobReader in = StateFrame.read(blob, MODEL_MAGIC, FORMAT_VERSION, "trainer group model").body();
+        BlobReader in = StateFrame.read(blob, MODEL_MAGIC, FORMAT_VERSION, "trainer group model")
+                .body();
         try {
-            ModelEntry m = new ModelEntry(in.readLong(), in.readInt(), in.readUTF(), in.readLong(), in.bytes("trainer"));
+            ModelEntry m =
+                    new ModelEntry(in.readLong(), in.readInt(), in.readUTF(), in.readLong(), in.bytes("trainer"));
             in.end();
             return m;
         } catch (IOException e) {
@@ -108,7 +114,8 @@ public final class GroupCodec {
     }
 
     public static RankEntry decodeRank(byte[] blob) {
-        BlobReader in = StateFrame.read(blob, RANK_MAGIC, FORMAT_VERSION, "trainer group rank").body();
+        BlobReader in = StateFrame.read(blob, RANK_MAGIC, FORMAT_VERSION, "trainer group rank")
+                .body();
         try {
             int rank = in.readInt();
             int ranks = in.readInt();

@@ -1,7 +1,6 @@
 package ai.oxbow.model.state;
 
 import ai.oxbow.model.state.legacy.OlderFormats;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -30,6 +29,7 @@ public final class LearnerCodec {
     public static final int FORMAT_VERSION = 3;
     /** Fingerprint fields a restore may change: the updates each event earns (credit only). */
     public static final Set<String> MAY_CHANGE = Set.of("replay.updates_per_event");
+
     private static final String WHAT = "learner state";
 
     private LearnerCodec() {}
@@ -41,8 +41,8 @@ public final class LearnerCodec {
      * @param buffer  the replay buffer's blob
      * @param next    the next step's batch (empty: none sampled yet)
      */
-    public record State(byte[] trainer, byte[] buffer, double credit, long steps, long replayed,
-                        List<NextImage> next) {}
+    public record State(
+            byte[] trainer, byte[] buffer, double credit, long steps, long replayed, List<NextImage> next) {}
 
     /**
      * An image of the next step's batch, whole: it may have left the buffer since it was sampled.
@@ -62,6 +62,7 @@ public final class LearnerCodec {
      * ("OXBR") whose body is a learner's but for an empty trainer part.
      */
     public static final int RANK_MAGIC = 0x4F584252;
+
     public static final int RANK_FORMAT_VERSION = 1;
 
     public static byte[] encodeRank(Fingerprint fingerprint, State s) {
@@ -101,9 +102,10 @@ public final class LearnerCodec {
      */
     public static Decoded decodeRank(byte[] blob, Fingerprint live, int pixels, int maxBatch) {
         StateFrame.Frame frame = StateFrame.read(blob, RANK_MAGIC, RANK_FORMAT_VERSION, "rank learner state");
-        Set<String> changed = live == null ? Set.of() : live.accept(frame.fingerprint(), MAY_CHANGE, "rank learner state");
-        return new Decoded(RANK_FORMAT_VERSION, changed, state(frame.body(), RANK_FORMAT_VERSION + 2, pixels,
-                maxBatch));
+        Set<String> changed =
+                live == null ? Set.of() : live.accept(frame.fingerprint(), MAY_CHANGE, "rank learner state");
+        return new Decoded(
+                RANK_FORMAT_VERSION, changed, state(frame.body(), RANK_FORMAT_VERSION + 2, pixels, maxBatch));
     }
 
     /**
@@ -141,8 +143,8 @@ public final class LearnerCodec {
             double credit = Double.longBitsToDouble(in.readLong());
             long steps = in.readLong();
             long replayed = in.readLong();
-            List<NextImage> next = OlderFormats.learnerHasNextBatch(version) ? readNext(in, pixels, maxBatch)
-                    : List.of();
+            List<NextImage> next =
+                    OlderFormats.learnerHasNextBatch(version) ? readNext(in, pixels, maxBatch) : List.of();
             in.end();
             return new State(trainer, buffer, credit, steps, replayed, next);
         } catch (IOException e) {

@@ -37,8 +37,18 @@ public final class ReplayBufferCodec {
      * @param featureDim d of MinRed's features (0: none)
      * @param images     oldest first
      */
-    public record State(String policy, int capacity, int channels, int size, long offered, long admitted,
-                        long evicted, long rejected, long draws, int featureDim, List<Image> images) {
+    public record State(
+            String policy,
+            int capacity,
+            int channels,
+            int size,
+            long offered,
+            long admitted,
+            long evicted,
+            long rejected,
+            long draws,
+            int featureDim,
+            List<Image> images) {
         public String shape() {
             return ReplayBufferCodec.shape(policy, capacity, channels, size);
         }
@@ -55,8 +65,16 @@ public final class ReplayBufferCodec {
      * @param seq       admission number
      * @param neighbour index in the list of the nearest other image (-1: none)
      */
-    public record Image(String id, long eventTime, int label, long seq, int uses, byte[] pixels, float[] feature,
-                        float neighbourSimilarity, int neighbour) {}
+    public record Image(
+            String id,
+            long eventTime,
+            int label,
+            long seq,
+            int uses,
+            byte[] pixels,
+            float[] feature,
+            float neighbourSimilarity,
+            int neighbour) {}
 
     public static byte[] encode(State s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -97,12 +115,13 @@ public final class ReplayBufferCodec {
         try (BlobReader in = new BlobReader(blob, WHAT)) {
             int magic = in.readInt();
             if (magic != MAGIC) {
-                throw new CorruptStateException("not an Oxbow replay buffer (magic " + Integer.toHexString(magic) + ")");
+                throw new CorruptStateException(
+                        "not an Oxbow replay buffer (magic " + Integer.toHexString(magic) + ")");
             }
             int version = in.readInt();
             if (version > FORMAT_VERSION) {
-                throw new IllegalArgumentException("replay buffer format " + version + " is newer than this Oxbow reads ("
-                        + FORMAT_VERSION + "): upgrade Oxbow to restore it");
+                throw new IllegalArgumentException("replay buffer format " + version
+                        + " is newer than this Oxbow reads (" + FORMAT_VERSION + "): upgrade Oxbow to restore it");
             }
             String policy = in.readUTF();
             int capacity = in.readInt();
@@ -123,8 +142,8 @@ public final class ReplayBufferCodec {
                 images.add(readImage(in, channels * size * size, dim, i, count));
             }
             in.end();
-            return new State(policy, capacity, channels, size, offered, admitted, evicted, rejected, draws, dim,
-                    images);
+            return new State(
+                    policy, capacity, channels, size, offered, admitted, evicted, rejected, draws, dim, images);
         } catch (IOException e) {
             throw new CorruptStateException("corrupt replay buffer: " + e.getMessage(), e);
         }

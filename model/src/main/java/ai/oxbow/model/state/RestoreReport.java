@@ -18,7 +18,11 @@ import java.util.function.Supplier;
  * @param lineage      the trainer's lineage as restored (see {@code SslTrainer#fork})
  */
 public record RestoreReport(Kind kind, int format, Set<String> reconfigured, long step, long lineage) {
-    public enum Kind { BITWISE, RECONFIGURED, OLDER_FORMAT }
+    public enum Kind {
+        BITWISE,
+        RECONFIGURED,
+        OLDER_FORMAT
+    }
 
     public RestoreReport {
         reconfigured = Set.copyOf(reconfigured);
@@ -31,8 +35,15 @@ public record RestoreReport(Kind kind, int format, Set<String> reconfigured, lon
      * @param reencoded the restored state encoded again
      * @throws IllegalStateException if a bitwise restore does not re-encode to the blob
      */
-    public static RestoreReport verified(String what, byte[] blob, int format, int current, Set<String> reconfigured,
-                                         Supplier<byte[]> reencoded, long step, long lineage) {
+    public static RestoreReport verified(
+            String what,
+            byte[] blob,
+            int format,
+            int current,
+            Set<String> reconfigured,
+            Supplier<byte[]> reencoded,
+            long step,
+            long lineage) {
         Kind kind = format < current ? Kind.OLDER_FORMAT : reconfigured.isEmpty() ? Kind.BITWISE : Kind.RECONFIGURED;
         if (kind == Kind.BITWISE && !Arrays.equals(blob, reencoded.get())) {
             throw new IllegalStateException("restored " + what + " differs from the blob it was restored from");

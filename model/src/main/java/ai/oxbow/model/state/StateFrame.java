@@ -39,15 +39,16 @@ public final class StateFrame {
 
     /** The magic of a blob (0 when shorter than 4 bytes). */
     public static int magic(byte[] blob) {
-        return blob.length < 4 ? 0 : (blob[0] & 0xFF) << 24 | (blob[1] & 0xFF) << 16 | (blob[2] & 0xFF) << 8
-                | (blob[3] & 0xFF);
+        return blob.length < 4
+                ? 0
+                : (blob[0] & 0xFF) << 24 | (blob[1] & 0xFF) << 16 | (blob[2] & 0xFF) << 8 | (blob[3] & 0xFF);
     }
 
     /** The format version of a blob with this magic, refusing another magic or a newer version. */
     public static int version(byte[] blob, int magic, int newest, String what) {
         if (magic(blob) != magic) {
-            throw new CorruptStateException("not an Oxbow " + what + " (magic " + Integer.toHexString(magic(blob))
-                    + ")");
+            throw new CorruptStateException(
+                    "not an Oxbow " + what + " (magic " + Integer.toHexString(magic(blob)) + ")");
         }
         if (blob.length < 8) {
             throw new CorruptStateException("corrupt " + what + ": " + blob.length + " bytes");
@@ -77,8 +78,8 @@ public final class StateFrame {
             int offset = blob.length - length;
             int actual = (int) Crc32c.of(blob, offset, length);
             if (actual != recorded) {
-                throw new CorruptStateException(String.format("corrupt %s: body CRC-32C %08x, recorded %08x",
-                        what, actual, recorded));
+                throw new CorruptStateException(
+                        String.format("corrupt %s: body CRC-32C %08x, recorded %08x", what, actual, recorded));
             }
             return new Frame(version, fingerprint, new BlobReader(blob, offset, length, what));
         } catch (IOException e) {

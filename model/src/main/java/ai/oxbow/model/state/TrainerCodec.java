@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.state.legacy.OlderFormats;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -42,8 +41,9 @@ public final class TrainerCodec {
     public static final int MAGIC = 0x4F58424F;
     public static final int FORMAT_VERSION = 2;
     /** Fingerprint fields a restore may change: the schedule, and the seed (it only drew the initial weights). */
-    public static final Set<String> MAY_CHANGE = Set.of("learning_rate", "warmup_steps", "horizon_steps", "cosine",
-            "seed");
+    public static final Set<String> MAY_CHANGE =
+            Set.of("learning_rate", "warmup_steps", "horizon_steps", "cosine", "seed");
+
     private static final String WHAT = "trainer state";
 
     private TrainerCodec() {}
@@ -120,7 +120,11 @@ public final class TrainerCodec {
     private static Header header(int version, Fingerprint fingerprint) {
         Map<String, String> f = fingerprint.fields();
         try {
-            return new Header(version, f.get("method"), f.get("encoder"), Integer.parseInt(f.get("channels")),
+            return new Header(
+                    version,
+                    f.get("method"),
+                    f.get("encoder"),
+                    Integer.parseInt(f.get("channels")),
                     Integer.parseInt(f.get("size")));
         } catch (NumberFormatException e) {
             throw new CorruptStateException("corrupt trainer state: header " + f, e);
@@ -154,8 +158,10 @@ public final class TrainerCodec {
                 @Override
                 public void tensor(String name, NDArray live) {
                     StoredTensor stored = (StoredTensor) entries.get(name);
-                    ByteBuffer buffer = ByteBuffer.allocateDirect(stored.raw.length).order(ByteOrder.nativeOrder());
-                    buffer.put(ByteBuffer.wrap(stored.raw).order(ByteOrder.LITTLE_ENDIAN)).flip();
+                    ByteBuffer buffer =
+                            ByteBuffer.allocateDirect(stored.raw.length).order(ByteOrder.nativeOrder());
+                    buffer.put(ByteBuffer.wrap(stored.raw).order(ByteOrder.LITTLE_ENDIAN))
+                            .flip();
                     scratch.create(buffer, stored.shape, stored.dataType).copyTo(live);
                 }
 
@@ -213,7 +219,8 @@ public final class TrainerCodec {
             if (stored == null || (stored instanceof StoredTensor) != (e.getValue() instanceof NDArray)) {
                 throw new IllegalArgumentException("trainer state lacks entry " + e.getKey());
             }
-            if (stored instanceof StoredTensor t && e.getValue() instanceof NDArray array
+            if (stored instanceof StoredTensor t
+                    && e.getValue() instanceof NDArray array
                     && (!t.shape.equals(array.getShape()) || t.dataType != array.getDataType())) {
                 throw new IllegalArgumentException("state entry " + e.getKey() + " is " + t.dataType + t.shape
                         + ", the trainer has " + array.getDataType() + array.getShape());

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.dist.Collectives;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +44,8 @@ public final class DataParallel {
     /** Starts a step of {@code localImages} images here: every rank's count, by rank; returns the sum. */
     int beginStep(int localImages) {
         long start = System.nanoTime();
-        byte[][] counts = group.allGatherBytes(ByteBuffer.allocate(4).putInt(localImages).array());
+        byte[][] counts =
+                group.allGatherBytes(ByteBuffer.allocate(4).putInt(localImages).array());
         exchangeNanos += System.nanoTime() - start;
         rows = new int[counts.length];
         int total = 0;

@@ -18,7 +18,10 @@ public final class Embedder implements AutoCloseable {
     public Embedder(EncoderSnapshot snapshot) {
         this.snapshot = snapshot;
         this.manager = Engines.newManager();
-        this.encoder = new Network("embedder", Encoders.build(snapshot.encoder()), manager,
+        this.encoder = new Network(
+                "embedder",
+                Encoders.build(snapshot.encoder()),
+                manager,
                 new Shape(2, snapshot.channels(), snapshot.size(), snapshot.size()));
         encoder.freeze();
         snapshot.loadInto(encoder);
@@ -39,10 +42,20 @@ public final class Embedder implements AutoCloseable {
     /** Features of n images (CHW floats in [0, 1], concatenated), BatchNorm in inference mode. */
     public float[] embed(float[] images, int n) {
         Engines.noGradOutsideCollector();
-        try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
-            return encoder.forward(Engines.normalized(batch, images, n, snapshot.channels(), snapshot.size(),
-                    snapshot.mean(), snapshot.std()), false).toFloatArray();
+            return encoder.forward(
+                            Engines.normalized(
+                                    batch,
+                                    images,
+                                    n,
+                                    snapshot.channels(),
+                                    snapshot.size(),
+                                    snapshot.mean(),
+                                    snapshot.std()),
+                            false)
+                    .toFloatArray();
         }
     }
 

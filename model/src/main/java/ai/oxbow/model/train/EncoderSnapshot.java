@@ -9,7 +9,6 @@ import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.EncoderCodec;
 import ai.oxbow.model.state.Fingerprint;
 import ai.oxbow.model.state.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,18 +28,34 @@ import java.util.TreeMap;
  *
  * @param version the trainer step at which it was published
  */
-public record EncoderSnapshot(long version, String method, String encoder, int channels, int size,
-                              float[] mean, float[] std, List<Tensor> tensors) {
+public record EncoderSnapshot(
+        long version,
+        String method,
+        String encoder,
+        int channels,
+        int size,
+        float[] mean,
+        float[] std,
+        List<Tensor> tensors) {
     /** Copies a network's arrays; names drop the network's own prefix. */
     public static EncoderSnapshot of(long version, TrainerConfig config, Network encoder) {
         List<Tensor> tensors = new ArrayList<>();
         for (Pair<String, Parameter> p : encoder.parameters()) {
             NDArray a = p.getValue().getArray();
-            tensors.add(new Tensor(p.getKey().substring(encoder.name().length() + 1), a.getShape().getShape(),
+            tensors.add(new Tensor(
+                    p.getKey().substring(encoder.name().length() + 1),
+                    a.getShape().getShape(),
                     a.toFloatArray()));
         }
-        return new EncoderSnapshot(version, config.method(), config.encoder(), config.channels(), config.size(),
-                config.mean().clone(), config.std().clone(), List.copyOf(tensors));
+        return new EncoderSnapshot(
+                version,
+                config.method(),
+                config.encoder(),
+                config.channels(),
+                config.size(),
+                config.mean().clone(),
+                config.std().clone(),
+                List.copyOf(tensors));
     }
 
     /** The same snapshot with a clustering head's tensors ({@link ClusterHead#PREFIX}) after the encoder's. */
@@ -52,7 +67,9 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
 
     /** The encoder's tensors, without a clustering head's. */
     public List<Tensor> encoderTensors() {
-        return tensors.stream().filter(t -> !t.name().startsWith(ClusterHead.PREFIX)).toList();
+        return tensors.stream()
+                .filter(t -> !t.name().startsWith(ClusterHead.PREFIX))
+                .toList();
     }
 
     /** The published SCAN clustering head, or null if the trainer had none. */
@@ -65,15 +82,16 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
         List<Pair<String, Parameter>> params = encoder.parameters();
         List<Tensor> tensors = encoderTensors();
         if (params.size() != tensors.size()) {
-            throw new IllegalArgumentException("snapshot has " + tensors.size() + " tensors, the " + encoder
-                    + " encoder has " + params.size());
+            throw new IllegalArgumentException(
+                    "snapshot has " + tensors.size() + " tensors, the " + encoder + " encoder has " + params.size());
         }
         for (int i = 0; i < params.size(); i++) {
             long[] live = params.get(i).getValue().getArray().getShape().getShape();
             Tensor t = tensors.get(i);
-            if (!Arrays.equals(t.shape(), live) || t.data().length != Arrays.stream(live).reduce(1, (x, y) -> x * y)) {
-                throw new IllegalArgumentException("snapshot tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
-                        + ", the encoder's is " + Arrays.toString(live));
+            if (!Arrays.equals(t.shape(), live)
+                    || t.data().length != Arrays.stream(live).reduce(1, (x, y) -> x * y)) {
+                throw new IllegalArgumentException("snapshot tensor " + t.name() + " has shape "
+                        + Arrays.toString(t.shape()) + ", the encoder's is " + Arrays.toString(live));
             }
         }
         for (int i = 0; i < params.size(); i++) {
@@ -104,9 +122,15 @@ public record EncoderSnapshot(long version, String method, String encoder, int c
         EncoderCodec.Decoded d = EncoderCodec.decode(bytes);
         Map<String, String> f = d.header().fields();
         try {
-            return new EncoderSnapshot(Long.parseLong(f.get("version")), f.get("method"), f.get("encoder"),
-                    Integer.parseInt(f.get("channels")), Integer.parseInt(f.get("size")),
-                    Fingerprint.floats(f.get("mean")), Fingerprint.floats(f.get("std")), d.tensors());
+            return new EncoderSnapshot(
+                    Long.parseLong(f.get("version")),
+                    f.get("method"),
+                    f.get("encoder"),
+                    Integer.parseInt(f.get("channels")),
+                    Integer.parseInt(f.get("size")),
+                    Fingerprint.floats(f.get("mean")),
+                    Fingerprint.floats(f.get("std")),
+                    d.tensors());
         } catch (NumberFormatException | NullPointerException | IndexOutOfBoundsException e) {
             throw new CorruptStateException("corrupt encoder snapshot: header " + f, e);
         }

@@ -35,12 +35,12 @@ final class Engines {
     /** n images (CHW floats in [0, 1]) as one normalised NCHW batch, laid out channels-last. */
     static NDArray normalized(NDManager batch, float[] pixels, int n, int c, int s, float[] mean, float[] std) {
         if (pixels.length != n * c * s * s) {
-            throw new IllegalArgumentException("expected " + n + " x " + c + "x" + s + "x" + s
-                    + " pixels, got " + pixels.length);
+            throw new IllegalArgumentException(
+                    "expected " + n + " x " + c + "x" + s + "x" + s + " pixels, got " + pixels.length);
         }
         NDArray x = batch.create(pixels, new Shape(n, c, s, s));
-        return channelsLast(x.sub(batch.create(mean, new Shape(1, c, 1, 1)))
-                .div(batch.create(std, new Shape(1, c, 1, 1))));
+        return channelsLast(
+                x.sub(batch.create(mean, new Shape(1, c, 1, 1))).div(batch.create(std, new Shape(1, c, 1, 1))));
     }
 
     /**
@@ -54,7 +54,9 @@ final class Engines {
     static NDArray channelsLast(NDArray nchw) {
         Shape shape = nchw.getShape();
         long n = shape.get(0);
-        return nchw.transpose(0, 2, 3, 1).reshape(n, -1)
-                .reshape(n, shape.get(2), shape.get(3), shape.get(1)).transpose(0, 3, 1, 2);
+        return nchw.transpose(0, 2, 3, 1)
+                .reshape(n, -1)
+                .reshape(n, shape.get(2), shape.get(3), shape.get(1))
+                .transpose(0, 3, 1, 2);
     }
 }

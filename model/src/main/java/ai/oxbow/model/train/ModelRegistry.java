@@ -1,7 +1,6 @@
 package ai.oxbow.model.train;
 
 import ai.oxbow.model.util.AtomicFile;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,7 +38,8 @@ public final class ModelRegistry {
     public EncoderSnapshot load(long version) {
         Path f = file(version);
         if (!Files.exists(f)) {
-            throw new IllegalArgumentException("no model version " + version + " in " + dir + " (have " + versions() + ")");
+            throw new IllegalArgumentException(
+                    "no model version " + version + " in " + dir + " (have " + versions() + ")");
         }
         try {
             return EncoderSnapshot.decode(Files.readAllBytes(f));
@@ -57,7 +57,8 @@ public final class ModelRegistry {
             return files.map(p -> p.getFileName().toString())
                     .filter(n -> n.matches("v\\d{12,19}\\.oxm"))
                     .map(n -> Long.parseLong(n.substring(1, n.length() - 4)))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -17,13 +17,12 @@ import ai.oxbow.model.method.MomentumPair;
 import ai.oxbow.model.method.SslMethod;
 import ai.oxbow.model.method.Views;
 import ai.oxbow.model.nn.Network;
-import ai.oxbow.model.optim.Schedules;
 import ai.oxbow.model.optim.Optimizer;
+import ai.oxbow.model.optim.Schedules;
 import ai.oxbow.model.state.Fingerprint;
 import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.state.StateVisitor;
 import ai.oxbow.model.state.TrainerCodec;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,12 +44,15 @@ public final class SslTrainer implements AutoCloseable {
     private final List<NDArray> trainableArrays = new ArrayList<>();
     /** The group this trainer is one rank of; null when it trains alone. */
     private DataParallel parallel;
+
     private final TrainerStats stats = new TrainerStats();
     /** The encoder that makes embeddings: a copy of the backbone taken at {@link #publish}. */
     private final Network published;
+
     private long publishedVersion;
     /** Versions of lineage L are L * 10^12 + step: decimal, they read as the lineage, then the step. */
     public static final long LINEAGE_STRIDE = 1_000_000_000_000L;
+
     private long lineage;
     private final Fingerprint fingerprint;
     /** SCAN's clustering head on the backbone's features, or null when {@code scanClusters} is 0. */
@@ -68,14 +70,25 @@ public final class SslTrainer implements AutoCloseable {
         this.config = config;
         this.manager = Engines.newManager(device);
         MethodOptions options = config.options();
-        MethodSetup setup = new MethodSetup(manager, config.encoder(), config.channels(), config.size(),
-                config.globalViews(), config.seed(), options);
+        MethodSetup setup = new MethodSetup(
+                manager,
+                config.encoder(),
+                config.channels(),
+                config.size(),
+                config.globalViews(),
+                config.seed(),
+                options);
         // The engine has one random generator per process; its only use is drawing initial
         // weights, so seeding and building under one lock makes them a function of this seed alone.
         // The SCAN head is built last, so that switching it on does not change the other draws.
-        Object[] built = Network.seeded(config.seed(), () -> new Object[] {Methods.create(config.method(), setup),
-            setup.backbone("published"), config.scanClusters() == 0 ? null
-                : new ScanStage(manager, setup.featureDim(), config.scanClusters(), config.scanSelfLabel(), config.seed())});
+        Object[] built = Network.seeded(config.seed(), () -> new Object[] {
+            Methods.create(config.method(), setup),
+            setup.backbone("published"),
+            config.scanClusters() == 0
+                    ? null
+                    : new ScanStage(
+                            manager, setup.featureDim(), config.scanClusters(), config.scanSelfLabel(), config.seed())
+        });
         this.method = (SslMethod) built[0];
         this.published = (Network) built[1];
         this.scan = (ScanStage) built[2];
@@ -83,8 +96,8 @@ public final class SslTrainer implements AutoCloseable {
         for (Network net : method.online()) {
             trainable.addAll(net.trainable());
         }
-        this.optimizer = Optimizer.create(config.optimizer(), trainable, config.momentum(), method.adamBeta2(),
-                config.weightDecay());
+        this.optimizer = Optimizer.create(
+                config.optimizer(), trainable, config.momentum(), method.adamBeta2(), config.weightDecay());
         trainable.forEach(p -> trainableArrays.add(p.getValue().getArray()));
         this.fingerprint = Fingerprint.of(config.fields(options.resolved()));
         published.freeze();
@@ -109,8 +122,8 @@ public final class SslTrainer implements AutoCloseable {
      */
     public void distribute(Collectives group) {
         if (scan != null && group.size() > 1) {
-            throw new IllegalArgumentException("SCAN's clustering head trains on one rank only: use --scan-clusters"
-                    + " with one trainer");
+            throw new IllegalArgumentException(
+                    "SCAN's clustering head trains on one rank only: use --scan-clusters" + " with one trainer");
         }
         parallel = group.size() > 1 ? new DataParallel(group) : null;
         method.distribute(parallel);
@@ -137,8 +150,17 @@ public final class SslTrainer implements AutoCloseable {
      */
     public static EncoderSnapshot initialEncoder(TrainerConfig config) {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            Network backbone = Network.seeded(config.seed(), () -> new MethodSetup(cpu, config.encoder(),
-                    config.channels(), config.size(), config.globalViews(), config.seed(), config.options()).backbone("published"));
+            Network backbone = Network.seeded(
+                    config.seed(),
+                    () -> new MethodSetup(
+                                    cpu,
+                                    config.encoder(),
+                                    config.channels(),
+                                    config.size(),
+                                    config.globalViews(),
+                                    config.seed(),
+                                    config.options())
+                            .backbone("published"));
             return EncoderSnapshot.of(0, config, backbone);
         }
     }
@@ -165,8 +187,8 @@ public final class SslTrainer implements AutoCloseable {
     }
 
     public float learningRate() {
-        return Schedules.learningRate(config.learningRate(), stats.steps, config.warmupSteps(),
-                config.horizonSteps(), config.cosine());
+        return Schedules.learningRate(
+                config.learningRate(), stats.steps, config.warmupSteps(), config.horizonSteps(), config.cosine());
     }
 
     public float emaMomentum() {
@@ -186,21 +208,24 @@ public final class SslTrainer implements AutoCloseable {
                     + " global views per image, the batch has " + views.globals());
         }
         if (views.views().size() < method.minViews()) {
-            throw new IllegalArgumentException(method.name() + " compares " + method.minViews()
-                    + " views of an image or more, the batch has " + views.views().size());
+            throw new IllegalArgumentException(
+                    method.name() + " compares " + method.minViews() + " views of an image or more, the batch has "
+                            + views.views().size());
         }
         Engines.noGradOutsideCollector();
         long start = System.nanoTime();
         int n = views.images();
         int global = parallel == null ? n : parallel.beginStep(n);
         float loss;
-        try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             List<NDArray> inputs = new ArrayList<>();
             for (ViewBatch.View v : views.views()) {
                 inputs.add(input(batch, v.pixels(), n, v.size()));
             }
-            List<NDArray> statsBefore = runningStats.stream().map(NDArray::duplicate).toList();
+            List<NDArray> statsBefore =
+                    runningStats.stream().map(NDArray::duplicate).toList();
             Views batchViews = new Views(inputs, views.globals());
             method.beforeStep(batchViews, stats.steps);
             try (Autograd collector = Autograd.record()) {
@@ -212,7 +237,8 @@ public final class SslTrainer implements AutoCloseable {
             }
             if (Float.isFinite(loss) && parallel != null) {
                 // Every rank computed the same global loss: the sum of their gradients is its gradient.
-                parallel.sumGradients(trainableArrays.stream().map(NDArray::getGradient).toList());
+                parallel.sumGradients(
+                        trainableArrays.stream().map(NDArray::getGradient).toList());
             }
             if (Float.isFinite(loss)) {
                 method.beforeUpdate(stats.steps);
@@ -247,7 +273,8 @@ public final class SslTrainer implements AutoCloseable {
     private float trainScan(List<NDArray> inputs, long step) {
         NDArray anchors = method.backbone().forward(inputs.get(0), false).stopGradient();
         NDArray strong = config.scanSelfLabel() && config.globalViews() > 1
-                ? method.backbone().forward(inputs.get(1), false).stopGradient() : null;
+                ? method.backbone().forward(inputs.get(1), false).stopGradient()
+                : null;
         return scan.train(anchors, strong, step);
     }
 
@@ -317,7 +344,8 @@ public final class SslTrainer implements AutoCloseable {
 
     private float[] features(Network encoder, float[] images, int n, int size) {
         Engines.noGradOutsideCollector();
-        try (NDScope scope = new NDScope(); NDManager batch = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager batch = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             return encoder.forward(input(batch, images, n, size), false).toFloatArray();
         }
@@ -361,8 +389,15 @@ public final class SslTrainer implements AutoCloseable {
      */
     public RestoreReport restore(byte[] state) {
         TrainerCodec.Decoded d = TrainerCodec.decode(state, fingerprint, this::visit, manager);
-        return RestoreReport.verified("trainer state", state, d.format(), TrainerCodec.FORMAT_VERSION, d.changed(),
-                this::snapshot, stats.steps, lineage);
+        return RestoreReport.verified(
+                "trainer state",
+                state,
+                d.format(),
+                TrainerCodec.FORMAT_VERSION,
+                d.changed(),
+                this::snapshot,
+                stats.steps,
+                lineage);
     }
 
     @Override

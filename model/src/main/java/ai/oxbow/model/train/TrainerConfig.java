@@ -5,7 +5,6 @@ import ai.oxbow.model.method.Methods;
 import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.Fingerprint;
 import ai.oxbow.model.state.TrainerCodec;
-
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,14 +26,29 @@ import java.util.TreeMap;
  * @param scanSelfLabel SCAN's self-labelling beside its loss
  */
 public record TrainerConfig(
-        String method, String encoder, int channels, int size, int globalViews, long seed,
-        String optimizer, float learningRate, float momentum, float weightDecay,
-        long warmupSteps, long horizonSteps, boolean cosine,
-        float[] mean, float[] std, HashMap<String, String> methodOptions, int scanClusters,
-        boolean scanSelfLabel) implements Serializable {
+        String method,
+        String encoder,
+        int channels,
+        int size,
+        int globalViews,
+        long seed,
+        String optimizer,
+        float learningRate,
+        float momentum,
+        float weightDecay,
+        long warmupSteps,
+        long horizonSteps,
+        boolean cosine,
+        float[] mean,
+        float[] std,
+        HashMap<String, String> methodOptions,
+        int scanClusters,
+        boolean scanSelfLabel)
+        implements Serializable {
 
     /** Fashion-MNIST statistics: the default data set. */
     public static final float[] FASHION_MNIST_MEAN = {0.2860f};
+
     public static final float[] FASHION_MNIST_STD = {0.3530f};
 
     /**
@@ -45,9 +59,24 @@ public record TrainerConfig(
     public static TrainerConfig defaults(String method, String encoder, int channels, int size, int batch) {
         Methods.Defaults d = Methods.defaults(method);
         float lr = d.baseLearningRate() * batch / 256f;
-        return new TrainerConfig(method, encoder, channels, size, 2, 42L, d.optimizer(), lr, d.momentum(),
-                d.weightDecay(), 100, 10_000, false,
-                repeat(FASHION_MNIST_MEAN[0], channels), repeat(FASHION_MNIST_STD[0], channels), new HashMap<>(), 0,
+        return new TrainerConfig(
+                method,
+                encoder,
+                channels,
+                size,
+                2,
+                42L,
+                d.optimizer(),
+                lr,
+                d.momentum(),
+                d.weightDecay(),
+                100,
+                10_000,
+                false,
+                repeat(FASHION_MNIST_MEAN[0], channels),
+                repeat(FASHION_MNIST_STD[0], channels),
+                new HashMap<>(),
+                0,
                 false);
     }
 
@@ -93,14 +122,25 @@ public record TrainerConfig(
                 options.put(k.substring(METHOD_OPTION.length()), v);
             }
         });
-        return new TrainerConfig(field(f, "method"), field(f, "encoder"), Integer.parseInt(field(f, "channels")),
-                Integer.parseInt(field(f, "size")), Integer.parseInt(field(f, "global_views")),
-                Long.parseLong(field(f, "seed")), field(f, "optimizer"), Float.parseFloat(field(f, "learning_rate")),
-                Float.parseFloat(field(f, "momentum")), Float.parseFloat(field(f, "weight_decay")),
-                Long.parseLong(field(f, "warmup_steps")), Long.parseLong(field(f, "horizon_steps")),
-                Boolean.parseBoolean(field(f, "cosine")), Fingerprint.floats(field(f, "mean")),
-                Fingerprint.floats(field(f, "std")), options,
-                Integer.parseInt(f.getOrDefault("scan_clusters", "0")), Boolean.parseBoolean(f.get("scan_self_label")));
+        return new TrainerConfig(
+                field(f, "method"),
+                field(f, "encoder"),
+                Integer.parseInt(field(f, "channels")),
+                Integer.parseInt(field(f, "size")),
+                Integer.parseInt(field(f, "global_views")),
+                Long.parseLong(field(f, "seed")),
+                field(f, "optimizer"),
+                Float.parseFloat(field(f, "learning_rate")),
+                Float.parseFloat(field(f, "momentum")),
+                Float.parseFloat(field(f, "weight_decay")),
+                Long.parseLong(field(f, "warmup_steps")),
+                Long.parseLong(field(f, "horizon_steps")),
+                Boolean.parseBoolean(field(f, "cosine")),
+                Fingerprint.floats(field(f, "mean")),
+                Fingerprint.floats(field(f, "std")),
+                options,
+                Integer.parseInt(f.getOrDefault("scan_clusters", "0")),
+                Boolean.parseBoolean(f.get("scan_self_label")));
     }
 
     private static String field(Map<String, String> fields, String name) {
@@ -214,8 +254,24 @@ public record TrainerConfig(
         }
 
         public TrainerConfig build() {
-            return new TrainerConfig(method, encoder, channels, size, globalViews, seed, optimizer, learningRate,
-                    momentum, weightDecay, warmupSteps, horizonSteps, cosine, mean, std, methodOptions, scanClusters,
+            return new TrainerConfig(
+                    method,
+                    encoder,
+                    channels,
+                    size,
+                    globalViews,
+                    seed,
+                    optimizer,
+                    learningRate,
+                    momentum,
+                    weightDecay,
+                    warmupSteps,
+                    horizonSteps,
+                    cosine,
+                    mean,
+                    std,
+                    methodOptions,
+                    scanClusters,
                     scanSelfLabel);
         }
     }

@@ -8,16 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
-
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.util.Arrays;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AugmenterTest {
     static float[] image(int size, int channels) {
@@ -35,7 +33,8 @@ class AugmenterTest {
             float[] view = a.view(chw, channels, 40, 40, "img-1", v);
             assertArrayEquals(view, new Augmenter(recipe, 7).view(chw, channels, 40, 40, "img-1", v));
             assertFalse(Arrays.equals(view, a.view(chw, channels, 40, 40, "img-2", v)), "other id");
-            assertFalse(Arrays.equals(view, new Augmenter(recipe, 8).view(chw, channels, 40, 40, "img-1", v)),
+            assertFalse(
+                    Arrays.equals(view, new Augmenter(recipe, 8).view(chw, channels, 40, 40, "img-1", v)),
                     "other seed");
             if (v > 0) {
                 assertFalse(Arrays.equals(view, a.view(chw, channels, 40, 40, "img-1", v - 1)), "other view");
@@ -64,8 +63,12 @@ class AugmenterTest {
     @Test
     void aRecipeThatChangesNothingReturnsTheImage() {
         float[] chw = image(20, 3);
-        Recipe none = Recipe.parse("simclr", "none", 20, 3, Recipe.parseOptions(
-                "scale=1:1,ratio=1:1,flip=0,jitter=0,grayscale=0,blur=0,solarize=0"));
+        Recipe none = Recipe.parse(
+                "simclr",
+                "none",
+                20,
+                3,
+                Recipe.parseOptions("scale=1:1,ratio=1:1,flip=0,jitter=0,grayscale=0,blur=0,solarize=0"));
         float[] view = new Augmenter(none, 1).view(chw, 3, 20, 20, "x", 0);
         assertArrayEquals(chw, view);
         assertFalse(view == chw, "a view is a new array");
@@ -74,8 +77,13 @@ class AugmenterTest {
     @Test
     void certainOperationsAreApplied() {
         float[] chw = image(16, 3);
-        Recipe solarized = Recipe.parse("byol", "none", 16, 3, Recipe.parseOptions(
-                "scale=1:1,ratio=1:1,flip=0,jitter=0,grayscale=1,blur=0,solarize=1,solarize_threshold=0"));
+        Recipe solarized = Recipe.parse(
+                "byol",
+                "none",
+                16,
+                3,
+                Recipe.parseOptions(
+                        "scale=1:1,ratio=1:1,flip=0,jitter=0,grayscale=1,blur=0,solarize=1,solarize_threshold=0"));
         float[] view = new Augmenter(solarized, 1).view(chw, 3, 16, 16, "x", 1);
         float[] grey = Color.grayscale(new Chw(chw, 3, 16, 16)).data();
         for (int i = 0; i < chw.length; i++) {
@@ -113,6 +121,7 @@ class AugmenterTest {
         float[] first = a.view(image, "img", 0).data();
         assertArrayEquals(first, a.view(image, "img", 0, 0).data());
         assertFalse(Arrays.equals(first, a.view(image, "img", 0, 1).data()));
-        assertArrayEquals(a.view(image, "img", 0, 5).data(), a.view(image, "img", 0, 5).data());
+        assertArrayEquals(
+                a.view(image, "img", 0, 5).data(), a.view(image, "img", 0, 5).data());
     }
 }

@@ -3,9 +3,8 @@ package ai.oxbow.model.augment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class CropBoxTest {
     @Test
@@ -15,7 +14,9 @@ class CropBoxTest {
         int n = 2000;
         for (int i = 0; i < n; i++) {
             CropBox b = CropBox.sample(random, 100, 120, 0.2, 0.6, 0.75, 4.0 / 3);
-            assertTrue(b.top() >= 0 && b.left() >= 0 && b.top() + b.height() <= 100 && b.left() + b.width() <= 120, "" + b);
+            assertTrue(
+                    b.top() >= 0 && b.left() >= 0 && b.top() + b.height() <= 100 && b.left() + b.width() <= 120,
+                    "" + b);
             double area = (double) b.height() * b.width() / (100 * 120);
             assertTrue(area > 0.18 && area < 0.62, "area " + area);
             double ratio = (double) b.width() / b.height();

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class RecipeTest {
     @Test
@@ -58,7 +57,11 @@ class RecipeTest {
         assertEquals(9, r.views().get(7).kernelSize());
         assertEquals(0.05, r.views().get(7).minScale());
         assertEquals(0.14, r.views().get(7).maxScale());
-        Recipe dino = Recipe.parse("multicrop", "imagenet", 224, 3,
+        Recipe dino = Recipe.parse(
+                "multicrop",
+                "imagenet",
+                224,
+                3,
                 Recipe.parseOptions("global.scale=0.4:1,local.scale=0.05:0.4,local_crops=8"));
         assertEquals(10, dino.views().size());
         assertEquals(0.4, dino.views().get(0).minScale());
@@ -67,12 +70,15 @@ class RecipeTest {
 
     @Test
     void presetsAndChannelsAdaptTheRecipe() {
-        Recipe.View fashion = Recipe.parse("simclr", "fashion-mnist", 28, 1, Map.of()).views().get(0);
+        Recipe.View fashion =
+                Recipe.parse("simclr", "fashion-mnist", 28, 1, Map.of()).views().get(0);
         assertEquals(new ColorJitter(0.4, 0.4, 0, 0), fashion.colorJitter());
         assertEquals(0.0, fashion.grayscale());
         assertEquals(3, fashion.kernelSize());
         assertEquals(1.0, fashion.maxSigma());
-        assertEquals(0.0, Recipe.parse("byol", "cifar", 32, 3, Map.of()).views().get(0).blur());
+        assertEquals(
+                0.0,
+                Recipe.parse("byol", "cifar", 32, 3, Map.of()).views().get(0).blur());
         Recipe.View grey = Recipe.parse("simclr", null, 28, 1, Map.of()).views().get(0);
         assertEquals(new ColorJitter(0.4, 0.4, 0, 0), grey.colorJitter());
         assertEquals(2.0, grey.maxSigma());
@@ -80,26 +86,59 @@ class RecipeTest {
 
     @Test
     void optionsOverrideEveryParameterAndTheMostSpecificWins() {
-        Recipe r = Recipe.parse("byol", "cifar", 24, 3, Recipe.parseOptions(
-                "view1.blur=0.3, blur=0.7, size=24, scale=0.3:0.9, ratio=0.5:2, flip=0.1, jitter=0.2, brightness=0.1,"
-                        + "contrast=0.2, saturation=0.3, hue=0.4, grayscale=0.6, blur_kernel=5, blur_sigma=0.2:0.4,"
-                        + "solarize=0.9, solarize_threshold=0.25"));
+        Recipe r = Recipe.parse(
+                "byol",
+                "cifar",
+                24,
+                3,
+                Recipe.parseOptions(
+                        "view1.blur=0.3, blur=0.7, size=24, scale=0.3:0.9, ratio=0.5:2, flip=0.1, jitter=0.2, brightness=0.1,"
+                                + "contrast=0.2, saturation=0.3, hue=0.4, grayscale=0.6, blur_kernel=5, blur_sigma=0.2:0.4,"
+                                + "solarize=0.9, solarize_threshold=0.25"));
         Recipe.View v0 = r.views().get(0);
-        assertEquals(new Recipe.View(24, 0.3, 0.9, 0.5, 2, 0.1, 0.2, new ColorJitter(0.1, 0.2, 0.3, 0.4), 0.6,
-                0.7, 5, 0.2, 0.4, 0.9, 0.25), v0);
+        assertEquals(
+                new Recipe.View(
+                        24,
+                        0.3,
+                        0.9,
+                        0.5,
+                        2,
+                        0.1,
+                        0.2,
+                        new ColorJitter(0.1, 0.2, 0.3, 0.4),
+                        0.6,
+                        0.7,
+                        5,
+                        0.2,
+                        0.4,
+                        0.9,
+                        0.25),
+                v0);
         assertEquals(0.3, r.views().get(1).blur());
     }
 
     @Test
     void viewsMayNotBeLargerThanTheImagesTheyAreCutFrom() {
-        IllegalArgumentException global = assertThrows(IllegalArgumentException.class,
-                () -> Recipe.parse("simclr", null, 28, 1, Map.of("size", "32")));
-        assertTrue(global.getMessage().contains("size=32") && global.getMessage().contains("28 px"), global.getMessage());
-        IllegalArgumentException local = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException global = assertThrows(
+                IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 28, 1, Map.of("size", "32")));
+        assertTrue(
+                global.getMessage().contains("size=32") && global.getMessage().contains("28 px"), global.getMessage());
+        IllegalArgumentException local = assertThrows(
+                IllegalArgumentException.class,
                 () -> Recipe.parse("multicrop", null, 28, 1, Map.of("local.size", "40")));
         assertTrue(local.getMessage().contains("local.size=40"), local.getMessage());
-        assertEquals(20, Recipe.parse("simclr", null, 28, 1, Map.of("size", "20")).views().get(0).size());
-        assertEquals(12, Recipe.parse("multicrop", null, 28, 1, Map.of("local.size", "12")).views().get(2).size());
+        assertEquals(
+                20,
+                Recipe.parse("simclr", null, 28, 1, Map.of("size", "20"))
+                        .views()
+                        .get(0)
+                        .size());
+        assertEquals(
+                12,
+                Recipe.parse("multicrop", null, 28, 1, Map.of("local.size", "12"))
+                        .views()
+                        .get(2)
+                        .size());
     }
 
     @Test
@@ -111,14 +150,18 @@ class RecipeTest {
         assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("flip", "2")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("scale", "1")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("hue", "0.6")));
-        assertThrows(IllegalArgumentException.class,
-                () -> Recipe.parse("simclr", null, 32, 3, Map.of("blur_kernel", "4")));
-        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("view2.flip", "0")));
-        assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("local.flip", "0")));
+        assertThrows(
+                IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("blur_kernel", "4")));
+        assertThrows(
+                IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("view2.flip", "0")));
+        assertThrows(
+                IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("local.flip", "0")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parse("simclr", null, 32, 3, Map.of("views", "0")));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Recipe.parse("simclr", null, 32, 3, Map.of("views", "1", "local_crops", "0")));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Recipe.parse("multicrop", null, 32, 3, Map.of("local_crops", "-1")));
         assertThrows(IllegalArgumentException.class, () -> Recipe.parseOptions("flip"));
     }
@@ -154,6 +197,8 @@ class RecipeTest {
         assertEquals(new ColorJitter(0.4, 0.4, 0.4, 0.2), patch.colorJitter());
         assertEquals(0.1, patch.blur());
         assertEquals(0.1, patch.solarize());
-        assertEquals(8, Recipe.parse("emp", null, 32, 3, Map.of("views", "8")).views().size());
+        assertEquals(
+                8,
+                Recipe.parse("emp", null, 32, 3, Map.of("views", "8")).views().size());
     }
 }

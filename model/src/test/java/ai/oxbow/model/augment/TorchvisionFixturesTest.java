@@ -3,9 +3,6 @@ package ai.oxbow.model.augment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
-
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Each operation against torchvision's output for the same input and parameters, within 1/255
@@ -30,8 +29,10 @@ class TorchvisionFixturesTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Fixture f : fixtures.values()) {
             if (!f.input().isEmpty()) {
-                tests.add(DynamicTest.dynamicTest(f.name(),
-                        () -> assertClose(f.image(), apply(f, fixtures.get(f.input()).image()))));
+                tests.add(DynamicTest.dynamicTest(
+                        f.name(),
+                        () -> assertClose(
+                                f.image(), apply(f, fixtures.get(f.input()).image()))));
             }
         }
         assertTrue(tests.size() >= 20, "fixture cases: " + tests.size());
@@ -42,8 +43,9 @@ class TorchvisionFixturesTest {
         double[] p = f.params();
         String op = f.name().substring(0, f.name().indexOf('/'));
         return switch (op) {
-            case "resized_crop" -> Resize.resizedCrop(in, new CropBox((int) p[0], (int) p[1], (int) p[2], (int) p[3]),
-                    (int) p[4], (int) p[5]);
+            case "resized_crop" ->
+                Resize.resizedCrop(
+                        in, new CropBox((int) p[0], (int) p[1], (int) p[2], (int) p[3]), (int) p[4], (int) p[5]);
             case "hflip" -> Flip.horizontal(in);
             case "rgb_to_grayscale" -> Color.grayscale(in);
             case "solarize" -> Color.solarize(in, p[0]);
@@ -68,7 +70,7 @@ class TorchvisionFixturesTest {
     static Map<String, Fixture> read() throws IOException {
         Map<String, Fixture> fixtures = new LinkedHashMap<>();
         try (InputStream raw = TorchvisionFixturesTest.class.getResourceAsStream("/augment/torchvision.bin");
-             DataInputStream in = new DataInputStream(raw)) {
+                DataInputStream in = new DataInputStream(raw)) {
             while (true) {
                 String name;
                 try {

@@ -14,10 +14,8 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /** SCAN on the stream: it learns clusters, its state restores bit for bit, its head is published. */
 class ScanStageTest {
@@ -50,7 +48,8 @@ class ScanStageTest {
             float[] test = blobs(600, 99, testLabels);
             int[] labels = new int[64];
             double before = Clustering.accuracy(assign(scan, test), testLabels, BLOBS);
-            assertTrue(Float.isNaN(scan.train(nd.create(blobs(64, 0, labels), new Shape(64, DIM)), null, 0)),
+            assertTrue(
+                    Float.isNaN(scan.train(nd.create(blobs(64, 0, labels), new Shape(64, DIM)), null, 0)),
                     "nothing to pair with before the bank has a row");
             float first = Float.NaN;
             float last = Float.NaN;
@@ -104,13 +103,16 @@ class ScanStageTest {
                 for (int s = 4; s < 7; s++) {
                     TestData.trainOn(a, s);
                     TestData.trainOn(b, s);
-                    assertEquals(Float.floatToRawIntBits(a.stats().scanLoss()),
-                            Float.floatToRawIntBits(b.stats().scanLoss()), "SCAN loss bits at step " + s);
+                    assertEquals(
+                            Float.floatToRawIntBits(a.stats().scanLoss()),
+                            Float.floatToRawIntBits(b.stats().scanLoss()),
+                            "SCAN loss bits at step " + s);
                 }
                 assertEquals(TestData.entries(a), TestData.entries(b), "state after 3 more steps");
             }
             a.publish();
-            EncoderSnapshot published = EncoderSnapshot.decode(a.publishedSnapshot().encode());
+            EncoderSnapshot published =
+                    EncoderSnapshot.decode(a.publishedSnapshot().encode());
             ClusterHead head = published.clusterHead();
             assertNotNull(head);
             assertEquals(5, head.clusters());
@@ -118,7 +120,9 @@ class ScanStageTest {
             // The encoder part loads as before: the head's tensors are not the encoder's.
             try (SslTrainer c = new SslTrainer(TestData.config("simclr"))) {
                 assertNull(c.publishedSnapshot().clusterHead());
-                assertEquals(c.publishedSnapshot().tensors().size(), published.encoderTensors().size());
+                assertEquals(
+                        c.publishedSnapshot().tensors().size(),
+                        published.encoderTensors().size());
             }
         }
     }
@@ -126,8 +130,9 @@ class ScanStageTest {
     @Test
     void aStateWithoutScanIsRefusedByATrainerWithIt() {
         try (SslTrainer plain = new SslTrainer(TestData.config("simclr"));
-             SslTrainer scan = new SslTrainer(scanConfig(false))) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scan.restore(plain.snapshot()));
+                SslTrainer scan = new SslTrainer(scanConfig(false))) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> scan.restore(plain.snapshot()));
             assertTrue(e.getMessage().contains("scan_clusters"), e.getMessage());
         }
     }

@@ -67,14 +67,23 @@ public final class AllReduceBench {
     private static Result processes(int floats, boolean inPlace) throws Exception {
         try (MeshListener listener = bindLoopback()) {
             InetSocketAddress own = listener.address();
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    AllReduceBench.class.getName(), "child", own.getHostString(), String.valueOf(own.getPort()),
-                    String.valueOf(floats), String.valueOf(inPlace))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process child = new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            AllReduceBench.class.getName(),
+                            "child",
+                            own.getHostString(),
+                            String.valueOf(own.getPort()),
+                            String.valueOf(floats),
+                            String.valueOf(inPlace))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             try {
-                BufferedReader lines = new BufferedReader(
-                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader lines =
+                        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
                 String[] hostPort = lines.readLine().split(":");
                 InetSocketAddress peer = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
                 try (Collectives rank0 = listener.connect(0, List.of(own, peer), 1, "bench")) {
@@ -155,7 +164,8 @@ public final class AllReduceBench {
         fields.add("\"p50_ms\":" + format(p50));
         fields.add("\"p90_ms\":" + format(p90));
         fields.add("\"gb_per_s\":" + format(bytes / (p50 / 1e3) / 1e9));
-        fields.add("\"wait_share\":" + format(result.waitNanos() / (double) Arrays.stream(sorted).sum()));
+        fields.add("\"wait_share\":"
+                + format(result.waitNanos() / (double) Arrays.stream(sorted).sum()));
         fields.add("\"cpu_ms_per_rank\":" + format(result.cpuNanos() / 1e6 / ranksInProcess / CALLS));
         System.out.println("{" + String.join(",", fields) + "}");
     }

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -92,17 +91,19 @@ class AllReduceSumTest {
             assertEquals(2, single.totalTime().calls());
         }
         // The listener's socket is closed: nothing listens on its port any more.
-        assertThrows(ConnectException.class, () -> SocketChannel.open(listener.address()).close());
+        assertThrows(
+                ConnectException.class,
+                () -> SocketChannel.open(listener.address()).close());
     }
 
     /** Every rank's {@code allReduce} of its input has the bits of the plain-Java sum in rank order. */
-    private static void assertSumsInRankOrder(LoopbackGroup group, float[][] inputs,
-            BiFunction<Collectives, float[], float[]> allReduce) {
+    private static void assertSumsInRankOrder(
+            LoopbackGroup group, float[][] inputs, BiFunction<Collectives, float[], float[]> allReduce) {
         float[] expected = rankOrderSum(inputs);
         List<float[]> sums = group.onEveryRank(c -> allReduce.apply(c, inputs[c.rank()]));
         for (int rank = 0; rank < inputs.length; rank++) {
-            assertBitsEqual(expected, sums.get(rank), "rank " + rank + " of " + inputs.length + ", length "
-                    + expected.length);
+            assertBitsEqual(
+                    expected, sums.get(rank), "rank " + rank + " of " + inputs.length + ", length " + expected.length);
         }
     }
 

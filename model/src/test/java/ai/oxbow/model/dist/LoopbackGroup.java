@@ -1,6 +1,5 @@
 package ai.oxbow.model.dist;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,13 +67,15 @@ final class LoopbackGroup implements AutoCloseable {
     record Running<T>(Thread thread, CompletableFuture<T> result) {
         static <T> Running<T> start(String name, Supplier<T> call) {
             CompletableFuture<T> result = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    result.complete(call.get());
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            }, name);
+            Thread thread = new Thread(
+                    () -> {
+                        try {
+                            result.complete(call.get());
+                        } catch (Throwable t) {
+                            result.completeExceptionally(t);
+                        }
+                    },
+                    name);
             thread.start();
             return new Running<>(thread, result);
         }

@@ -8,11 +8,10 @@ import static ai.oxbow.model.dist.LoopbackGroup.GROUP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.oxbow.model.dist.LoopbackGroup.Running;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-
-import ai.oxbow.model.dist.LoopbackGroup.Running;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,12 +28,16 @@ class MeshListenerTest {
 
         // A rank 1 left over from the previous attempt, and one of another job, reach rank 0 first.
         MeshListener stale = bind(PATIENT);
-        Throwable refused = assertThrows(CollectiveException.class,
+        Throwable refused = assertThrows(
+                CollectiveException.class,
                 () -> stale.connect(1, List.of(rank0.address(), stale.address()), GENERATION - 1, GROUP));
-        assertMessageContains(refused, "rank 0 at " + hostPort(rank0.address()) + " refused the connection",
+        assertMessageContains(
+                refused,
+                "rank 0 at " + hostPort(rank0.address()) + " refused the connection",
                 "generation 6 is not the current generation 7 (a connection left from an earlier attempt)");
         MeshListener stranger = bind(PATIENT);
-        Throwable foreign = assertThrows(CollectiveException.class,
+        Throwable foreign = assertThrows(
+                CollectiveException.class,
                 () -> stranger.connect(1, List.of(rank0.address(), stranger.address()), GENERATION, "job-2/trainer"));
         assertMessageContains(foreign, "group 'job-2/trainer' is not this group 'job-1/trainer'");
 
@@ -59,13 +62,18 @@ class MeshListenerTest {
         List<InetSocketAddress> current = List.of(rank0.address(), rank1.address(), rank2.address());
         Running<Collectives> forming = Running.start("rank-0", () -> rank0.connect(0, current, GENERATION, GROUP));
         MeshListener stale = bind(impatient);
-        assertThrows(CollectiveException.class, () -> stale.connect(
-                2, List.of(rank0.address(), rank1.address(), stale.address()), GENERATION - 1, GROUP));
+        assertThrows(
+                CollectiveException.class,
+                () -> stale.connect(
+                        2, List.of(rank0.address(), rank1.address(), stale.address()), GENERATION - 1, GROUP));
         // Ranks 1 and 2 never come.
-        assertMessageContains(forming.failure(), "rank 0 of 3 (generation 7, group 'job-1/trainer')",
+        assertMessageContains(
+                forming.failure(),
+                "rank 0 of 3 (generation 7, group 'job-1/trainer')",
                 "rank 1 at " + hostPort(rank1.address()) + ", rank 2 at " + hostPort(rank2.address())
                         + " did not connect within 500 ms",
-                "refused meanwhile", "as rank 2: generation 6 is not the current generation 7");
+                "refused meanwhile",
+                "as rank 2: generation 6 is not the current generation 7");
         rank1.close();
         rank2.close();
     }
@@ -77,7 +85,8 @@ class MeshListenerTest {
         InetSocketAddress goneAddress = gone.address();
         gone.close();
         MeshListener rank1 = bind(impatient);
-        Throwable failure = assertThrows(CollectiveException.class,
+        Throwable failure = assertThrows(
+                CollectiveException.class,
                 () -> rank1.connect(1, List.of(goneAddress, rank1.address()), GENERATION, GROUP));
         assertMessageContains(failure, "rank 0 at " + hostPort(goneAddress) + " accepted no connection within 300 ms");
     }
@@ -86,8 +95,8 @@ class MeshListenerTest {
     void closingTheListenerWakesAConnectInProgress() throws Exception {
         MeshListener rank0 = bind(PATIENT);
         MeshListener rank1 = bind(PATIENT);
-        Running<Collectives> forming = Running.start("rank-0",
-                () -> rank0.connect(0, List.of(rank0.address(), rank1.address()), GENERATION, GROUP));
+        Running<Collectives> forming = Running.start(
+                "rank-0", () -> rank0.connect(0, List.of(rank0.address(), rank1.address()), GENERATION, GROUP));
         forming.awaitBlocked();
         rank0.close();
         assertMessageContains(forming.failure(), "the listener was closed while the group formed");

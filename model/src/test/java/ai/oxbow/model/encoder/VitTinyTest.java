@@ -12,11 +12,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.nd.Numeric;
+import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,8 +35,8 @@ class VitTinyTest {
     @BeforeAll
     static void build() {
         manager = NDManager.newBaseManager("PyTorch");
-        net = Network.seeded(1, () -> new Network("vit", Encoders.build("vit-tiny"), manager,
-                new Shape(2, 1, SIZE, SIZE)));
+        net = Network.seeded(
+                1, () -> new Network("vit", Encoders.build("vit-tiny"), manager, new Shape(2, 1, SIZE, SIZE)));
         vit = (VitTiny) net.block();
         store = new ParameterStore(manager, false);
     }
@@ -62,14 +61,20 @@ class VitTinyTest {
         NDArray alone = net.forward(x.get(new NDIndex("1:2")), false);
         assertArrayEquals(out.get(new NDIndex("1:2")).toFloatArray(), alone.toFloatArray(), 1e-5f);
 
-        long block = 2 * VitTiny.DIM                                    // norm1
-                + VitTiny.DIM * 3L * VitTiny.DIM + 3 * VitTiny.DIM       // attn.qkv
-                + (long) VitTiny.DIM * VitTiny.DIM + VitTiny.DIM         // attn.proj
-                + 2 * VitTiny.DIM                                        // norm2
-                + 2L * VitTiny.DIM * VitTiny.MLP_HIDDEN + VitTiny.MLP_HIDDEN + VitTiny.DIM; // mlp
-        long expected = (long) VitTiny.DIM * VitTiny.PATCH * VitTiny.PATCH + VitTiny.DIM // patch embedding
-                + VitTiny.DIM * (2L + GRID * GRID)                       // CLS token, 1 + 16 positions
-                + VitTiny.DEPTH * block + 2 * VitTiny.DIM;               // blocks, final norm
+        long block = 2 * VitTiny.DIM // norm1
+                + VitTiny.DIM * 3L * VitTiny.DIM
+                + 3 * VitTiny.DIM // attn.qkv
+                + (long) VitTiny.DIM * VitTiny.DIM
+                + VitTiny.DIM // attn.proj
+                + 2 * VitTiny.DIM // norm2
+                + 2L * VitTiny.DIM * VitTiny.MLP_HIDDEN
+                + VitTiny.MLP_HIDDEN
+                + VitTiny.DIM; // mlp
+        long expected = (long) VitTiny.DIM * VitTiny.PATCH * VitTiny.PATCH
+                + VitTiny.DIM // patch embedding
+                + VitTiny.DIM * (2L + GRID * GRID) // CLS token, 1 + 16 positions
+                + VitTiny.DEPTH * block
+                + 2 * VitTiny.DIM; // blocks, final norm
         long count = 0;
         for (Pair<String, Parameter> p : net.trainable()) {
             count += p.getValue().getArray().size();
@@ -123,8 +128,12 @@ class VitTinyTest {
                 }
                 gc.backward(loss);
             }
-            NDArray qkv = net.trainable().stream().filter(p -> p.getKey().contains("qkv"))
-                    .findFirst().orElseThrow().getValue().getArray();
+            NDArray qkv = net.trainable().stream()
+                    .filter(p -> p.getKey().contains("qkv"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getValue()
+                    .getArray();
             grads[run] = qkv.getGradient().toFloatArray();
         }
         assertArrayEquals(grads[0], grads[1], "qkv weight gradient");
@@ -148,13 +157,16 @@ class VitTinyTest {
         NDArray x = images(2, SIZE, 4);
         NDArray patches = vit.patchTokens(store, x, false);
         assertEquals(new Shape(2, GRID * GRID, VitTiny.DIM), patches.getShape());
-        NDArray cls = vit.encode(store, vit.withCls(store, patches, false), false).get(new NDIndex(":, 0"));
+        NDArray cls =
+                vit.encode(store, vit.withCls(store, patches, false), false).get(new NDIndex(":, 0"));
         assertArrayEquals(net.forward(x, false).toFloatArray(), cls.toFloatArray(), 1e-6f);
         // What patchTokens adds: without it, a blank image's patches are all the convolution's bias.
         NDArray positions = vit.positions(store, GRID, GRID, false);
-        NDArray blank = vit.patchTokens(store, manager.zeros(new Shape(1, 1, SIZE, SIZE)), false).sub(positions);
+        NDArray blank = vit.patchTokens(store, manager.zeros(new Shape(1, 1, SIZE, SIZE)), false)
+                .sub(positions);
         assertTrue(blank.sub(blank.get(new NDIndex(":, :1"))).abs().max().getFloat() < 1e-6f);
-        assertTrue(positions.sub(positions.get(new NDIndex(":, :1"))).abs().max().getFloat() > 1e-3f);
+        assertTrue(
+                positions.sub(positions.get(new NDIndex(":, :1"))).abs().max().getFloat() > 1e-3f);
 
         // MAE's case: a subset of the patches, each keeping its position embedding.
         NDArray subset = patches.get(new NDIndex(":, {}", manager.create(new long[] {3, 7, 8, 12, 15})));
@@ -163,7 +175,9 @@ class VitTinyTest {
         // Attention has no order of its own: shuffling the subset leaves the CLS feature as it is.
         NDArray shuffled = patches.get(new NDIndex(":, {}", manager.create(new long[] {15, 8, 3, 12, 7})));
         NDArray again = vit.encode(store, vit.withCls(store, shuffled, false), false);
-        assertArrayEquals(encoded.get(new NDIndex(":, 0")).toFloatArray(), again.get(new NDIndex(":, 0")).toFloatArray(),
+        assertArrayEquals(
+                encoded.get(new NDIndex(":, 0")).toFloatArray(),
+                again.get(new NDIndex(":, 0")).toFloatArray(),
                 1e-5f);
         float differs = encoded.get(new NDIndex(":, 0")).sub(cls).abs().max().getFloat();
         assertTrue(differs > 1e-3, "the subset's CLS feature equals the full image's");
@@ -176,6 +190,9 @@ class VitTinyTest {
         // 14x14 is a 3x3 grid of patches, the last two rows and columns unseen.
         NDArray padded = manager.zeros(new Shape(2, 1, 14, 14));
         padded.set(new NDIndex(":, :, :12, :12"), small);
-        assertArrayEquals(net.forward(small, false).toFloatArray(), net.forward(padded, false).toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                net.forward(small, false).toFloatArray(),
+                net.forward(padded, false).toFloatArray(),
+                1e-6f);
     }
 }

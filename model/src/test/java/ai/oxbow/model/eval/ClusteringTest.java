@@ -3,9 +3,8 @@ package ai.oxbow.model.eval;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 /** Clustering accuracy, NMI, ARI against hand-computed and brute-force values; k-means on separated blobs. */
 class ClusteringTest {

@@ -11,16 +11,14 @@ import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class OnlineProbeTest {
-    static final Augmenter AUGMENTER = new Augmenter(Recipe.parse("simclr", "none", TestData.SIZE, 1,
-            Map.of("blur", "0")), 3);
+    static final Augmenter AUGMENTER =
+            new Augmenter(Recipe.parse("simclr", "none", TestData.SIZE, 1, Map.of("blur", "0")), 3);
     static final LabeledImages IMAGES = GeneratedImages.generate(40, TestData.SIZE, 1, 1);
 
     /** The generated images, their ids prefixed (an id seeds the views drawn of the image). */

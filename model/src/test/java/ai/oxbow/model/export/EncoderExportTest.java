@@ -15,13 +15,8 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.train.ViewBatch;
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The export loaded by its own plain-PyTorch loader embeds as DJL does. Needs a python3 with
@@ -84,8 +81,14 @@ class EncoderExportTest {
             assertSameInPyTorch(snapshot, dir);
 
             JsonObject header = safetensorsHeader(dir.resolve("export").resolve(EncoderExport.WEIGHTS));
-            assertEquals("[1,65,192]", header.getAsJsonObject("pos_embed").get("shape").toString());
-            assertEquals("[576,192]", header.getAsJsonObject("blocks.5.attn.qkv.weight").get("shape").toString());
+            assertEquals(
+                    "[1,65,192]",
+                    header.getAsJsonObject("pos_embed").get("shape").toString());
+            assertEquals(
+                    "[576,192]",
+                    header.getAsJsonObject("blocks.5.attn.qkv.weight")
+                            .get("shape")
+                            .toString());
             // 20x20 is a 5x5 grid: both sides resize the 8x8 position embeddings.
             int n = 3;
             float[] images = randomImages(n * 3 * 20 * 20);
@@ -97,10 +100,10 @@ class EncoderExportTest {
     void refusesASnapshotThatDoesNotFitItsArchitecture(@TempDir Path dir) {
         try (SslTrainer trainer = new SslTrainer(TestData.config("simclr"))) {
             EncoderSnapshot s = trainer.publishedSnapshot();
-            EncoderSnapshot mislabelled = new EncoderSnapshot(s.version(), s.method(), "resnet18", s.channels(), s.size(),
-                    s.mean(), s.std(), s.tensors());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> EncoderExport.write(mislabelled, dir));
+            EncoderSnapshot mislabelled = new EncoderSnapshot(
+                    s.version(), s.method(), "resnet18", s.channels(), s.size(), s.mean(), s.std(), s.tensors());
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> EncoderExport.write(mislabelled, dir));
             assertTrue(e.getMessage().contains("export expects"), e.getMessage());
         }
     }
@@ -120,7 +123,10 @@ class EncoderExportTest {
             throws IOException {
         writeFloats(dir.resolve("in.bin"), images);
         writeFloats(dir.resolve("out.bin"), features);
-        PyTorchLoader.Result r = PyTorchLoader.run(dir.resolve("export"), "--check", dir.resolve("in.bin").toString(),
+        PyTorchLoader.Result r = PyTorchLoader.run(
+                dir.resolve("export"),
+                "--check",
+                dir.resolve("in.bin").toString(),
                 dir.resolve("out.bin").toString());
         System.out.println(what + " export vs DJL: " + r.output().strip());
         assertEquals(0, r.exitCode(), "PyTorch features differ from DJL's: " + r.output());
@@ -129,13 +135,14 @@ class EncoderExportTest {
     /** DJL's features of images of another size than the snapshot's, its weights loaded as Embedder loads them. */
     private static float[] resizedFeatures(EncoderSnapshot s, float[] images, int n, int size) {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            Network net = new Network("encoder", Encoders.build(s.encoder()), m,
-                    new Shape(2, s.channels(), s.size(), s.size()));
+            Network net = new Network(
+                    "encoder", Encoders.build(s.encoder()), m, new Shape(2, s.channels(), s.size(), s.size()));
             net.freeze();
             s.loadInto(net);
             Shape perChannel = new Shape(1, s.channels(), 1, 1);
             NDArray x = m.create(images, new Shape(n, s.channels(), size, size))
-                    .sub(m.create(s.mean(), perChannel)).div(m.create(s.std(), perChannel));
+                    .sub(m.create(s.mean(), perChannel))
+                    .div(m.create(s.std(), perChannel));
             return net.forward(x, false).toFloatArray();
         }
     }
@@ -151,8 +158,11 @@ class EncoderExportTest {
 
     /** Running means away from their initial zeros, so the test covers the statistics' mapping. */
     private static void assertTrainedBatchNorm(EncoderSnapshot s) {
-        assertTrue(s.tensors().stream().filter(t -> t.name().endsWith("_runningMean"))
-                .allMatch(t -> Math.abs(t.data()[0]) > 0), "untrained BatchNorm statistics");
+        assertTrue(
+                s.tensors().stream()
+                        .filter(t -> t.name().endsWith("_runningMean"))
+                        .allMatch(t -> Math.abs(t.data()[0]) > 0),
+                "untrained BatchNorm statistics");
     }
 
     private static void writeFloats(Path file, float[] values) throws IOException {
@@ -163,8 +173,10 @@ class EncoderExportTest {
 
     private static JsonObject safetensorsHeader(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        long length = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long length =
+                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, (8 + length) % 8, "data is 8-byte aligned");
-        return JsonParser.parseString(new String(bytes, 8, (int) length, StandardCharsets.UTF_8)).getAsJsonObject();
+        return JsonParser.parseString(new String(bytes, 8, (int) length, StandardCharsets.UTF_8))
+                .getAsJsonObject();
     }
 }

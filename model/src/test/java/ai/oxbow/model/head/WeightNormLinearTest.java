@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.oxbow.model.nn.Network;
-
 import org.junit.jupiter.api.Test;
 
 /**

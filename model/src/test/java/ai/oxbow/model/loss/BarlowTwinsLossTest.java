@@ -7,11 +7,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.oxbow.model.nd.Numeric;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** Barlow Twins against its formula in plain doubles, gradients by central differences. */
 class BarlowTwinsLossTest {
@@ -88,8 +86,8 @@ class BarlowTwinsLossTest {
     @Test
     void overViewsThePairLossIsAveragedOverEveryPairWithAGlobalView() {
         double[][][] z = MultiView.views(13, 4, N, D);
-        MultiView.check(z, v -> pairs(v, 2), v -> BarlowTwinsLoss.of(v, 2, (float) LAMBDA, (float) SCALE),
-                Set.of(), 1e-4);
+        MultiView.check(
+                z, v -> pairs(v, 2), v -> BarlowTwinsLoss.of(v, 2, (float) LAMBDA, (float) SCALE), Set.of(), 1e-4);
     }
 
     @Test

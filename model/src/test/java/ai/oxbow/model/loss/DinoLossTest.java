@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** DINO's loss against the formula in doubles; the teacher and the centre get no gradient. */
 class DinoLossTest {
@@ -44,7 +42,8 @@ class DinoLossTest {
         double want = 0;
         for (int i = 0; i < n; i++) {
             want += (SoftCrossEntropyTest.crossEntropy(p1[i], STUDENT2[i], STUDENT_T)
-                    + SoftCrossEntropyTest.crossEntropy(p2[i], STUDENT1[i], STUDENT_T)) / (2 * n);
+                            + SoftCrossEntropyTest.crossEntropy(p2[i], STUDENT1[i], STUDENT_T))
+                    / (2 * n);
         }
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray s1 = Rows.create(m, STUDENT1);
@@ -59,8 +58,10 @@ class DinoLossTest {
             }
             // dL/ds1_ik = (softmax(s1_i / t_s)_k - P_t(x2)_ik) / (2 N t_s), and likewise for s2.
             double scale = 1.0 / (2 * n);
-            Rows.assertGradient(SoftCrossEntropyTest.crossEntropyGradient(p2, STUDENT1, STUDENT_T, scale), s1, "dL/ds1");
-            Rows.assertGradient(SoftCrossEntropyTest.crossEntropyGradient(p1, STUDENT2, STUDENT_T, scale), s2, "dL/ds2");
+            Rows.assertGradient(
+                    SoftCrossEntropyTest.crossEntropyGradient(p2, STUDENT1, STUDENT_T, scale), s1, "dL/ds1");
+            Rows.assertGradient(
+                    SoftCrossEntropyTest.crossEntropyGradient(p1, STUDENT2, STUDENT_T, scale), s2, "dL/ds2");
             assertArrayEquals(new float[n * 4], t1.getGradient().toFloatArray(), "teacher view 1 is stop-gradient");
             assertArrayEquals(new float[n * 4], t2.getGradient().toFloatArray(), "teacher view 2 is stop-gradient");
             assertArrayEquals(new float[4], c.getGradient().toFloatArray(), "the centre is stop-gradient");
@@ -92,9 +93,12 @@ class DinoLossTest {
         double[][][] views = MultiView.views(81, 6, 3, 4);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray c = Rows.create(m, CENTER);
-            MultiView.check(views,
+            MultiView.check(
+                    views,
                     v -> multiCrop(new double[][][] {v[0], v[1], v[2], v[3]}, new double[][][] {v[4], v[5]}),
-                    v -> DinoLoss.loss(v.subList(0, 4), v.subList(4, 6), c, STUDENT_T, TEACHER_T), Set.of(4, 5), 1e-4);
+                    v -> DinoLoss.loss(v.subList(0, 4), v.subList(4, 6), c, STUDENT_T, TEACHER_T),
+                    Set.of(4, 5),
+                    1e-4);
             assertArrayEquals(new float[4], c.getGradient().toFloatArray(), "the centre is stop-gradient");
         }
     }

@@ -1,10 +1,8 @@
 package ai.oxbow.model.loss;
 
 import ai.oxbow.model.nd.Numeric;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * EMP-SSL's loss against the paper's formula in plain doubles, with the coding rate written as
@@ -63,13 +61,13 @@ class EmpLossTest {
     @Test
     void matchesThePapersLossAndItsGradientOnEveryPatch() {
         // 3 patches of 4 images in 6 dimensions: d > m, where the m x m form is the cheaper one.
-        MultiView.check(MultiView.views(91, 3, 4, 6), EmpLossTest::expected, z -> EmpLoss.of(z, LAMBDA, EPS),
-                Set.of(), 1e-4);
+        MultiView.check(
+                MultiView.views(91, 3, 4, 6), EmpLossTest::expected, z -> EmpLoss.of(z, LAMBDA, EPS), Set.of(), 1e-4);
     }
 
     @Test
     void matchesWhenPatchesOutnumberDimensions() {
-        MultiView.check(MultiView.views(92, 4, 5, 3), EmpLossTest::expected, z -> EmpLoss.of(z, LAMBDA, EPS),
-                Set.of(), 1e-4);
+        MultiView.check(
+                MultiView.views(92, 4, 5, 3), EmpLossTest::expected, z -> EmpLoss.of(z, LAMBDA, EPS), Set.of(), 1e-4);
     }
 }

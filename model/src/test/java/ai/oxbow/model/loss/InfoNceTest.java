@@ -7,13 +7,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
 import ai.oxbow.model.nd.Numeric;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** InfoNCE against the formula written out in plain doubles, gradients included. */
 class InfoNceTest {
@@ -198,8 +195,12 @@ class InfoNceTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             List<NDArray> k = List.of(Numeric.create(m, keys[0]), Numeric.create(m, keys[1]));
             List<NDArray> queue = List.of(Numeric.create(m, queues[0]), Numeric.create(m, queues[1]));
-            MultiView.check(MultiView.views(64, 4, 3, 4), q -> withQueues(q, keys, queues),
-                    q -> InfoNce.withQueues(q, k, queue, T), Set.of(), 1e-4);
+            MultiView.check(
+                    MultiView.views(64, 4, 3, 4),
+                    q -> withQueues(q, keys, queues),
+                    q -> InfoNce.withQueues(q, k, queue, T),
+                    Set.of(),
+                    1e-4);
         }
     }
 
@@ -208,8 +209,12 @@ class InfoNceTest {
         double[][][] anchors = MultiView.views(65, 2, 3, 4);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             List<NDArray> a = List.of(Numeric.create(m, anchors[0]), Numeric.create(m, anchors[1]));
-            MultiView.check(MultiView.views(66, 3, 3, 4), b -> inBatchPairs(anchors, b),
-                    b -> InfoNce.inBatch(a, b, T), Set.of(), 1e-4);
+            MultiView.check(
+                    MultiView.views(66, 3, 3, 4),
+                    b -> inBatchPairs(anchors, b),
+                    b -> InfoNce.inBatch(a, b, T),
+                    Set.of(),
+                    1e-4);
         }
     }
 

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.oxbow.model.nd.Numeric;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,10 +14,19 @@ import org.junit.jupiter.api.Test;
  */
 class MaskedReconstructionTest {
     /** Four patches of six values (two channels of 1 x 3 pixels, say); patches 1 and 3 masked. */
-    static final double[][] PRED = {{0.1, -0.4, 0.9, 1.2, 0.3, -1}, {2, 0.5, -0.3, 0.8, 0.1, 0.4},
-        {-0.6, 0.2, 0.2, 0.7, -1.1, 0.5}, {0.3, 0.3, -0.9, 1.5, -0.2, 0.6}};
-    static final double[][] PIXELS = {{0.2, 0.4, 0.1, 0.9, 0.5, 0.3}, {0.7, 0.1, 0.6, 0.2, 0.8, 0.4},
-        {0.9, 0.9, 0.2, 0.1, 0.3, 0.6}, {0.5, 0.0, 0.4, 0.8, 0.2, 0.7}};
+    static final double[][] PRED = {
+        {0.1, -0.4, 0.9, 1.2, 0.3, -1},
+        {2, 0.5, -0.3, 0.8, 0.1, 0.4},
+        {-0.6, 0.2, 0.2, 0.7, -1.1, 0.5},
+        {0.3, 0.3, -0.9, 1.5, -0.2, 0.6}
+    };
+
+    static final double[][] PIXELS = {
+        {0.2, 0.4, 0.1, 0.9, 0.5, 0.3},
+        {0.7, 0.1, 0.6, 0.2, 0.8, 0.4},
+        {0.9, 0.9, 0.2, 0.1, 0.3, 0.6},
+        {0.5, 0.0, 0.4, 0.8, 0.2, 0.7}
+    };
     static final double[] MASK = {0, 1, 0, 1};
 
     /** MAE: mean over masked patches of the mean over values of (pred - (x - mu) / sqrt(var + 1e-6))^2. */

@@ -6,20 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** Mean Shift's loss against the formula in doubles: neighbours are the target's, not the prediction's. */
 class MeanShiftLossTest {
     static final double S = Math.sqrt(0.5);
     /** Unit vectors on the circle. */
     static final double[][] BANK = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}, {S, S}};
+
     static final double[][] TARGET = {{0.8, 0.6}, {-0.6, -0.8}};
     /** Predictions point elsewhere, so neighbours chosen by them would differ. */
     static final double[][] PREDICTION = {{-0.6, 0.8}, {1, 0}};
+
     static final int K = 2;
 
     /** Indices of the K bank rows with the largest cosine to t (written out as a selection). */
@@ -65,7 +65,8 @@ class MeanShiftLossTest {
             }
             Rows.assertGradient(grad, p, "dL/dp");
             assertArrayEquals(new float[n * 2], t.getGradient().toFloatArray(), "the target is stop-gradient");
-            assertArrayEquals(new float[BANK.length * 2], bank.getGradient().toFloatArray(), "the bank is stop-gradient");
+            assertArrayEquals(
+                    new float[BANK.length * 2], bank.getGradient().toFloatArray(), "the bank is stop-gradient");
         }
     }
 
@@ -89,8 +90,12 @@ class MeanShiftLossTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray t = Rows.create(m, TARGET);
             NDArray bank = Rows.create(m, BANK);
-            MultiView.check(queries, q -> (queryLoss(q[0]) + queryLoss(q[1]) + queryLoss(q[2])) / 3,
-                    q -> MeanShiftLoss.loss(q, t, bank, K), Set.of(), 1e-5);
+            MultiView.check(
+                    queries,
+                    q -> (queryLoss(q[0]) + queryLoss(q[1]) + queryLoss(q[2])) / 3,
+                    q -> MeanShiftLoss.loss(q, t, bank, K),
+                    Set.of(),
+                    1e-5);
         }
     }
 }

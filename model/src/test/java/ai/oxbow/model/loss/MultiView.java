@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.oxbow.model.nd.Numeric;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +38,8 @@ final class MultiView {
     }
 
     /** The mean of a pair formula f(z_g, z_v) over g one of the first {@code globals} views and v > g. */
-    static double unorderedMean(double[][][] z, int globals, java.util.function.BiFunction<double[][], double[][], Double> f) {
+    static double unorderedMean(
+            double[][][] z, int globals, java.util.function.BiFunction<double[][], double[][], Double> f) {
         double sum = 0;
         int pairs = 0;
         for (int g = 0; g < globals; g++) {
@@ -52,8 +52,8 @@ final class MultiView {
     }
 
     /** The mean of f(p_v, z_g) over every target view g and every other view v. */
-    static double orderedMean(double[][][] p, double[][][] targets,
-                              java.util.function.BiFunction<double[][], double[][], Double> f) {
+    static double orderedMean(
+            double[][][] p, double[][][] targets, java.util.function.BiFunction<double[][], double[][], Double> f) {
         double sum = 0;
         int pairs = 0;
         for (int g = 0; g < targets.length; g++) {
@@ -73,8 +73,12 @@ final class MultiView {
      * @param noGradient views that must receive no gradient
      * @param tol        relative tolerance of the value and of each gradient entry
      */
-    static void check(double[][][] views, ToDoubleFunction<double[][][]> formula,
-                      Function<List<NDArray>, NDArray> loss, Set<Integer> noGradient, double tol) {
+    static void check(
+            double[][][] views,
+            ToDoubleFunction<double[][][]> formula,
+            Function<List<NDArray>, NDArray> loss,
+            Set<Integer> noGradient,
+            double tol) {
         double want = formula.applyAsDouble(views);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             List<NDArray> arrays = new ArrayList<>();
@@ -91,16 +95,21 @@ final class MultiView {
             }
             for (int v = 0; v < views.length; v++) {
                 if (noGradient.contains(v)) {
-                    assertArrayEquals(new float[views[v].length * views[v][0].length],
-                            arrays.get(v).getGradient().toFloatArray(), "view " + v + " is stop-gradient");
+                    assertArrayEquals(
+                            new float[views[v].length * views[v][0].length],
+                            arrays.get(v).getGradient().toFloatArray(),
+                            "view " + v + " is stop-gradient");
                     continue;
                 }
                 int view = v;
-                double[][] g = Numeric.gradient(x -> {
-                    double[][][] changed = views.clone();
-                    changed[view] = x;
-                    return formula.applyAsDouble(changed);
-                }, views[v], 1e-6);
+                double[][] g = Numeric.gradient(
+                        x -> {
+                            double[][][] changed = views.clone();
+                            changed[view] = x;
+                            return formula.applyAsDouble(changed);
+                        },
+                        views[v],
+                        1e-6);
                 Numeric.assertClose(g, arrays.get(v).getGradient(), 10 * tol, "dL/dview" + v);
             }
         }

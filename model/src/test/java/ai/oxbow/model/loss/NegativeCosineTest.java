@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** SimSiam's D(p, sg(z)) against the formula in plain doubles, with its analytic gradient. */
 class NegativeCosineTest {
@@ -63,9 +61,12 @@ class NegativeCosineTest {
     @Test
     void overViewsPredictionsOfEveryViewMeetTheTargetsOfTheOtherGlobalViews() {
         // Views 0-2 are predictions, 3-4 the targets of global views 0 and 1: the targets get no gradient.
-        MultiView.check(MultiView.views(71, 5, 3, 4),
+        MultiView.check(
+                MultiView.views(71, 5, 3, 4),
                 v -> pairs(new double[][][] {v[0], v[1], v[2]}, new double[][][] {v[3], v[4]}),
-                v -> NegativeCosine.loss(v.subList(0, 3), v.subList(3, 5)), Set.of(3, 4), 1e-4);
+                v -> NegativeCosine.loss(v.subList(0, 3), v.subList(3, 5)),
+                Set.of(3, 4),
+                1e-4);
     }
 
     @Test

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** BYOL's loss as the mean squared distance of normalised vectors in plain doubles, gradients included. */
 class NormalizedMseTest {
@@ -53,9 +51,12 @@ class NormalizedMseTest {
 
     @Test
     void overViewsTwiceTheMeanOfThePairTermsWithoutGradientToTargets() {
-        MultiView.check(MultiView.views(72, 5, 3, 4),
+        MultiView.check(
+                MultiView.views(72, 5, 3, 4),
                 v -> pairs(new double[][][] {v[0], v[1], v[2]}, new double[][][] {v[3], v[4]}),
-                v -> NormalizedMse.loss(v.subList(0, 3), v.subList(3, 5)), Set.of(3, 4), 1e-4);
+                v -> NormalizedMse.loss(v.subList(0, 3), v.subList(3, 5)),
+                Set.of(3, 4),
+                1e-4);
     }
 
     @Test

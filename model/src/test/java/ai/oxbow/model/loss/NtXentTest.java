@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** NT-Xent against SimCLR's eq. 1 written out in plain doubles; gradients by central differences. */
 class NtXentTest {
@@ -62,8 +60,10 @@ class NtXentTest {
     @Test
     void isSymmetricInTheTwoViews() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            float forward = NtXent.loss(List.of(Rows.create(m, Z1), Rows.create(m, Z2)), T).getFloat();
-            float swapped = NtXent.loss(List.of(Rows.create(m, Z2), Rows.create(m, Z1)), T).getFloat();
+            float forward = NtXent.loss(List.of(Rows.create(m, Z1), Rows.create(m, Z2)), T)
+                    .getFloat();
+            float swapped = NtXent.loss(List.of(Rows.create(m, Z2), Rows.create(m, Z1)), T)
+                    .getFloat();
             assertEquals(forward, swapped, 1e-6);
             assertEquals(expected(Z2, Z1), swapped, 1e-5);
         }

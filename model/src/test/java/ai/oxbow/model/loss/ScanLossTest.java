@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.oxbow.model.nd.Numeric;
-
 import org.junit.jupiter.api.Test;
 
 /** SCAN's losses against eq. 2 and ConfidenceBasedCE in plain doubles, gradients included. */

@@ -3,7 +3,6 @@ package ai.oxbow.model.loss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
-
 import org.junit.jupiter.api.Test;
 
 /** Sinkhorn-Knopp against the reference algorithm written out in doubles, and its marginals. */
@@ -78,9 +77,11 @@ class SinkhornKnoppTest {
     void eachSampleCodeSumsToOneAndEachPrototypeGetsBOverK() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             // The last rescaling is over samples: each code sums to 1 after any number of iterations.
-            assertSampleSums(SinkhornKnopp.codes(Rows.create(m, SCORES), 0.05f, 3).toFloatArray());
+            assertSampleSums(
+                    SinkhornKnopp.codes(Rows.create(m, SCORES), 0.05f, 3).toFloatArray());
             // The prototype marginal B/K is reached as the iterations converge.
-            float[] converged = SinkhornKnopp.codes(Rows.create(m, SCORES), 0.5f, 500).toFloatArray();
+            float[] converged =
+                    SinkhornKnopp.codes(Rows.create(m, SCORES), 0.5f, 500).toFloatArray();
             assertSampleSums(converged);
             int b = SCORES.length;
             int k = SCORES[0].length;

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** SwAV's swapped prediction against the formula in doubles, with Sinkhorn codes as constants. */
 class SwappedPredictionTest {
@@ -28,7 +26,8 @@ class SwappedPredictionTest {
         double loss = 0;
         for (int i = 0; i < b; i++) {
             loss += (SoftCrossEntropyTest.crossEntropy(CODES2[i], SCORES1[i], T)
-                    + SoftCrossEntropyTest.crossEntropy(CODES1[i], SCORES2[i], T)) / (2 * b);
+                            + SoftCrossEntropyTest.crossEntropy(CODES1[i], SCORES2[i], T))
+                    / (2 * b);
         }
         return loss;
     }
@@ -42,8 +41,10 @@ class SwappedPredictionTest {
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
                 // Codes computed from the very scores that receive gradients: had they kept a
                 // graph, the gradient would differ from the constant-code formula.
-                NDArray loss = SwappedPrediction.loss(List.of(s1, s2), List.of(SinkhornKnopp.codes(s1, EPS, ITERATIONS),
-                        SinkhornKnopp.codes(s2, EPS, ITERATIONS)), T);
+                NDArray loss = SwappedPrediction.loss(
+                        List.of(s1, s2),
+                        List.of(SinkhornKnopp.codes(s1, EPS, ITERATIONS), SinkhornKnopp.codes(s2, EPS, ITERATIONS)),
+                        T);
                 assertEquals(expectedLoss(), loss.getFloat(), 1e-4);
                 gc.backward(loss);
             }
@@ -73,7 +74,8 @@ class SwappedPredictionTest {
 
     @Test
     void multiCropPredictsTheGlobalCodesFromEveryOtherViewIncludingLocalCrops() {
-        double[][][] scores = {SCORES1, SCORES2, {{0.5, 0.1, -0.3}, {0.2, 0.2, 0.9}, {-0.6, 0.4, 0.1}, {0.3, -0.2, 0.0}}};
+        double[][][] scores = {SCORES1, SCORES2, {{0.5, 0.1, -0.3}, {0.2, 0.2, 0.9}, {-0.6, 0.4, 0.1}, {0.3, -0.2, 0.0}}
+        };
         double[][][] codes = {CODES1, CODES2};
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             List<NDArray> q = List.of(Rows.create(m, CODES1), Rows.create(m, CODES2));
@@ -87,8 +89,8 @@ class SwappedPredictionTest {
             NDArray c1 = Rows.create(m, CODES1);
             NDArray c2 = Rows.create(m, CODES2);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                NDArray loss = SwappedPrediction.loss(List.of(Rows.create(m, SCORES1), Rows.create(m, SCORES2)),
-                        List.of(c1, c2), T);
+                NDArray loss = SwappedPrediction.loss(
+                        List.of(Rows.create(m, SCORES1), Rows.create(m, SCORES2)), List.of(c1, c2), T);
                 assertEquals(expectedLoss(), loss.getFloat(), 1e-4);
                 gc.backward(loss);
             }

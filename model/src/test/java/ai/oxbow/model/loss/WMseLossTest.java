@@ -7,11 +7,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.oxbow.model.nd.Numeric;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** W-MSE against its formula in plain doubles (slices, iterations, shrinkage), gradients by central differences. */
 class WMseLossTest {
@@ -110,9 +108,15 @@ class WMseLossTest {
         // Three views, all global: the three pairs averaged, as the reference's num_pairs.
         List<int[]> perms = List.of(new int[] {3, 7, 0, 9, 1, 5, 8, 2, 6, 4});
         double[][][] z = {views(51, 10)[0], views(51, 10)[1], views(53, 10)[1]};
-        MultiView.check(z, v -> (expected(v[0], v[1], perms, 2, 0) + expected(v[0], v[2], perms, 2, 0)
-                        + expected(v[1], v[2], perms, 2, 0)) / 3,
-                v -> WMseLoss.of(v, 3, perms, 5, 0f), Set.of(), 2e-4);
+        MultiView.check(
+                z,
+                v -> (expected(v[0], v[1], perms, 2, 0)
+                                + expected(v[0], v[2], perms, 2, 0)
+                                + expected(v[1], v[2], perms, 2, 0))
+                        / 3,
+                v -> WMseLoss.of(v, 3, perms, 5, 0f),
+                Set.of(),
+                2e-4);
     }
 
     @Test
@@ -123,8 +127,8 @@ class WMseLossTest {
         double[][] affine = {{2, 0.5, -1}, {0, 0.7, 0.3}, {0, 0, 1.5}};
         double[][] z2 = Numeric.multiply(z1, affine);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            NDArray loss = WMseLoss.of(List.of(Numeric.create(m, z1), Numeric.create(m, z2).add(3)), 2, List.of(), 128,
-                    0f);
+            NDArray loss = WMseLoss.of(
+                    List.of(Numeric.create(m, z1), Numeric.create(m, z2).add(3)), 2, List.of(), 128, 0f);
             assertEquals(0, loss.getFloat(), 1e-5);
         }
     }

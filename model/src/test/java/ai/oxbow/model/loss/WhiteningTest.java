@@ -5,7 +5,6 @@ import static ai.oxbow.model.nd.Numeric.assertClose;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.oxbow.model.nd.Numeric;
-
 import org.junit.jupiter.api.Test;
 
 /** W-MSE whitening: identity covariance, and equal to X_c L^-T computed in doubles. */

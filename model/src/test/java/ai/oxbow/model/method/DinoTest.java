@@ -2,16 +2,15 @@ package ai.oxbow.model.method;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** DINO's teacher temperature follows the official schedule, linspace(warmup, final, W) then final. */
 class DinoTest {
     @Test
     void teacherTemperatureReachesItsFinalValueAtStepWMinusOne() {
-        Dino.Params p = Dino.Params.from(new MethodOptions(Map.of("warmup_teacher_temp", "0.04",
-                "teacher_temp", "0.07", "teacher_temp_warmup_steps", "4")));
+        Dino.Params p = Dino.Params.from(new MethodOptions(
+                Map.of("warmup_teacher_temp", "0.04", "teacher_temp", "0.07", "teacher_temp_warmup_steps", "4")));
         // np.linspace(0.04, 0.07, 4) = [0.04, 0.05, 0.06, 0.07], then 0.07.
         float[] want = {0.04f, 0.05f, 0.06f, 0.07f, 0.07f, 0.07f};
         for (int step = 0; step < want.length; step++) {

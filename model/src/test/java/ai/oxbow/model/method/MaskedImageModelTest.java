@@ -13,13 +13,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.head.MaeDecoder;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
-
+import java.util.Arrays;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Arrays;
-import java.util.TreeSet;
 
 /** MAE's and SimMIM's masking, targets and what their encoders may see. */
 class MaskedImageModelTest {
@@ -35,7 +33,8 @@ class MaskedImageModelTest {
                     }
                 }
             }
-            float[] patches = MaskedImageModel.patchify(nd.create(image, new Shape(1, 2, 8, 8))).toFloatArray();
+            float[] patches = MaskedImageModel.patchify(nd.create(image, new Shape(1, 2, 8, 8)))
+                    .toFloatArray();
             assertEquals(4 * 32, patches.length);
             for (int py = 0; py < 2; py++) {
                 for (int px = 0; px < 2; px++) {
@@ -59,8 +58,11 @@ class MaskedImageModelTest {
         for (int r = 0; r < 3; r++) {
             for (int c = 0; c < 3; c++) {
                 float[] row = Arrays.copyOfRange(pos, (1 + r * 3 + c) * 4, (2 + r * 3 + c) * 4);
-                assertArrayEquals(new float[] {(float) Math.sin(c), (float) Math.cos(c), (float) Math.sin(r),
-                    (float) Math.cos(r)}, row, 1e-7f);
+                assertArrayEquals(
+                        new float[] {(float) Math.sin(c), (float) Math.cos(c), (float) Math.sin(r), (float) Math.cos(r)
+                        },
+                        row,
+                        1e-7f);
             }
         }
         assertThrows(IllegalArgumentException.class, () -> MaeDecoder.sinCosPositions(6, 2));
@@ -72,7 +74,7 @@ class MaskedImageModelTest {
     void masksHideTheRatioOfEachImageAndRestoreTheirOrder(String method) {
         int hidden = method.equals("mae") ? 12 : 10;
         try (SslTrainer t = new SslTrainer(TestData.config(method, "vit-tiny"));
-             NDManager nd = NDManager.newBaseManager("PyTorch")) {
+                NDManager nd = NDManager.newBaseManager("PyTorch")) {
             MaskedImageModel m = (MaskedImageModel) t.method();
             NDArray images = nd.zeros(new Shape(TestData.BATCH, 1, TestData.SIZE, TestData.SIZE));
             MaskedImageModel.Masks masks = m.masks(images, 3, 0);
@@ -101,7 +103,8 @@ class MaskedImageModelTest {
                 }
             }
             assertTrue(distinct.size() > 1, "images draw their own masks");
-            assertArrayEquals(masked, m.masks(images, 3, 0).masked().toFloatArray(), "the same step draws the same masks");
+            assertArrayEquals(
+                    masked, m.masks(images, 3, 0).masked().toFloatArray(), "the same step draws the same masks");
             assertFalse(Arrays.equals(masked, m.masks(images, 4, 0).masked().toFloatArray()), "another step, others");
             assertFalse(Arrays.equals(masked, m.masks(images, 3, 1).masked().toFloatArray()), "another view, others");
         }
@@ -116,14 +119,16 @@ class MaskedImageModelTest {
     @ValueSource(strings = {"mae", "simmim"})
     void maskedPixelsReachTheTargetOnly(String method) {
         try (SslTrainer t = new SslTrainer(TestData.config(method, "vit-tiny"));
-             NDManager nd = NDManager.newBaseManager("PyTorch")) {
+                NDManager nd = NDManager.newBaseManager("PyTorch")) {
             MaskedImageModel m = (MaskedImageModel) t.method();
             Shape shape = new Shape(TestData.BATCH, 1, TestData.SIZE, TestData.SIZE);
             NDArray images = nd.create(TestData.views(TestData.BATCH, TestData.SIZE, 1, 5)[0], shape);
             MaskedImageModel.Masks masks = m.masks(images, 0, 0);
             // Upsample the (N, 4, 4) patch mask to pixels and add noise where it is 1.
-            NDArray pixelMask = masks.masked().reshape(TestData.BATCH, 1, 4, 1, 4, 1)
-                    .broadcast(TestData.BATCH, 1, 4, 4, 4, 4).reshape(shape);
+            NDArray pixelMask = masks.masked()
+                    .reshape(TestData.BATCH, 1, 4, 1, 4, 1)
+                    .broadcast(TestData.BATCH, 1, 4, 4, 4, 4)
+                    .reshape(shape);
             NDArray changed = images.add(pixelMask.mul(nd.randomNormal(shape)));
             assertNotEquals(0f, changed.sub(images).abs().sum().getFloat());
             MaskedImageModel.Reconstruction a = m.reconstruct(images, masks);
@@ -135,8 +140,8 @@ class MaskedImageModelTest {
 
     @Test
     void aConvolutionalEncoderIsRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new SslTrainer(TestData.config("mae", "small-cnn")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new SslTrainer(TestData.config("mae", "small-cnn")));
         assertTrue(e.getMessage().contains("--encoder vit-tiny"), e.getMessage());
     }
 

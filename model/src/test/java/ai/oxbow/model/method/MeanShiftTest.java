@@ -7,12 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** The look-up bank is exactly the memory bank after the enqueue the official code does first. */
 class MeanShiftTest {
@@ -20,7 +18,7 @@ class MeanShiftTest {
     @Test
     void lookupBankEqualsTheBankAfterEnqueueIncludingWrapAround() {
         try (SslTrainer t = new SslTrainer(TestData.config("meanshift"));
-             NDManager m = NDManager.newBaseManager("PyTorch")) {
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
             MeanShift method = (MeanShift) t.method();
             FeatureQueue memory = method.memoryBank();
             int dim = method.params().projectorOut();

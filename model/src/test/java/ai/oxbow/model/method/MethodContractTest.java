@@ -14,15 +14,13 @@ import ai.oxbow.model.encoder.Encoders;
 import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
-
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.FieldSource;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * What every method must do, checked for each joint-embedding method on small-cnn and for five on
@@ -33,8 +31,11 @@ import java.util.stream.Stream;
 class MethodContractTest {
     static final List<String> VIT_METHODS = List.of("simclr", "byol", "dino", "mae", "simmim");
     static final List<Arguments> CASES = Stream.concat(
-            Methods.NAMES.stream().filter(m -> !Methods.MASKED.contains(m)).map(m -> arguments(m, "small-cnn")),
-            VIT_METHODS.stream().map(m -> arguments(m, "vit-tiny"))).toList();
+                    Methods.NAMES.stream()
+                            .filter(m -> !Methods.MASKED.contains(m))
+                            .map(m -> arguments(m, "small-cnn")),
+                    VIT_METHODS.stream().map(m -> arguments(m, "vit-tiny")))
+            .toList();
 
     @ParameterizedTest
     @FieldSource("CASES")

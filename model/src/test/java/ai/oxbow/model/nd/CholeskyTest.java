@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
 import org.junit.jupiter.api.Test;
 
 /** The differentiable Cholesky against A = L L^T, a textbook Cholesky in doubles, and its gradient. */
@@ -44,17 +43,20 @@ class CholeskyTest {
         double[][] a = spd(2);
         double[][] weights = Numeric.gaussian(3, D, D, 1, 0);
         // f(A) = sum_ij G_ij L(A)_ij + sum_ij G_ij L(A)^-1_ij: reaches the factor and its inverse.
-        double[][] want = Numeric.gradient(x -> {
-            double[][] l = Numeric.cholesky(x);
-            double[][] w = Numeric.invertLower(l);
-            double f = 0;
-            for (int i = 0; i < D; i++) {
-                for (int j = 0; j < D; j++) {
-                    f += weights[i][j] * (l[i][j] + w[i][j]);
-                }
-            }
-            return f;
-        }, a, 1e-6);
+        double[][] want = Numeric.gradient(
+                x -> {
+                    double[][] l = Numeric.cholesky(x);
+                    double[][] w = Numeric.invertLower(l);
+                    double f = 0;
+                    for (int i = 0; i < D; i++) {
+                        for (int j = 0; j < D; j++) {
+                            f += weights[i][j] * (l[i][j] + w[i][j]);
+                        }
+                    }
+                    return f;
+                },
+                a,
+                1e-6);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray na = Numeric.create(m, a);
             na.setRequiresGradient(true);

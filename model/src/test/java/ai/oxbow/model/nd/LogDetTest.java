@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
 import org.junit.jupiter.api.Test;
 
 /** log det against a textbook Cholesky in doubles; its gradient against central differences. */
@@ -90,7 +89,8 @@ class LogDetTest {
                 double[][] want = Numeric.gradient(y -> w[batch] * logDet(y), a[b], 1e-6);
                 for (int i = 0; i < M; i++) {
                     for (int j = 0; j < M; j++) {
-                        assertEquals(want[i][j], grad[(b * M + i) * M + j], 1e-4, "d/dA[" + b + "][" + i + "][" + j + "]");
+                        assertEquals(
+                                want[i][j], grad[(b * M + i) * M + j], 1e-4, "d/dA[" + b + "][" + i + "][" + j + "]");
                     }
                 }
             }

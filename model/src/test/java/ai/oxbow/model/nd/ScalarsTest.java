@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
 import org.junit.jupiter.api.Test;
 
 /** Scalar products keep exact gradients when the JVM frees memory between forward and backward. */

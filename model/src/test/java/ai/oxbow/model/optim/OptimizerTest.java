@@ -8,10 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** SGD, LARS and AdamW against their formulas in doubles, after two steps (so momentum matters). */
 class OptimizerTest {
@@ -68,7 +66,11 @@ class OptimizerTest {
                     // A 2-D weight (LARS adapts weights), a 1-D bias (excluded).
                     Shape shape = c.type() == Parameter.Type.WEIGHT ? new Shape(2, 2) : new Shape(4);
                     NDArray array = m.create(toFloat(c.weight()), shape);
-                    Parameter p = Parameter.builder().setName("p" + k).setType(c.type()).optArray(array).build();
+                    Parameter p = Parameter.builder()
+                            .setName("p" + k)
+                            .setType(c.type())
+                            .optArray(array)
+                            .build();
                     array.setRequiresGradient(true);
                     params.add(new Pair<>("p" + k, p));
                 }
@@ -78,7 +80,8 @@ class OptimizerTest {
                         NDArray loss = null;
                         for (int k = 0; k < cases.size(); k++) {
                             NDArray w = params.get(k).getValue().getArray();
-                            NDArray term = w.mul(m.create(toFloat(cases.get(k).gradient()), w.getShape())).sum();
+                            NDArray term = w.mul(m.create(toFloat(cases.get(k).gradient()), w.getShape()))
+                                    .sum();
                             loss = loss == null ? term : loss.add(term);
                         }
                         gc.backward(loss);
@@ -118,12 +121,17 @@ class OptimizerTest {
         }
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray array = m.create(toFloat(w0), new Shape(2, 2));
-            Parameter p = Parameter.builder().setName("w").setType(Parameter.Type.WEIGHT).optArray(array).build();
+            Parameter p = Parameter.builder()
+                    .setName("w")
+                    .setType(Parameter.Type.WEIGHT)
+                    .optArray(array)
+                    .build();
             array.setRequiresGradient(true);
             AdamW adam = new AdamW(List.of(new Pair<>("w", p)), (float) b1, (float) b2, WD);
             for (int step = 0; step < 2; step++) {
                 try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                    gc.backward(array.mul(m.create(toFloat(g), array.getShape())).sum());
+                    gc.backward(
+                            array.mul(m.create(toFloat(g), array.getShape())).sum());
                 }
                 adam.step(LR, step);
                 adam.zeroGradients();

@@ -13,14 +13,12 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
  * State written by earlier formats, kept as test resources (src/test/resources/compat, see its
@@ -29,8 +27,8 @@ import java.util.Map;
  */
 class CompatibilityTest {
     /** The configuration the fixtures were written with. */
-    static final TrainerConfig TRAINER = TestData.config("simclr")
-            .withOptions(Map.of("projector_hidden", "32", "projector_out", "16"));
+    static final TrainerConfig TRAINER =
+            TestData.config("simclr").withOptions(Map.of("projector_hidden", "32", "projector_out", "16"));
 
     static byte[] resource(String name) throws IOException {
         try (InputStream in = CompatibilityTest.class.getResourceAsStream("/compat/" + name)) {
@@ -47,10 +45,13 @@ class CompatibilityTest {
         byte[] v2 = resource("learner-v2.bin");
         assertEquals(2, ByteBuffer.wrap(v2).getInt(4));
         byte[] trainerV1 = Arrays.copyOfRange(v2, 12, 12 + ByteBuffer.wrap(v2).getInt(8));
-        assertEquals(new TrainerCodec.Header(1, "simclr", "small-cnn", 1, TestData.SIZE), TrainerCodec.header(trainerV1));
+        assertEquals(
+                new TrainerCodec.Header(1, "simclr", "small-cnn", 1, TestData.SIZE), TrainerCodec.header(trainerV1));
         EncoderSnapshot published = EncoderSnapshot.decode(resource("encoder-v1.oxm"));
-        try (SslTrainer a = new SslTrainer(TRAINER); StreamLearner restored = learner(a);
-             SslTrainer b = new SslTrainer(TRAINER); StreamLearner again = learner(b)) {
+        try (SslTrainer a = new SslTrainer(TRAINER);
+                StreamLearner restored = learner(a);
+                SslTrainer b = new SslTrainer(TRAINER);
+                StreamLearner again = learner(b)) {
             assertEquals(RestoreReport.Kind.OLDER_FORMAT, restored.restore(v2).kind());
             assertEquals(26, restored.bufferSize());
             assertTrue(a.steps() > 0);
@@ -59,7 +60,8 @@ class CompatibilityTest {
             assertEquals(published.version(), a.publishedVersion());
             EncoderSnapshot now = a.publishedSnapshot();
             for (int i = 0; i < published.tensors().size(); i++) {
-                assertArrayEquals(published.tensors().get(i).data(), now.tensors().get(i).data());
+                assertArrayEquals(
+                        published.tensors().get(i).data(), now.tensors().get(i).data());
             }
             byte[] current = restored.snapshot();
             again.restore(current);
@@ -91,29 +93,34 @@ class CompatibilityTest {
     void aNewerFormatOfEachBlobIsRefusedByVersion() throws IOException {
         byte[] learnerBlob = resource("learner-v2.bin");
         ByteBuffer.wrap(learnerBlob).putInt(4, LearnerCodec.FORMAT_VERSION + 1);
-        try (SslTrainer t = new SslTrainer(TRAINER); StreamLearner l = learner(t)) {
+        try (SslTrainer t = new SslTrainer(TRAINER);
+                StreamLearner l = learner(t)) {
             byte[] before = l.snapshot();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.restore(learnerBlob));
-            assertEquals("learner state format 4 is newer than this Oxbow reads (3): upgrade Oxbow to restore it",
+            assertEquals(
+                    "learner state format 4 is newer than this Oxbow reads (3): upgrade Oxbow to restore it",
                     e.getMessage());
             assertArrayEquals(before, l.snapshot());
         }
         byte[] encoder = resource("encoder-v1.oxm");
         ByteBuffer.wrap(encoder).putInt(4, EncoderCodec.FORMAT_VERSION + 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncoderSnapshot.decode(encoder));
-        assertTrue(e.getMessage().startsWith("encoder snapshot format " + (EncoderCodec.FORMAT_VERSION + 1) + " is newer"),
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> EncoderSnapshot.decode(encoder));
+        assertTrue(
+                e.getMessage().startsWith("encoder snapshot format " + (EncoderCodec.FORMAT_VERSION + 1) + " is newer"),
                 e.getMessage());
     }
 
     @Test
     void aLearnerOfAnotherReplayOrAugmentationIsRefusedNamingTheField() {
-        try (SslTrainer a = new SslTrainer(TRAINER); StreamLearner source = learner(a);
-             SslTrainer b = new SslTrainer(TRAINER);
-             StreamLearner reservoir = new StreamLearner(b, StreamLearnerTest.AUGMENTER,
-                     StreamLearnerTest.replay("reservoir", 1.5), 0);
-             SslTrainer c = new SslTrainer(TRAINER);
-             StreamLearner moreUpdates = new StreamLearner(c, StreamLearnerTest.AUGMENTER,
-                     StreamLearnerTest.replay("fifo", 4), 0)) {
+        try (SslTrainer a = new SslTrainer(TRAINER);
+                StreamLearner source = learner(a);
+                SslTrainer b = new SslTrainer(TRAINER);
+                StreamLearner reservoir = new StreamLearner(
+                        b, StreamLearnerTest.AUGMENTER, StreamLearnerTest.replay("reservoir", 1.5), 0);
+                SslTrainer c = new SslTrainer(TRAINER);
+                StreamLearner moreUpdates =
+                        new StreamLearner(c, StreamLearnerTest.AUGMENTER, StreamLearnerTest.replay("fifo", 4), 0)) {
             source.admit(StreamLearnerTest.items(0, 20));
             StreamLearnerTest.trainWhileDue(source);
             byte[] blob = source.snapshot();

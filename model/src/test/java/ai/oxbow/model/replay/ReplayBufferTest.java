@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ReplayBufferTest {
     static final int SIZE = 4;
@@ -177,7 +176,9 @@ class ReplayBufferTest {
             assertEquals(s.draw() + 1, s.entry().uses);
         }
         for (ReplayBuffer.Sample s : buffer.sample()) {
-            assertEquals(s.draw() == 0, !ids(batch).contains(s.entry().item.id()) && s.entry().seq >= 50,
+            assertEquals(
+                    s.draw() == 0,
+                    !ids(batch).contains(s.entry().item.id()) && s.entry().seq >= 50,
                     s.entry().item.id());
         }
     }
@@ -235,18 +236,19 @@ class ReplayBufferTest {
         byte[] blob = filled(fifo, 5).encode();
         byte[] newer = blob.clone();
         newer[7] = 2;
-        IllegalArgumentException future = assertThrows(IllegalArgumentException.class,
-                () -> ReplayBuffer.decode(newer, fifo, 1, SIZE));
+        IllegalArgumentException future =
+                assertThrows(IllegalArgumentException.class, () -> ReplayBuffer.decode(newer, fifo, 1, SIZE));
         assertTrue(future.getMessage().contains("newer"), future.getMessage());
-        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException other = assertThrows(
+                IllegalArgumentException.class,
                 () -> ReplayBuffer.decode(blob, config("reservoir", 12, 4, 9), 1, SIZE));
         assertTrue(other.getMessage().contains("fifo"), other.getMessage());
     }
 
     @Test
     void configValidationSaysWhatIsWrong() {
-        IllegalArgumentException policy = assertThrows(IllegalArgumentException.class,
-                () -> new ReplayConfig("lifo", 10, 1, 0.5, 4, 1));
+        IllegalArgumentException policy =
+                assertThrows(IllegalArgumentException.class, () -> new ReplayConfig("lifo", 10, 1, 0.5, 4, 1));
         assertTrue(policy.getMessage().contains("lifo"), policy.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ReplayConfig("fifo", 1, 1, 0.5, 4, 1));
         assertThrows(IllegalArgumentException.class, () -> new ReplayConfig("fifo", 10, 0, 0.5, 4, 1));

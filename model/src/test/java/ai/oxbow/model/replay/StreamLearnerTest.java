@@ -17,20 +17,24 @@ import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TestData;
 import ai.oxbow.model.train.TrainerConfig;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StreamLearnerTest {
     static final TrainerConfig TRAINER = TestData.config("mocov2");
-    static final Augmenter AUGMENTER = new Augmenter(Recipe.parse("mocov2", "none", TestData.SIZE, 1,
-            Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0")), 3);
+    static final Augmenter AUGMENTER = new Augmenter(
+            Recipe.parse(
+                    "mocov2",
+                    "none",
+                    TestData.SIZE,
+                    1,
+                    Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0")),
+            3);
 
     /** Generated grey images: HWC and CHW are the same bytes with one channel. */
     static List<ReplayItem> items(int from, int count) {
@@ -55,7 +59,8 @@ class StreamLearnerTest {
     @ParameterizedTest
     @ValueSource(strings = {"fifo", "reservoir", "minred"})
     void aRestoredLearnerHasTheSameStateAndTakesTheSameNextStep(String policy) {
-        try (SslTrainer first = new SslTrainer(TRAINER); SslTrainer second = new SslTrainer(TRAINER)) {
+        try (SslTrainer first = new SslTrainer(TRAINER);
+                SslTrainer second = new SslTrainer(TRAINER)) {
             StreamLearner a = new StreamLearner(first, AUGMENTER, replay(policy, 1.5), 2);
             for (int chunk = 0; chunk < 3; chunk++) {
                 a.admit(items(chunk * TestData.BATCH, TestData.BATCH));
@@ -96,7 +101,8 @@ class StreamLearnerTest {
 
     @Test
     void restoresABareTrainerStateWithAnEmptyBuffer() {
-        try (SslTrainer old = new SslTrainer(TRAINER); SslTrainer fresh = new SslTrainer(TRAINER)) {
+        try (SslTrainer old = new SslTrainer(TRAINER);
+                SslTrainer fresh = new SslTrainer(TRAINER)) {
             TestData.trainOn(old, 1);
             StreamLearner learner = new StreamLearner(fresh, AUGMENTER, replay("reservoir", 1), 1);
             learner.admit(items(0, 8));
@@ -116,8 +122,8 @@ class StreamLearnerTest {
             byte[] state = learner.snapshot();
             byte[] newer = state.clone();
             newer[7] = (byte) (LearnerCodec.FORMAT_VERSION + 1);
-            IllegalArgumentException future = assertThrows(IllegalArgumentException.class,
-                    () -> learner.restore(newer));
+            IllegalArgumentException future =
+                    assertThrows(IllegalArgumentException.class, () -> learner.restore(newer));
             assertTrue(future.getMessage().contains("newer"), future.getMessage());
             StreamLearner minred = new StreamLearner(trainer, AUGMENTER, replay("minred", 1), 1);
             IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> minred.restore(state));
@@ -132,14 +138,16 @@ class StreamLearnerTest {
 
     @Test
     void theNumberOfViewThreadsChangesNoBit() {
-        try (SslTrainer first = new SslTrainer(TRAINER); SslTrainer second = new SslTrainer(TRAINER);
-             StreamLearner inline = new StreamLearner(first, AUGMENTER, replay("reservoir", 2), 0);
-             StreamLearner pooled = new StreamLearner(second, AUGMENTER, replay("reservoir", 2), 3)) {
+        try (SslTrainer first = new SslTrainer(TRAINER);
+                SslTrainer second = new SslTrainer(TRAINER);
+                StreamLearner inline = new StreamLearner(first, AUGMENTER, replay("reservoir", 2), 0);
+                StreamLearner pooled = new StreamLearner(second, AUGMENTER, replay("reservoir", 2), 3)) {
             for (int chunk = 0; chunk < 3; chunk++) {
                 inline.admit(items(chunk * TestData.BATCH, TestData.BATCH));
                 pooled.admit(items(chunk * TestData.BATCH, TestData.BATCH));
                 while (inline.due()) {
-                    assertEquals(Float.floatToRawIntBits(inline.trainStep()), Float.floatToRawIntBits(pooled.trainStep()));
+                    assertEquals(
+                            Float.floatToRawIntBits(inline.trainStep()), Float.floatToRawIntBits(pooled.trainStep()));
                 }
                 assertFalse(pooled.due());
             }
@@ -149,18 +157,24 @@ class StreamLearnerTest {
 
     @Test
     void restoresFormatOneWhichHadNoBatchSampledAhead() {
-        try (SslTrainer trainer = new SslTrainer(TRAINER); SslTrainer other = new SslTrainer(TRAINER)) {
+        try (SslTrainer trainer = new SslTrainer(TRAINER);
+                SslTrainer other = new SslTrainer(TRAINER)) {
             StreamLearner learner = new StreamLearner(trainer, AUGMENTER, replay("fifo", 1), 1);
             learner.admit(items(0, 8));
             byte[] current = learner.snapshot();
             // Format 1 is magic, version 1 and today's body without its trailing next-batch count (0
             // here: no step taken yet), unframed.
             int body = StateFrame.read(current, LearnerCodec.MAGIC, LearnerCodec.FORMAT_VERSION, "learner")
-                    .body().remaining();
-            ByteBuffer formatOne = ByteBuffer.allocate(8 + body - 4).putInt(LearnerCodec.MAGIC).putInt(1)
+                    .body()
+                    .remaining();
+            ByteBuffer formatOne = ByteBuffer.allocate(8 + body - 4)
+                    .putInt(LearnerCodec.MAGIC)
+                    .putInt(1)
                     .put(current, current.length - body, body - 4);
             StreamLearner restored = new StreamLearner(other, AUGMENTER, replay("fifo", 1), 1);
-            assertEquals(RestoreReport.Kind.OLDER_FORMAT, restored.restore(formatOne.array()).kind());
+            assertEquals(
+                    RestoreReport.Kind.OLDER_FORMAT,
+                    restored.restore(formatOne.array()).kind());
             assertArrayEquals(current, restored.snapshot());
             assertEquals(8, restored.bufferSize());
         }
@@ -168,10 +182,10 @@ class StreamLearnerTest {
 
     @Test
     void trainsOnEveryViewOfAMultiCropRecipe() {
-        Augmenter multiCrop = new Augmenter(Recipe.parse("multicrop", "none", TestData.SIZE, 1,
-                Map.of("local_crops", "3", "blur", "0")), 3);
+        Augmenter multiCrop = new Augmenter(
+                Recipe.parse("multicrop", "none", TestData.SIZE, 1, Map.of("local_crops", "3", "blur", "0")), 3);
         try (SslTrainer trainer = new SslTrainer(TestData.config("swav"));
-             StreamLearner learner = new StreamLearner(trainer, multiCrop, replay("fifo", 1), 1)) {
+                StreamLearner learner = new StreamLearner(trainer, multiCrop, replay("fifo", 1), 1)) {
             learner.admit(items(0, TestData.BATCH));
             assertTrue(Float.isFinite(learner.trainStep()));
             assertEquals(1, trainer.steps());

@@ -9,16 +9,14 @@ import ai.oxbow.model.dist.Collectives;
 import ai.oxbow.model.dist.Loopback;
 import ai.oxbow.model.dist.TransportOptions;
 import ai.oxbow.model.nn.Network;
-
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two data-parallel ranks of half a batch each take the steps of one trainer on the whole batch
@@ -36,11 +34,25 @@ class DataParallelTest {
     private static final int RANKS = 2;
 
     @ParameterizedTest
-    @ValueSource(strings = {"simclr", "mocov2", "nnclr", "byol", "dino", "meanshift", "simsiam", "barlow", "vicreg",
-        "wmse", "swav", "emp"})
+    @ValueSource(
+            strings = {
+                "simclr",
+                "mocov2",
+                "nnclr",
+                "byol",
+                "dino",
+                "meanshift",
+                "simsiam",
+                "barlow",
+                "vicreg",
+                "wmse",
+                "swav",
+                "emp"
+            })
     void everyMethodTakesTheStepOfOneTrainerAtItsDefaults(String method) throws Exception {
         TrainerConfig config = narrow(TestData.config(method));
-        try (SslTrainer single = new SslTrainer(config); Group group = new Group(config)) {
+        try (SslTrainer single = new SslTrainer(config);
+                Group group = new Group(config)) {
             for (int step = 0; step < 3; step++) {
                 single.train(TestData.multiCrop(TestData.BATCH, TestData.SIZE, step));
             }
@@ -50,7 +62,8 @@ class DataParallelTest {
             ViewBatch batch = TestData.multiCrop(TestData.BATCH, TestData.SIZE, 3);
             float alone = single.train(batch);
             float ranked = group.train(batch);
-            assertTrue(Math.abs(alone - ranked) <= 1e-5 * Math.max(1, Math.abs(alone)),
+            assertTrue(
+                    Math.abs(alone - ranked) <= 1e-5 * Math.max(1, Math.abs(alone)),
                     method + ": loss " + ranked + " on the ranks, " + alone + " alone");
             double updates = relative(difference(trainable(single), before), difference(group.trainable(), before));
             assertTrue(updates < 1e-4, method + ": the ranks' update differs by " + updates + " relative");
@@ -64,7 +77,8 @@ class DataParallelTest {
         TrainerConfig.Builder sgd = narrow(TestData.config(method)).toBuilder();
         sgd.optimizer = "sgd";
         TrainerConfig config = sgd.build().withSchedule(learningRate, 2, 100, true);
-        try (SslTrainer single = new SslTrainer(config); Group group = new Group(config)) {
+        try (SslTrainer single = new SslTrainer(config);
+                Group group = new Group(config)) {
             single.splitBatchNorm(RANKS);
             List<float[]> initial = trainable(single);
             for (int step = 0; step < 50; step++) {
@@ -74,7 +88,8 @@ class DataParallelTest {
             }
             List<float[]> alone = trainable(single);
             double weights = relative(alone, group.trainable());
-            assertTrue(weights < 1e-5, method + ": trainable weights differ by " + weights + " relative after 50 steps");
+            assertTrue(
+                    weights < 1e-5, method + ": trainable weights differ by " + weights + " relative after 50 steps");
             double updates = relative(difference(alone, initial), difference(group.trainable(), initial));
             assertTrue(updates < 1e-2, method + ": the ranks' 50 updates differ by " + updates + " relative");
             group.assertSameState();
@@ -95,7 +110,8 @@ class DataParallelTest {
         final ExecutorService threads = Executors.newFixedThreadPool(RANKS);
 
         Group(TrainerConfig config) {
-            group = Loopback.group(RANKS, 1, "data-parallel-test", TransportOptions.DEFAULTS).ranks();
+            group = Loopback.group(RANKS, 1, "data-parallel-test", TransportOptions.DEFAULTS)
+                    .ranks();
             for (int r = 0; r < RANKS; r++) {
                 SslTrainer rank = new SslTrainer(config);
                 rank.distribute(group.get(r));

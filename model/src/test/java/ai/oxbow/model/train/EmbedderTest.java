@@ -9,13 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.eval.Features;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbedderTest {
 
@@ -27,7 +25,8 @@ class EmbedderTest {
             TestData.trainOn(trainer, 1);
             trainer.publish();
             float[] pixels = Features.pixels(images);
-            EncoderSnapshot snapshot = EncoderSnapshot.decode(trainer.publishedSnapshot().encode());
+            EncoderSnapshot snapshot =
+                    EncoderSnapshot.decode(trainer.publishedSnapshot().encode());
             assertEquals(2, snapshot.version());
             try (Embedder embedder = new Embedder(snapshot)) {
                 float[] expected = trainer.embed(pixels, images.count());
@@ -45,7 +44,8 @@ class EmbedderTest {
             EncoderSnapshot v0 = trainer.publishedSnapshot();
             TestData.trainOn(trainer, 0);
             trainer.publish();
-            try (Embedder a = new Embedder(v0); Embedder b = new Embedder(trainer.publishedSnapshot())) {
+            try (Embedder a = new Embedder(v0);
+                    Embedder b = new Embedder(trainer.publishedSnapshot())) {
                 assertFalse(Arrays.equals(a.embed(pixels, 4), b.embed(pixels, 4)));
             }
         }
@@ -62,7 +62,8 @@ class EmbedderTest {
             registry.write(trainer.publishedSnapshot());
             assertEquals(List.of(0L, 1L), registry.versions());
             assertEquals(1L, registry.latest().version());
-            assertArrayEquals(trainer.publishedSnapshot().encode(), registry.load(1).encode());
+            assertArrayEquals(
+                    trainer.publishedSnapshot().encode(), registry.load(1).encode());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.load(7));
         assertTrue(e.getMessage().contains("no model version 7"), e.getMessage());
@@ -73,7 +74,8 @@ class EmbedderTest {
         try (SslTrainer trainer = new SslTrainer(SslTrainerTest.config("simclr"))) {
             byte[] bytes = trainer.publishedSnapshot().encode();
             bytes[7] = 9;
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncoderSnapshot.decode(bytes));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> EncoderSnapshot.decode(bytes));
             assertTrue(e.getMessage().contains("newer"), e.getMessage());
         }
     }

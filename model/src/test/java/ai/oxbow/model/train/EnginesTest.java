@@ -8,10 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class EnginesTest {
     /**
@@ -76,7 +74,8 @@ class EnginesTest {
                 NDArray input = Engines.channelsLast(x);
                 assertEquals(x.getShape(), input.getShape());
                 assertArrayEquals(pixels, input.toFloatArray());
-                NDArray conv = Conv2d.conv2d(input, kernel, null, new Shape(1, 1), new Shape(1, 1)).singletonOrThrow();
+                NDArray conv = Conv2d.conv2d(input, kernel, null, new Shape(1, 1), new Shape(1, 1))
+                        .singletonOrThrow();
                 y = conv.toFloatArray();
                 recording.backward(conv.square().sum());
             }

@@ -2,25 +2,14 @@ package ai.oxbow.model.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
-import ai.oxbow.model.method.MoCoV2Plus;
 import ai.oxbow.model.method.MomentumPair;
-import ai.oxbow.model.method.Nnclr;
-import ai.oxbow.model.nn.Network;
-
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-
-import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class SslTrainerTest {
     static final int SIZE = 16;
@@ -56,12 +45,17 @@ class SslTrainerTest {
     void emaTargetMovesTowardOnlineButStaysDistinct() {
         try (SslTrainer t = new SslTrainer(config("mocov2"))) {
             MomentumPair pair = t.method().momentumPairs().get(0);
-            float[] before = pair.target().parameters().get(0).getValue().getArray().toFloatArray();
-            assertArrayEquals(before, pair.online().parameters().get(0).getValue().getArray().toFloatArray(),
+            float[] before =
+                    pair.target().parameters().get(0).getValue().getArray().toFloatArray();
+            assertArrayEquals(
+                    before,
+                    pair.online().parameters().get(0).getValue().getArray().toFloatArray(),
                     "key encoder starts as a copy of the query encoder");
             trainOn(t, 0);
-            float[] online = pair.online().parameters().get(0).getValue().getArray().toFloatArray();
-            float[] target = pair.target().parameters().get(0).getValue().getArray().toFloatArray();
+            float[] online =
+                    pair.online().parameters().get(0).getValue().getArray().toFloatArray();
+            float[] target =
+                    pair.target().parameters().get(0).getValue().getArray().toFloatArray();
             float tau = 0.99f;
             // target = tau * before + (1 - tau) * online after the first step.
             for (int i = 0; i < 50; i++) {
@@ -73,7 +67,8 @@ class SslTrainerTest {
 
     @Test
     void refusesStateOfAnotherMethodOrANewerFormat() {
-        try (SslTrainer moco = new SslTrainer(config("mocov2")); SslTrainer nnclr = new SslTrainer(config("nnclr"))) {
+        try (SslTrainer moco = new SslTrainer(config("mocov2"));
+                SslTrainer nnclr = new SslTrainer(config("nnclr"))) {
             byte[] state = moco.snapshot();
             IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> nnclr.restore(state));
             assertTrue(wrong.getMessage().contains("mocov2"), wrong.getMessage());

@@ -9,9 +9,6 @@ import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.state.TrainerCodec;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
 
 /** Every refusal of a restore, each leaving the trainer exactly as it was. */
 class StateRestoreTest {
@@ -36,8 +34,8 @@ class StateRestoreTest {
         return t;
     }
 
-    private static void refusedUntouched(Class<? extends RuntimeException> refusal, SslTrainer target, byte[] blob,
-                                         String expected) {
+    private static void refusedUntouched(
+            Class<? extends RuntimeException> refusal, SslTrainer target, byte[] blob, String expected) {
         byte[] before = target.snapshot();
         RuntimeException e = assertThrows(refusal, () -> target.restore(blob));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
@@ -48,7 +46,8 @@ class StateRestoreTest {
     void aRestoreOfTheSameConfigurationIsBitwiseAndMayChangeTheSchedule() {
         TrainerConfig c = TestData.config("mocov2");
         try (SslTrainer source = trained(c);
-             SslTrainer target = new SslTrainer(c.withSchedule(0.5f, 7, 900, false).withSeed(99))) {
+                SslTrainer target =
+                        new SslTrainer(c.withSchedule(0.5f, 7, 900, false).withSeed(99))) {
             target.restore(source.snapshot());
             assertEquals(TestData.entries(source), TestData.entries(target));
         }
@@ -57,7 +56,8 @@ class StateRestoreTest {
     @Test
     void everyFlippedByteIsRefused() {
         TrainerConfig c = TestData.config("mocov2");
-        try (SslTrainer source = trained(c); SslTrainer target = new SslTrainer(c)) {
+        try (SslTrainer source = trained(c);
+                SslTrainer target = new SslTrainer(c)) {
             byte[] blob = source.snapshot();
             SplittableRandom r = new SplittableRandom(3);
             for (int i = 0; i < 20; i++) {
@@ -74,7 +74,8 @@ class StateRestoreTest {
     @Test
     void aTruncatedBlobIsRefused() {
         TrainerConfig c = TestData.config("mocov2");
-        try (SslTrainer source = trained(c); SslTrainer target = new SslTrainer(c)) {
+        try (SslTrainer source = trained(c);
+                SslTrainer target = new SslTrainer(c)) {
             byte[] blob = source.snapshot();
             for (int length : new int[] {0, 3, 7, 40, blob.length / 2, blob.length - 1}) {
                 byte[] cut = java.util.Arrays.copyOf(blob, length);
@@ -92,8 +93,10 @@ class StateRestoreTest {
         TrainerConfig.Builder b = sgd.toBuilder();
         b.optimizer = "lars";
         TrainerConfig lars = b.build();
-        try (SslTrainer source = trained(sgd); SslTrainer target = trained(lars)) {
-            refusedUntouched(IllegalArgumentException.class, target, source.snapshot(), "optimizer: stored sgd, now lars");
+        try (SslTrainer source = trained(sgd);
+                SslTrainer target = trained(lars)) {
+            refusedUntouched(
+                    IllegalArgumentException.class, target, source.snapshot(), "optimizer: stored sgd, now lars");
         }
     }
 
@@ -104,9 +107,11 @@ class StateRestoreTest {
         bigger.put("queue_size", "48");
         Map<String, String> warmer = new HashMap<>(c.methodOptions());
         warmer.put("temperature", "0.5");
-        try (SslTrainer source = trained(c); SslTrainer queue = trained(c.withOptions(bigger));
-             SslTrainer temperature = trained(c.withOptions(warmer))) {
-            refusedUntouched(IllegalArgumentException.class, queue, source.snapshot(), "method.queue_size: stored 40, now 48");
+        try (SslTrainer source = trained(c);
+                SslTrainer queue = trained(c.withOptions(bigger));
+                SslTrainer temperature = trained(c.withOptions(warmer))) {
+            refusedUntouched(
+                    IllegalArgumentException.class, queue, source.snapshot(), "method.queue_size: stored 40, now 48");
             refusedUntouched(IllegalArgumentException.class, temperature, source.snapshot(), "method.temperature");
         }
     }
@@ -131,7 +136,10 @@ class StateRestoreTest {
             out.writeInt(Integer.MAX_VALUE);
         }
         try (SslTrainer target = new SslTrainer(TestData.config("mocov2"))) {
-            refusedUntouched(CorruptStateException.class, target, bytes.toByteArray(),
+            refusedUntouched(
+                    CorruptStateException.class,
+                    target,
+                    bytes.toByteArray(),
                     "corrupt trainer state: entry network/x has");
             byte[] countBomb = bytes.toByteArray().clone();
             ByteBuffer.wrap(countBomb).putInt(8 + 2 + 6 + 2 + 9 + 4 + 4, Integer.MAX_VALUE);
@@ -158,7 +166,8 @@ class StateRestoreTest {
     @Test
     void aForkedStatePublishesVersionsOfANewLineage() {
         TrainerConfig c = TestData.config("mocov2");
-        try (SslTrainer t = trained(c); SslTrainer restored = new SslTrainer(c)) {
+        try (SslTrainer t = trained(c);
+                SslTrainer restored = new SslTrainer(c)) {
             t.publish();
             assertEquals(2, t.publishedVersion(), "never forked: the version is the step");
             t.fork();
@@ -178,7 +187,11 @@ class StateRestoreTest {
         try (SslTrainer t = trained(TestData.config("mocov2"))) {
             byte[] newer = t.snapshot();
             ByteBuffer.wrap(newer).putInt(4, TrainerCodec.FORMAT_VERSION + 1);
-            refusedUntouched(IllegalArgumentException.class, t, newer, "trainer state format 3 is newer than this Oxbow reads (2)");
+            refusedUntouched(
+                    IllegalArgumentException.class,
+                    t,
+                    newer,
+                    "trainer state format 3 is newer than this Oxbow reads (2)");
         }
     }
 
@@ -191,7 +204,8 @@ class StateRestoreTest {
             assertEquals("sgd", f.get("optimizer"));
             assertEquals("40", f.get("method.queue_size"));
             assertEquals("0.2", f.get("method.temperature"), "defaults in force are recorded, not only given options");
-            assertEquals(new TrainerCodec.Header(2, "mocov2", "small-cnn", 1, TestData.SIZE), TrainerCodec.header(blob));
+            assertEquals(
+                    new TrainerCodec.Header(2, "mocov2", "small-cnn", 1, TestData.SIZE), TrainerCodec.header(blob));
         }
     }
 

@@ -2,12 +2,11 @@ package ai.oxbow.model.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.augment.Augmenter;
-import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.augment.Pixels;
+import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.state.StateVisitor;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,7 +87,8 @@ public final class TestData {
 
     private static ViewBatch draw(int batch, int size, int channels, long seed, Map<String, String> extra) {
         LabeledImages images = GeneratedImages.generate(batch, size, channels, seed);
-        Map<String, String> options = new HashMap<>(Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0"));
+        Map<String, String> options =
+                new HashMap<>(Map.of("blur", "0", "saturation", "0", "hue", "0", "grayscale", "0"));
         options.putAll(extra);
         Recipe recipe = Recipe.parse("mocov2", "none", size, channels, options);
         Augmenter augmenter = new Augmenter(recipe, seed);

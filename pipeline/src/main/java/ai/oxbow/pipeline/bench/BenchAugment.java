@@ -11,7 +11,6 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,22 +29,29 @@ import java.util.concurrent.Future;
 public final class BenchAugment {
     private BenchAugment() {}
 
-    static final Option<String> RECIPE = Option.string("recipe", "mocov2", "augmentation recipe")
-            .oneOf(Recipe.NAMES.toArray(String[]::new));
+    static final Option<String> RECIPE =
+            Option.string("recipe", "mocov2", "augmentation recipe").oneOf(Recipe.NAMES.toArray(String[]::new));
     static final Option<String> PRESET = Option.string("preset", "none", "input preset (fashion-mnist or none)");
-    static final Option<Integer> SIZE = Option.integer("size", "view side").computed("the preset's, else 28")
+    static final Option<Integer> SIZE = Option.integer("size", "view side")
+            .computed("the preset's, else 28")
             .atLeast(1);
-    static final Option<Integer> CHANNELS = Option.integer("channels", "channels").computed("the preset's, else 1")
+    static final Option<Integer> CHANNELS = Option.integer("channels", "channels")
+            .computed("the preset's, else 1")
             .atLeast(1);
     static final Option<Integer> SOURCE_SIZE = Option.integer("source-size", "side of the generated source images")
-            .computed("--size").atLeast(1);
-    static final Option<Integer> IMAGES = Option.integer("images", 256, "generated source images").atLeast(1);
-    static final Option<Integer> THREADS = Option.integer("threads", 1, "augmentation threads").atLeast(1);
-    static final Option<Double> SECONDS = Option.decimal("seconds", 3, "measured seconds").atLeast(0);
-    static final Option<Double> WARMUP_SECONDS = Option.decimal("warmup-seconds", 1, "warm-up seconds").atLeast(0);
+            .computed("--size")
+            .atLeast(1);
+    static final Option<Integer> IMAGES =
+            Option.integer("images", 256, "generated source images").atLeast(1);
+    static final Option<Integer> THREADS =
+            Option.integer("threads", 1, "augmentation threads").atLeast(1);
+    static final Option<Double> SECONDS =
+            Option.decimal("seconds", 3, "measured seconds").atLeast(0);
+    static final Option<Double> WARMUP_SECONDS =
+            Option.decimal("warmup-seconds", 1, "warm-up seconds").atLeast(0);
     static final Option<String> RECIPE_OPTIONS = Option.string("options", "", "recipe options k=v,...");
-    public static final List<Option<?>> OPTIONS = List.of(RECIPE, PRESET, SIZE, CHANNELS, SOURCE_SIZE, IMAGES, THREADS,
-            SECONDS, WARMUP_SECONDS, RECIPE_OPTIONS);
+    public static final List<Option<?>> OPTIONS = List.of(
+            RECIPE, PRESET, SIZE, CHANNELS, SOURCE_SIZE, IMAGES, THREADS, SECONDS, WARMUP_SECONDS, RECIPE_OPTIONS);
 
     public static Command.Run prepare(Args a) {
         String name = a.get(RECIPE);
@@ -57,13 +63,21 @@ public final class BenchAugment {
         int threads = a.get(THREADS);
         double seconds = a.get(SECONDS);
         double warmup = a.get(WARMUP_SECONDS);
-        Recipe recipe = Recipe.parse(name, preset.key(), size, channels, KeyValues.list(RECIPE_OPTIONS.subject(),
-                a.get(RECIPE_OPTIONS)));
+        Recipe recipe = Recipe.parse(
+                name, preset.key(), size, channels, KeyValues.list(RECIPE_OPTIONS.subject(), a.get(RECIPE_OPTIONS)));
         return () -> run(recipe, preset, size, channels, sourceSize, count, threads, seconds, warmup);
     }
 
-    private static void run(Recipe recipe, Preset preset, int size, int channels, int sourceSize, int count,
-                            int threads, double seconds, double warmup) {
+    private static void run(
+            Recipe recipe,
+            Preset preset,
+            int size,
+            int channels,
+            int sourceSize,
+            int count,
+            int threads,
+            double seconds,
+            double warmup) {
         String name = recipe.name();
         LabeledImages images = GeneratedImages.generate(count, sourceSize, channels, 1);
         float[][] sources = new float[count][];
@@ -99,8 +113,14 @@ public final class BenchAugment {
     }
 
     /** Views drawn by {@code threads} workers in turn over the images until {@code seconds} pass. */
-    private static long drawFor(ExecutorService pool, int threads, Augmenter augmenter, float[][] sources,
-                                int sourceSize, int channels, double seconds) {
+    private static long drawFor(
+            ExecutorService pool,
+            int threads,
+            Augmenter augmenter,
+            float[][] sources,
+            int sourceSize,
+            int channels,
+            double seconds) {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<Future<Long>> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {

@@ -11,10 +11,8 @@ import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
-
 import com.google.gson.JsonObject;
 import com.sun.management.OperatingSystemMXBean;
-
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +31,15 @@ import java.util.Random;
 public final class BenchEmbed {
     private BenchEmbed() {}
 
-    static final Option<String> ENCODER = Option.string("encoder", "small-cnn", "backbone")
-            .oneOf(Encoders.NAMES.toArray(String[]::new));
+    static final Option<String> ENCODER =
+            Option.string("encoder", "small-cnn", "backbone").oneOf(Encoders.NAMES.toArray(String[]::new));
     static final Option<Integer> SIZE = Option.integer("size", 28, "input side").atLeast(4);
-    static final Option<Integer> CHANNELS = Option.integer("channels", 1, "input channels").atLeast(1);
-    static final Option<Integer> BATCH = Option.integer("batch", 256, "embedding batch").atLeast(1);
-    static final Option<Integer> IMAGES = Option.integer("images", 20_000, "images embedded").atLeast(1);
+    static final Option<Integer> CHANNELS =
+            Option.integer("channels", 1, "input channels").atLeast(1);
+    static final Option<Integer> BATCH =
+            Option.integer("batch", 256, "embedding batch").atLeast(1);
+    static final Option<Integer> IMAGES =
+            Option.integer("images", 20_000, "images embedded").atLeast(1);
     public static final List<Option<?>> OPTIONS = List.of(ENCODER, SIZE, CHANNELS, BATCH, IMAGES, JobOptions.THREADS);
 
     public static Command.Run prepare(Args a) {
@@ -100,17 +101,25 @@ public final class BenchEmbed {
                 embedder.embed(pixels, batch);
             }
             double images = (double) batches * batch;
-            return new Throughput(images / ((System.nanoTime() - start) / 1e9),
-                    images / ((os.getProcessCpuTime() - cpuStart) / 1e9));
+            return new Throughput(
+                    images / ((System.nanoTime() - start) / 1e9), images / ((os.getProcessCpuTime() - cpuStart) / 1e9));
         }
     }
 
     /** The loader's --bench JSON line and PyTorch's BLAS, run on the snapshot exported to a temporary directory. */
     private static JsonObject pytorch(EncoderSnapshot snapshot, int batch, int images, int threads) {
         try (PyTorchSide side = new PyTorchSide(snapshot)) {
-            JsonObject line = side.run(side.dir().resolve(EncoderExport.LOADER), List.of(side.dir().toString(), "--bench",
-                    "--batch", String.valueOf(batch), "--threads", String.valueOf(threads),
-                    "--images", String.valueOf(images)));
+            JsonObject line = side.run(
+                    side.dir().resolve(EncoderExport.LOADER),
+                    List.of(
+                            side.dir().toString(),
+                            "--bench",
+                            "--batch",
+                            String.valueOf(batch),
+                            "--threads",
+                            String.valueOf(threads),
+                            "--images",
+                            String.valueOf(images)));
             line.addProperty("blas", side.blas());
             return line;
         }

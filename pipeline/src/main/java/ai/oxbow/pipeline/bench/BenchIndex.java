@@ -16,7 +16,6 @@ import ai.oxbow.pipeline.index.VectorDoc;
 import ai.oxbow.pipeline.index.VectorIndex;
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.ops.DecodedImage;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,14 +43,17 @@ public final class BenchIndex {
 
     private BenchIndex() {}
 
-    static final Option<String> MODELS = Option.string("models", "embed with this model registry")
-            .computed("raw pixels");
-    static final Option<Long> VERSION = Option.longInteger("version", "the registry's version").computed("the newest");
-    static final Option<Integer> IMAGES = Option.integer("images", 10_000, "indexed images").atLeast(1);
-    static final Option<Integer> QUERIES = Option.integer("queries", 1_000, "queries").atLeast(1);
+    static final Option<String> MODELS =
+            Option.string("models", "embed with this model registry").computed("raw pixels");
+    static final Option<Long> VERSION =
+            Option.longInteger("version", "the registry's version").computed("the newest");
+    static final Option<Integer> IMAGES =
+            Option.integer("images", 10_000, "indexed images").atLeast(1);
+    static final Option<Integer> QUERIES =
+            Option.integer("queries", 1_000, "queries").atLeast(1);
     static final Option<Integer> K = Option.integer("k", 10, "neighbours").atLeast(1);
-    public static final List<Option<?>> OPTIONS = List.of(MODELS, VERSION, IMAGES, QUERIES, K, JobOptions.DATA,
-            JobOptions.THREADS);
+    public static final List<Option<?>> OPTIONS =
+            List.of(MODELS, VERSION, IMAGES, QUERIES, K, JobOptions.DATA, JobOptions.THREADS);
 
     public static Command.Run prepare(Args a) {
         String models = a.get(MODELS);
@@ -61,7 +63,8 @@ public final class BenchIndex {
         int k = a.get(K);
         Path data = Path.of(a.get(JobOptions.DATA));
         if (!Idx.available(data)) {
-            throw new IllegalArgumentException("no Fashion-MNIST in " + data + " (apt-get install dataset-fashion-mnist)");
+            throw new IllegalArgumentException(
+                    "no Fashion-MNIST in " + data + " (apt-get install dataset-fashion-mnist)");
         }
         if (models == null && version != null) {
             throw new IllegalArgumentException("--version needs --models DIR");
@@ -86,8 +89,15 @@ public final class BenchIndex {
             long buildStart = System.nanoTime();
             try (VectorIndex index = new VectorIndex(dir)) {
                 for (int i = 0; i < train.count(); i++) {
-                    index.upsert(new VectorDoc("train-" + i, snapshot.version(), snapshot.method(), snapshot.encoder(),
-                            train.labels()[i], 0, trainVectors[i], null));
+                    index.upsert(new VectorDoc(
+                            "train-" + i,
+                            snapshot.version(),
+                            snapshot.method(),
+                            snapshot.encoder(),
+                            train.labels()[i],
+                            0,
+                            trainVectors[i],
+                            null));
                 }
                 index.commit();
             }
@@ -109,7 +119,9 @@ public final class BenchIndex {
                 for (int q = 0; q < queryVectors.length; q++) {
                     Set<String> exact = new HashSet<>();
                     search.exactSearch(queryVectors[q], k, snapshot.version()).forEach(h -> exact.add(h.imageId()));
-                    recall += approx.get(q).stream().filter(h -> exact.contains(h.imageId())).count()
+                    recall += approx.get(q).stream()
+                                    .filter(h -> exact.contains(h.imageId()))
+                                    .count()
                             / (double) exact.size();
                 }
             }
@@ -145,8 +157,8 @@ public final class BenchIndex {
         float[][] vectors = new float[set.count()][];
         List<DecodedImage> batch = new ArrayList<>(BATCH);
         for (int i = 0; i < set.count(); i++) {
-            batch.add(new DecodedImage(prefix + "-" + i, 0, set.labels()[i], set.height(), set.width(), set.channels(),
-                    set.image(i)));
+            batch.add(new DecodedImage(
+                    prefix + "-" + i, 0, set.labels()[i], set.height(), set.width(), set.channels(), set.image(i)));
             if (batch.size() == BATCH || i == set.count() - 1) {
                 float[][] v = embedder.embed(batch);
                 System.arraycopy(v, 0, vectors, i + 1 - batch.size(), v.length);

@@ -12,7 +12,6 @@ import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -42,36 +41,53 @@ public final class BenchOffline {
     static final Option<Integer> EPOCHS = Option.integer("epochs", 10, "passes over the 60,000 training images")
             .atLeast(1);
     static final Option<Long> ORDER_SEED = Option.longInteger("order-seed", 7, "seed of each epoch's random order");
-    static final Option<String> RESUME_DIR = Option.string("resume-dir",
-            "save the trainer after every epoch there and continue from it");
-    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EPOCHS, ORDER_SEED, RESUME_DIR,
-            JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER);
+    static final Option<String> RESUME_DIR =
+            Option.string("resume-dir", "save the trainer after every epoch there and continue from it");
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(
+            List.of(EPOCHS, ORDER_SEED, RESUME_DIR, JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER);
 
     /** The run, checked before anything starts. */
-    private record Settings(int epochs, int batch, Path data, LabeledImages train, long steps, TrainerConfig config,
-                            Augmenter augmenter, long seed, Resume resume) {}
+    private record Settings(
+            int epochs,
+            int batch,
+            Path data,
+            LabeledImages train,
+            long steps,
+            TrainerConfig config,
+            Augmenter augmenter,
+            long seed,
+            Resume resume) {}
 
     public static Command.Run prepare(Args a) throws IOException {
         int epochs = a.get(EPOCHS);
         int batch = a.get(JobOptions.BATCH);
         Path data = Path.of(a.get(JobOptions.DATA));
         if (!Idx.available(data)) {
-            throw new IllegalArgumentException("bench offline needs Fashion-MNIST in " + data
-                    + " (apt-get install dataset-fashion-mnist)");
+            throw new IllegalArgumentException(
+                    "bench offline needs Fashion-MNIST in " + data + " (apt-get install dataset-fashion-mnist)");
         }
         LabeledImages train = Idx.fashionMnist(data, "train");
         long steps = (long) epochs * (train.count() / batch);
         TrainerConfig config = JobOptions.trainer(a, steps, true, "fashion-mnist");
         if (config.channels() != 1 || config.size() != 28) {
-            throw new IllegalArgumentException("bench offline trains on Fashion-MNIST as it is: --channels 1 --size 28");
+            throw new IllegalArgumentException(
+                    "bench offline trains on Fashion-MNIST as it is: --channels 1 --size 28");
         }
         String resumeDir = a.get(RESUME_DIR);
         Resume resume = resumeDir == null ? null : new Resume(Path.of(resumeDir), a.given(RESUME_DIR));
         if (resume != null) {
             resume.check();
         }
-        Settings s = new Settings(epochs, batch, data, train, steps, config, new Augmenter(JobOptions.recipe(a, config,
-                "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)), a.get(ORDER_SEED), resume);
+        Settings s = new Settings(
+                epochs,
+                batch,
+                data,
+                train,
+                steps,
+                config,
+                new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)),
+                a.get(ORDER_SEED),
+                resume);
         return () -> run(s);
     }
 
@@ -83,7 +99,8 @@ public final class BenchOffline {
         out.put("epochs", s.epochs());
         out.put("batch", s.batch());
         out.put("views", s.augmenter().views());
-        try (SslTrainer trainer = new SslTrainer(s.config()); SslTrainer initial = new SslTrainer(s.config())) {
+        try (SslTrainer trainer = new SslTrainer(s.config());
+                SslTrainer initial = new SslTrainer(s.config())) {
             double earlier = s.resume() == null ? 0 : s.resume().restore(trainer);
             long start = System.nanoTime();
             int perEpoch = s.train().count() / s.batch();
@@ -93,10 +110,17 @@ public final class BenchOffline {
                 int[] order = shuffled(s.train().count(), new SplittableRandom(s.seed() + e));
                 for (int from = 0; from + s.batch() <= order.length; from += s.batch()) {
                     LabeledImages images = subset(s.train(), order, from, s.batch());
-                    float loss = trainer.train(BenchTrain.draw(s.augmenter(), images, 1, "fashion-mnist-train-e" + e + "-" + from));
+                    float loss = trainer.train(
+                            BenchTrain.draw(s.augmenter(), images, 1, "fashion-mnist-train-e" + e + "-" + from));
                     if (trainer.steps() % 100 == 0) {
-                        System.err.printf("[oxbow] bench offline: epoch %d/%d, step %d/%d, loss %.4f, %.0f s%n", e + 1,
-                                s.epochs(), trainer.steps(), s.steps(), loss, earlier + (System.nanoTime() - start) / 1e9);
+                        System.err.printf(
+                                "[oxbow] bench offline: epoch %d/%d, step %d/%d, loss %.4f, %.0f s%n",
+                                e + 1,
+                                s.epochs(),
+                                trainer.steps(),
+                                s.steps(),
+                                loss,
+                                earlier + (System.nanoTime() - start) / 1e9);
                     }
                 }
                 if (s.resume() != null) {
@@ -109,8 +133,12 @@ public final class BenchOffline {
             out.put("steps", trainer.steps());
             out.put("knn_top1", trained.knnTop1());
             out.put("linear_top1", trained.linearTop1());
-            out.put("knn_top1_init", FrozenProbe.encoder(initial, s.train(), test, CLASSES).knnTop1());
-            out.put("knn_top1_pixels", FrozenProbe.pixels(s.train(), test, CLASSES).knnTop1());
+            out.put(
+                    "knn_top1_init",
+                    FrozenProbe.encoder(initial, s.train(), test, CLASSES).knnTop1());
+            out.put(
+                    "knn_top1_pixels",
+                    FrozenProbe.pixels(s.train(), test, CLASSES).knnTop1());
             out.put("train_s", seconds);
             out.put("cpu", Machine.cpu());
             out.put("train_images_per_s", trainer.stats().imagesPerSecond());

@@ -16,7 +16,6 @@ import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.produce.ImageOrder;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,12 +41,28 @@ public final class BenchReplay {
 
     static final Option<Integer> EVENTS = Option.integer("events", 10_000, "Fashion-MNIST training images streamed")
             .atLeast(1);
-    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EVENTS, Demo.ORDER, Demo.CLASSES_PER_BLOCK,
-            JobOptions.VIEW_THREADS, JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER, JobOptions.REPLAY_OPTIONS);
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(
+            List.of(
+                    EVENTS,
+                    Demo.ORDER,
+                    Demo.CLASSES_PER_BLOCK,
+                    JobOptions.VIEW_THREADS,
+                    JobOptions.DATA,
+                    JobOptions.THREADS),
+            JobOptions.TRAINER,
+            JobOptions.REPLAY_OPTIONS);
 
     /** The stream, the learner and its schedule, checked before anything starts. */
-    private record Settings(int events, int batch, String order, int classesPerBlock, ReplayConfig replay,
-                            TrainerConfig config, Augmenter augmenter, Path data, int viewThreads) {}
+    private record Settings(
+            int events,
+            int batch,
+            String order,
+            int classesPerBlock,
+            ReplayConfig replay,
+            TrainerConfig config,
+            Augmenter augmenter,
+            Path data,
+            int viewThreads) {}
 
     public static Command.Run prepare(Args a) {
         int events = a.get(EVENTS);
@@ -55,12 +70,19 @@ public final class BenchReplay {
         ReplayConfig replay = JobOptions.replay(a);
         long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
         TrainerConfig config = JobOptions.trainer(a, horizon, true, "fashion-mnist");
-        Settings s = new Settings(events, batch, a.get(Demo.ORDER), a.get(Demo.CLASSES_PER_BLOCK), replay, config,
+        Settings s = new Settings(
+                events,
+                batch,
+                a.get(Demo.ORDER),
+                a.get(Demo.CLASSES_PER_BLOCK),
+                replay,
+                config,
                 new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)),
-                Path.of(a.get(JobOptions.DATA)), a.get(JobOptions.VIEW_THREADS));
+                Path.of(a.get(JobOptions.DATA)),
+                a.get(JobOptions.VIEW_THREADS));
         if (!Idx.available(s.data())) {
-            throw new IllegalArgumentException("bench replay needs Fashion-MNIST in " + s.data()
-                    + " (apt-get install dataset-fashion-mnist)");
+            throw new IllegalArgumentException(
+                    "bench replay needs Fashion-MNIST in " + s.data() + " (apt-get install dataset-fashion-mnist)");
         }
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException("bench replay streams Fashion-MNIST as it is: --channels 1 --size 28");
@@ -69,8 +91,11 @@ public final class BenchReplay {
     }
 
     private static void run(Settings s) throws IOException {
-        LabeledImages train = ImageOrder.order(Idx.fashionMnist(s.data(), "train").first(s.events()), s.order(),
-                s.classesPerBlock(), s.replay().seed());
+        LabeledImages train = ImageOrder.order(
+                Idx.fashionMnist(s.data(), "train").first(s.events()),
+                s.order(),
+                s.classesPerBlock(),
+                s.replay().seed());
         LabeledImages test = Idx.fashionMnist(s.data(), "t10k");
 
         Map<String, Object> out = new LinkedHashMap<>();
@@ -81,7 +106,8 @@ public final class BenchReplay {
         out.put("new_fraction", s.replay().newFraction());
         out.put("order", s.order());
         out.put("events", train.count());
-        try (SslTrainer trainer = new SslTrainer(s.config()); SslTrainer initial = new SslTrainer(s.config())) {
+        try (SslTrainer trainer = new SslTrainer(s.config());
+                SslTrainer initial = new SslTrainer(s.config())) {
             StreamLearner learner = new StreamLearner(trainer, s.augmenter(), s.replay(), s.viewThreads());
             long start = System.nanoTime();
             for (int from = 0; from < train.count(); from += s.batch()) {
@@ -89,7 +115,8 @@ public final class BenchReplay {
                 while (learner.due()) {
                     float loss = learner.trainStep();
                     if (learner.steps() % 50 == 0) {
-                        System.err.printf("[oxbow] bench replay: %d/%d events, step %d, loss %.4f%n",
+                        System.err.printf(
+                                "[oxbow] bench replay: %d/%d events, step %d, loss %.4f%n",
                                 learner.offered(), train.count(), learner.steps(), loss);
                     }
                 }
@@ -100,7 +127,9 @@ public final class BenchReplay {
             FrozenProbe.Scores trained = FrozenProbe.encoder(trainer, train, test, CLASSES);
             out.put("knn_top1", trained.knnTop1());
             out.put("linear_top1", trained.linearTop1());
-            out.put("knn_top1_init", FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
+            out.put(
+                    "knn_top1_init",
+                    FrozenProbe.encoder(initial, train, test, CLASSES).knnTop1());
             out.put("knn_top1_pixels", FrozenProbe.pixels(train, test, CLASSES).knnTop1());
             out.put("wall_s", seconds);
             out.put("cpu", Machine.cpu());

@@ -18,10 +18,6 @@ import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.pipeline.report.RunFiles;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -33,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * `bench soak --minutes M --rate R [--sample-s 30] [--out DIR] <job options>`: the whole job
@@ -49,15 +47,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class BenchSoak {
     private BenchSoak() {}
 
-    private record Sample(double timeS, double rssMb, double heapMb, double nativeMb, double trainImagesPerS,
-                          double checkpointMb) {}
+    private record Sample(
+            double timeS, double rssMb, double heapMb, double nativeMb, double trainImagesPerS, double checkpointMb) {}
 
-    static final Option<Double> MINUTES = Option.decimal("minutes", 60, "how long").atLeast(0);
-    static final Option<Double> RATE = Option.decimal("rate", 50, "images/s produced").atLeast(0);
-    static final Option<Double> SAMPLE_S = Option.decimal("sample-s", 30, "seconds between samples").atLeast(0);
+    static final Option<Double> MINUTES =
+            Option.decimal("minutes", 60, "how long").atLeast(0);
+    static final Option<Double> RATE =
+            Option.decimal("rate", 50, "images/s produced").atLeast(0);
+    static final Option<Double> SAMPLE_S =
+            Option.decimal("sample-s", 30, "seconds between samples").atLeast(0);
     static final Option<String> OUT = Option.string("out", "runs/soak", "run directory");
-    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(MINUTES, RATE, SAMPLE_S, OUT,
-            JobOptions.DATA, JobOptions.THREADS), JobOptions.ALL);
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(
+            List.of(MINUTES, RATE, SAMPLE_S, OUT, JobOptions.DATA, JobOptions.THREADS), JobOptions.ALL);
 
     public static Command.Run prepare(Args a) {
         double minutes = a.get(MINUTES);
@@ -78,23 +79,28 @@ public final class BenchSoak {
             throws Exception {
         Files.createDirectories(runDir);
         TrainerConfig trainer = settings.training().trainer();
-        LabeledImages images = Idx.available(data) ? ImageSources.fashionMnistTrain(data, 60_000)
+        LabeledImages images = Idx.available(data)
+                ? ImageSources.fashionMnistTrain(data, 60_000)
                 : GeneratedImages.generate(10_000, trainer.size(), trainer.channels(), 1);
 
         List<Sample> samples = new ArrayList<>();
         long produced;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); LocalFlink flink = LocalFlink.start(0, "9400-9499", 4)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                LocalFlink flink = LocalFlink.start(0, "9400-9499", 4)) {
             JobConfig cfg = settings.withKafkaClient(kafka.client());
             JobConfig.Kafka topics = cfg.kafka();
-            Topics.create(topics.client(), Map.of(topics.imagesTopic(), 1, topics.embeddingsTopic(), 1,
-                    topics.deadLettersTopic(), 1));
+            Topics.create(
+                    topics.client(),
+                    Map.of(topics.imagesTopic(), 1, topics.embeddingsTopic(), 1, topics.deadLettersTopic(), 1));
             long[] sent = new long[1];
             AtomicBoolean stop = new AtomicBoolean();
-            Thread producer = new Thread(() -> sent[0] = ImageProducer.produce(topics.client(), topics.imagesTopic(),
-                    cycle(images, stop), Long.MAX_VALUE, rate), "soak-producer");
+            Thread producer = new Thread(
+                    () -> sent[0] = ImageProducer.produce(
+                            topics.client(), topics.imagesTopic(), cycle(images, stop), Long.MAX_VALUE, rate),
+                    "soak-producer");
             producer.start();
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    OxbowJob.flinkConfiguration(cfg));
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(OxbowJob.flinkConfiguration(cfg));
             OxbowJob.build(env, cfg);
             JobID job = flink.submit(env);
             long start = System.nanoTime();
@@ -124,8 +130,9 @@ public final class BenchSoak {
         out.put("heap_mb_end", last.heapMb());
         out.put("heap_mb_per_hour", slope(kept, Sample::heapMb));
         // RSS minus committed heap is native memory only when the committed heap is resident.
-        out.put("heap_pretouched", ManagementFactory.getRuntimeMXBean().getInputArguments()
-                .contains("-XX:+AlwaysPreTouch"));
+        out.put(
+                "heap_pretouched",
+                ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"));
         out.put("native_mb_start", first.nativeMb());
         out.put("native_mb_end", last.nativeMb());
         out.put("native_mb_per_hour", slope(kept, Sample::nativeMb));
@@ -165,8 +172,12 @@ public final class BenchSoak {
         double rss = rssMb();
         double heapCommitted = memory.getHeapMemoryUsage().getCommitted() / 1048576.0;
         double nonHeapCommitted = memory.getNonHeapMemoryUsage().getCommitted() / 1048576.0;
-        return new Sample(timeS, rss, memory.getHeapMemoryUsage().getUsed() / 1048576.0,
-                rss - heapCommitted - nonHeapCommitted, lastTrainImagesPerS(runDir.resolve(RunFiles.THROUGHPUT)),
+        return new Sample(
+                timeS,
+                rss,
+                memory.getHeapMemoryUsage().getUsed() / 1048576.0,
+                rss - heapCommitted - nonHeapCommitted,
+                lastTrainImagesPerS(runDir.resolve(RunFiles.THROUGHPUT)),
                 checkpointBytes / 1048576.0);
     }
 
@@ -208,8 +219,9 @@ public final class BenchSoak {
     private static void writeSamples(Path file, List<Sample> samples) throws IOException {
         StringBuilder csv = new StringBuilder("time_s,rss_mb,heap_mb,native_mb,train_images_per_s,checkpoint_mb\n");
         for (Sample s : samples) {
-            csv.append(String.format("%.1f,%.1f,%.1f,%.1f,%.2f,%.2f%n", s.timeS(), s.rssMb(), s.heapMb(), s.nativeMb(),
-                    s.trainImagesPerS(), s.checkpointMb()));
+            csv.append(String.format(
+                    "%.1f,%.1f,%.1f,%.1f,%.2f,%.2f%n",
+                    s.timeS(), s.rssMb(), s.heapMb(), s.nativeMb(), s.trainImagesPerS(), s.checkpointMb()));
         }
         Files.writeString(file, csv);
     }

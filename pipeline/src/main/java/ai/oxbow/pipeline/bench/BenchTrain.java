@@ -18,9 +18,7 @@ import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
-
 import com.google.gson.JsonObject;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,26 +57,49 @@ public final class BenchTrain {
         return -1;
     }
 
-    static final Option<Integer> STEPS = Option.integer("steps", 30, "measured steps").atLeast(1);
-    static final Option<Integer> WARMUP = Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0);
-    static final Option<Integer> REPEATS = Option.integer("repeats", 1,
-            "Oxbow and PyTorch back to back this many times (medians)").atLeast(1);
+    static final Option<Integer> STEPS =
+            Option.integer("steps", 30, "measured steps").atLeast(1);
+    static final Option<Integer> WARMUP =
+            Option.integer("warmup", 3, "warm-up steps before measuring").atLeast(0);
+    static final Option<Integer> REPEATS = Option.integer(
+                    "repeats", 1, "Oxbow and PyTorch back to back this many times (medians)")
+            .atLeast(1);
     static final Option<Boolean> PYTORCH = Option.flag("pytorch", true, "also run plain PyTorch eager (python3-torch)");
-    static final Option<Integer> RANKS = Option.integer("trainer-parallelism", 1, "also train as N data-parallel"
-            + " ranks (threads of this process over TCP on 127.0.0.1) of batch / N images each, beside N"
-            + " PyTorch DistributedDataParallel processes").atLeast(1);
-    public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH, RANKS,
-            JobOptions.THREADS), JobOptions.TRAINER);
+    static final Option<Integer> RANKS = Option.integer(
+                    "trainer-parallelism",
+                    1,
+                    "also train as N data-parallel"
+                            + " ranks (threads of this process over TCP on 127.0.0.1) of batch / N images each, beside N"
+                            + " PyTorch DistributedDataParallel processes")
+            .atLeast(1);
+    public static final List<Option<?>> OPTIONS =
+            JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH, RANKS, JobOptions.THREADS), JobOptions.TRAINER);
 
     /** What one run measures, checked before anything starts. */
-    private record Settings(TrainerConfig config, Recipe recipe, int batch, int steps, int warmup, int repeats,
-                            boolean pytorch, int threads, String methodOptions, int ranks) {}
+    private record Settings(
+            TrainerConfig config,
+            Recipe recipe,
+            int batch,
+            int steps,
+            int warmup,
+            int repeats,
+            boolean pytorch,
+            int threads,
+            String methodOptions,
+            int ranks) {}
 
     public static Command.Run prepare(Args a) {
         TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
-        Settings s = new Settings(config, JobOptions.recipe(a, config, "none"), a.get(JobOptions.BATCH), a.get(STEPS),
-                a.get(WARMUP), a.get(REPEATS), a.get(PYTORCH),
-                a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()), a.get(JobOptions.METHOD_OPTIONS),
+        Settings s = new Settings(
+                config,
+                JobOptions.recipe(a, config, "none"),
+                a.get(JobOptions.BATCH),
+                a.get(STEPS),
+                a.get(WARMUP),
+                a.get(REPEATS),
+                a.get(PYTORCH),
+                a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()),
+                a.get(JobOptions.METHOD_OPTIONS),
                 a.get(RANKS));
         if (s.batch() % s.ranks() != 0 || s.batch() / s.ranks() < 2) {
             throw new IllegalArgumentException("--batch " + s.batch() + " does not split into " + s.ranks()
@@ -97,8 +118,11 @@ public final class BenchTrain {
         int pool = 4;
         ViewBatch[] views = new ViewBatch[pool];
         for (int b = 0; b < pool; b++) {
-            views[b] = draw(new Augmenter(recipe, 1), GeneratedImages.generate(s.batch(), config.size(),
-                    config.channels(), 1 + b), config.channels(), "bench-" + b);
+            views[b] = draw(
+                    new Augmenter(recipe, 1),
+                    GeneratedImages.generate(s.batch(), config.size(), config.channels(), 1 + b),
+                    config.channels(),
+                    "bench-" + b);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bench", "train");
@@ -110,8 +134,9 @@ public final class BenchTrain {
         out.put("augment", recipe.name());
         out.put("views", recipe.views().size());
         out.put("global_views", recipe.globals());
-        out.put("view_sizes", recipe.views().stream().map(v -> String.valueOf(v.size()))
-                .collect(Collectors.joining(",")));
+        out.put(
+                "view_sizes",
+                recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")));
         out.put("threads", s.threads());
         out.put("cpu", Machine.cpu());
         out.put("steps", s.steps());
@@ -148,9 +173,11 @@ public final class BenchTrain {
                 if (s.pytorch() && s.ranks() > 1) {
                     double one = median(torch);
                     double ranked = pytorch(side, s, List.of("--ranks", String.valueOf(s.ranks())))
-                            .get("images_per_s").getAsDouble();
+                            .get("images_per_s")
+                            .getAsDouble();
                     double alone = pytorch(side, s, List.of("--ranks", String.valueOf(s.ranks()), "--skip-allreduce"))
-                            .get("images_per_s").getAsDouble();
+                            .get("images_per_s")
+                            .getAsDouble();
                     out.putAll(DataParallelBench.figures("pytorch_", s.ranks(), one, ranked, 1 - ranked / alone));
                 }
             } finally {
@@ -207,13 +234,33 @@ public final class BenchTrain {
         TrainerConfig config = s.config();
         Recipe recipe = s.recipe();
         List<String> args = new ArrayList<>(more);
-        args.addAll(List.of("--export", side.dir().toString(), "--method", config.method(),
-                "--views", recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")),
-                "--globals", String.valueOf(recipe.globals()), "--batch", String.valueOf(s.batch()),
-                "--threads", String.valueOf(s.threads()), "--steps", String.valueOf(s.steps()),
-                "--warmup", String.valueOf(s.warmup()), "--optimizer", config.optimizer(),
-                "--lr", String.valueOf(config.learningRate()), "--wd", String.valueOf(config.weightDecay()),
-                "--momentum", String.valueOf(config.momentum()), "--options", s.methodOptions()));
+        args.addAll(List.of(
+                "--export",
+                side.dir().toString(),
+                "--method",
+                config.method(),
+                "--views",
+                recipe.views().stream().map(v -> String.valueOf(v.size())).collect(Collectors.joining(",")),
+                "--globals",
+                String.valueOf(recipe.globals()),
+                "--batch",
+                String.valueOf(s.batch()),
+                "--threads",
+                String.valueOf(s.threads()),
+                "--steps",
+                String.valueOf(s.steps()),
+                "--warmup",
+                String.valueOf(s.warmup()),
+                "--optimizer",
+                config.optimizer(),
+                "--lr",
+                String.valueOf(config.learningRate()),
+                "--wd",
+                String.valueOf(config.weightDecay()),
+                "--momentum",
+                String.valueOf(config.momentum()),
+                "--options",
+                s.methodOptions()));
         return side.run(side.script(TORCH_SCRIPT), args);
     }
 

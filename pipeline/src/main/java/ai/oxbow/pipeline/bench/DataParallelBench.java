@@ -6,7 +6,6 @@ import ai.oxbow.model.dist.TransportOptions;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.train.ViewBatch;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +23,10 @@ final class DataParallelBench {
     private DataParallelBench() {}
 
     /** @param oneRank images/s of one trainer on the whole batch, measured alike */
-    static Map<String, Object> oxbow(TrainerConfig config, ViewBatch[] views, int ranks, int steps, int warmup,
-                                     double oneRank) {
-        List<Collectives> group = Loopback.group(ranks, 1, "bench-train", TransportOptions.DEFAULTS).ranks();
+    static Map<String, Object> oxbow(
+            TrainerConfig config, ViewBatch[] views, int ranks, int steps, int warmup, double oneRank) {
+        List<Collectives> group = Loopback.group(ranks, 1, "bench-train", TransportOptions.DEFAULTS)
+                .ranks();
         List<SslTrainer> trainers = new ArrayList<>();
         try {
             for (int r = 0; r < ranks; r++) {
@@ -37,8 +37,9 @@ final class DataParallelBench {
             List<CompletableFuture<long[]>> running = new ArrayList<>();
             for (int r = 0; r < ranks; r++) {
                 int rank = r;
-                running.add(CompletableFuture.supplyAsync(() -> train(trainers.get(rank), views, rank, ranks, steps,
-                        warmup), task -> new Thread(task, "bench-rank-" + rank).start()));
+                running.add(CompletableFuture.supplyAsync(
+                        () -> train(trainers.get(rank), views, rank, ranks, steps, warmup),
+                        task -> new Thread(task, "bench-rank-" + rank).start()));
             }
             double wall = 0;
             double exchange = 0;

@@ -22,7 +22,9 @@ public final class Machine {
             String model = field(lines, "model name");
             // Some kernels separate flags by more than one space.
             Set<String> flags = Set.copyOf(List.of(field(lines, "flags").split("\\s+")));
-            String isa = flags.contains("avx512f") ? "avx512" : flags.contains("avx2") ? "avx2" : flags.contains("avx") ? "avx" : "sse";
+            String isa = flags.contains("avx512f")
+                    ? "avx512"
+                    : flags.contains("avx2") ? "avx2" : flags.contains("avx") ? "avx" : "sse";
             // The oneDNN kernels in use, when capped below the host's (scripts/cpu-env.sh).
             String cap = System.getenv("ONEDNN_MAX_CPU_ISA");
             return model + ", " + cores + " cores, " + isa + (cap == null ? "" : ", oneDNN " + cap.toLowerCase());
@@ -32,7 +34,10 @@ public final class Machine {
     }
 
     private static String field(List<String> lines, String name) {
-        return lines.stream().filter(l -> l.startsWith(name)).findFirst()
-                .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown");
+        return lines.stream()
+                .filter(l -> l.startsWith(name))
+                .findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                .orElse("unknown");
     }
 }

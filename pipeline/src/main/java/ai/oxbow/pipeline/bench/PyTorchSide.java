@@ -3,11 +3,9 @@ package ai.oxbow.pipeline.bench;
 import ai.oxbow.model.export.EncoderExport;
 import ai.oxbow.model.export.PyTorchLoader;
 import ai.oxbow.model.train.EncoderSnapshot;
-
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,7 +35,8 @@ final class PyTorchSide implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         List<String> libraries = run(script("torch_blas.py"), List.of()).getAsJsonArray("blas").asList().stream()
-                .map(JsonElement::getAsString).toList();
+                .map(JsonElement::getAsString)
+                .toList();
         blas = String.join(",", libraries);
         if (libraries.stream().noneMatch(l -> OPTIMISED_BLAS.matcher(l).matches())) {
             close();
@@ -70,7 +69,8 @@ final class PyTorchSide implements AutoCloseable {
     JsonObject run(Path script, List<String> arguments) {
         PyTorchLoader.Result r = PyTorchLoader.runScript(script, arguments);
         if (r.exitCode() != 0) {
-            throw new IllegalStateException(script.getFileName() + " failed (exit " + r.exitCode() + "): " + r.output());
+            throw new IllegalStateException(
+                    script.getFileName() + " failed (exit " + r.exitCode() + "): " + r.output());
         }
         return JsonParser.parseString(r.output().strip()).getAsJsonObject();
     }

@@ -2,13 +2,6 @@ package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.model.util.Nearest;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -23,6 +16,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The options of one command, parsed by picocli from the command's {@link Option} declarations and
@@ -34,10 +32,14 @@ import java.util.TreeSet;
  */
 public final class Args {
     /** A config file (properties, or flat YAML {@code key: value}) with the flags' names as keys. */
-    public static final Option<String> CONFIG = Option.string("config",
+    public static final Option<String> CONFIG = Option.string(
+            "config",
             "read options from this file (properties or flat YAML: key=value or key: value, keys as the flags"
                     + " without --; kafka.K=V for --kafka-property K=V); flags given here win");
-    public static final Option<Boolean> PRINT_CONFIG = Option.flag("print-config", false,
+
+    public static final Option<Boolean> PRINT_CONFIG = Option.flag(
+            "print-config",
+            false,
             "print the effective configuration (given or default, passwords hidden) as a config file, then exit");
     /** Config-file keys under this prefix are Kafka client properties. */
     static final String KAFKA_PREFIX = "kafka.";
@@ -47,16 +49,23 @@ public final class Args {
     private final CommandLine parser;
     private final boolean help;
 
-    private Args(String command, String summary, List<Option<?>> options, List<Exclusive> groups, String[] argv,
-                 int from) {
+    private Args(
+            String command, String summary, List<Option<?>> options, List<Exclusive> groups, String[] argv, int from) {
         for (Option<?> o : options) {
             declared.put(o.name(), o);
         }
         CommandSpec spec = CommandSpec.create().name("oxbow " + command);
-        spec.usageMessage().description(summary).width(110).autoWidth(false).sortOptions(false)
-                .abbreviateSynopsis(true).footer(groups.stream().map(g -> "Give " + g.describe() + ".")
-                        .toArray(String[]::new));
-        spec.addOption(OptionSpec.builder("--help").usageHelp(true).description("show this help and exit").build());
+        spec.usageMessage()
+                .description(summary)
+                .width(110)
+                .autoWidth(false)
+                .sortOptions(false)
+                .abbreviateSynopsis(true)
+                .footer(groups.stream().map(g -> "Give " + g.describe() + ".").toArray(String[]::new));
+        spec.addOption(OptionSpec.builder("--help")
+                .usageHelp(true)
+                .description("show this help and exit")
+                .build());
         for (Option<?> o : options) {
             OptionSpec.Builder b = OptionSpec.builder(o.flagName())
                     .description(o.description() + " [default: " + o.shownDefault() + "]")
@@ -70,7 +79,8 @@ public final class Args {
             }
             spec.addOption(b.build());
         }
-        CommandLine cl = new CommandLine(spec).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
+        CommandLine cl =
+                new CommandLine(spec).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
         this.parser = cl;
         List<String> args = new ArrayList<>();
         if (declared.containsKey(CONFIG.name())) {
@@ -86,8 +96,9 @@ public final class Args {
         } catch (CommandLine.UnmatchedArgumentException e) {
             String bad = e.getUnmatched().get(0);
             String name = bad.startsWith("--") ? bad.substring(2).split("=", 2)[0] : bad;
-            throw new UsageException((bad.startsWith("--") ? "unknown option --" + name : "unexpected argument '"
-                    + bad + "'") + Nearest.hint(name, declared.keySet()) + " (oxbow " + command + " --help lists them)");
+            throw new UsageException(
+                    (bad.startsWith("--") ? "unknown option --" + name : "unexpected argument '" + bad + "'")
+                            + Nearest.hint(name, declared.keySet()) + " (oxbow " + command + " --help lists them)");
         } catch (ParameterException e) {
             throw new UsageException(e.getMessage());
         }
@@ -133,8 +144,8 @@ public final class Args {
     }
 
     /** Parses {@code argv[from..]} against the command's options and groups. */
-    static Args parse(String command, String summary, List<Option<?>> options, List<Exclusive> groups, String[] argv,
-                      int from) {
+    static Args parse(
+            String command, String summary, List<Option<?>> options, List<Exclusive> groups, String[] argv, int from) {
         return new Args(command, summary, options, groups, argv, from);
     }
 
@@ -212,14 +223,22 @@ public final class Args {
             if (o.type() == Option.Type.LIST) {
                 for (Object item : (List<?>) v) {
                     Map.Entry<String, String> kv = pair(o, item);
-                    boolean secret = kv.getKey().contains("password") || kv.getKey().contains("jaas");
-                    out.append(KAFKA_PREFIX).append(kv.getKey()).append('=')
-                            .append(secret ? "<hidden>" : kv.getValue()).append('\n');
+                    boolean secret =
+                            kv.getKey().contains("password") || kv.getKey().contains("jaas");
+                    out.append(KAFKA_PREFIX)
+                            .append(kv.getKey())
+                            .append('=')
+                            .append(secret ? "<hidden>" : kv.getValue())
+                            .append('\n');
                 }
             } else if (v != null) {
                 out.append(o.name()).append('=').append(v).append('\n');
             } else {
-                out.append("# ").append(o.name()).append(": ").append(o.shownDefault()).append('\n');
+                out.append("# ")
+                        .append(o.name())
+                        .append(": ")
+                        .append(o.shownDefault())
+                        .append('\n');
             }
         }
         return out.toString();
@@ -259,12 +278,13 @@ public final class Args {
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
             String value = unquote(p.getProperty(key).trim());
             if (key.startsWith(KAFKA_PREFIX) && declared.containsKey(JobOptions.KAFKA_PROPERTY.name())) {
-                out.add(JobOptions.KAFKA_PROPERTY.flagName() + "=" + key.substring(KAFKA_PREFIX.length()) + "=" + value);
+                out.add(JobOptions.KAFKA_PROPERTY.flagName() + "=" + key.substring(KAFKA_PREFIX.length()) + "="
+                        + value);
             } else if (declared.containsKey(key) && !key.equals(CONFIG.name())) {
                 out.add("--" + key + "=" + value);
             } else {
-                throw new UsageException("--config " + file + ": unknown key '" + key + "'"
-                        + Nearest.hint(key, declared.keySet()));
+                throw new UsageException(
+                        "--config " + file + ": unknown key '" + key + "'" + Nearest.hint(key, declared.keySet()));
             }
         }
         return out;
@@ -272,7 +292,8 @@ public final class Args {
 
     /** YAML's quotes around a scalar. */
     private static String unquote(String v) {
-        boolean quoted = v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"));
+        boolean quoted =
+                v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"));
         return quoted ? v.substring(1, v.length() - 1) : v;
     }
 }

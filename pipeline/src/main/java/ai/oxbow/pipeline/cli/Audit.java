@@ -8,9 +8,6 @@ import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -19,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * `audit`: are the outputs exactly once? Every record of the images topic is either a valid image
@@ -30,11 +28,18 @@ final class Audit {
     private Audit() {}
 
     static final Option<String> INDEX_DIR = Option.string("index-dir", "also check this index");
-    static final Option<String> RUN_DIR = Option.string("run-dir",
-            "also count the events the trainer was offered (its run directory)");
+    static final Option<String> RUN_DIR =
+            Option.string("run-dir", "also count the events the trainer was offered (its run directory)");
 
-    static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(JobOptions.BOOTSTRAP, JobOptions.IMAGES_TOPIC,
-            JobOptions.EMBEDDINGS_TOPIC, JobOptions.DEAD_LETTERS_TOPIC, INDEX_DIR, RUN_DIR), JobOptions.KAFKA);
+    static final List<Option<?>> OPTIONS = JobOptions.concat(
+            List.of(
+                    JobOptions.BOOTSTRAP,
+                    JobOptions.IMAGES_TOPIC,
+                    JobOptions.EMBEDDINGS_TOPIC,
+                    JobOptions.DEAD_LETTERS_TOPIC,
+                    INDEX_DIR,
+                    RUN_DIR),
+            JobOptions.KAFKA);
 
     static Command.Run prepare(Args a) {
         KafkaClient kafka = JobOptions.kafkaClient(a);
@@ -46,12 +51,19 @@ final class Audit {
         return () -> audit(kafka, imagesTopic, embeddingsTopic, deadLettersTopic, indexDir, runDir);
     }
 
-    private static void audit(KafkaClient kafka, String imagesTopic, String embeddingsTopic, String deadLettersTopic,
-                              String indexDir, String runDir) throws IOException {
+    private static void audit(
+            KafkaClient kafka,
+            String imagesTopic,
+            String embeddingsTopic,
+            String deadLettersTopic,
+            String indexDir,
+            String runDir)
+            throws IOException {
         kafka.check();
         Map<String, Integer> deadLettered = new HashMap<>();
         List<DeadLetter> dead = TopicReader.readCommitted(kafka, deadLettersTopic, DeadLetter.class);
-        dead.forEach(d -> deadLettered.merge(d.getTopic() + "/" + d.getPartition() + "@" + d.getOffset(), 1, Integer::sum));
+        dead.forEach(
+                d -> deadLettered.merge(d.getTopic() + "/" + d.getPartition() + "@" + d.getOffset(), 1, Integer::sum));
         List<ConsumerRecord<byte[], byte[]>> events = TopicReader.readCommittedRaw(kafka, imagesTopic);
         Set<String> valid = new HashSet<>();
         long undecodable = 0;
@@ -72,22 +84,37 @@ final class Audit {
         out.put("events", events.size());
         out.put("valid", valid.size());
         out.put("dead_letters", dead.size());
-        out.put("dead_letter_duplicates", deadLettered.values().stream().mapToInt(n -> n - 1).sum());
+        out.put(
+                "dead_letter_duplicates",
+                deadLettered.values().stream().mapToInt(n -> n - 1).sum());
         out.put("embeddings", embeddings.size());
         out.put("distinct_ids", embedded.size());
         out.put("duplicates", embeddings.size() - embedded.size());
-        out.put("lost", undecodable + valid.stream().filter(id -> !embedded.containsKey(id)).count());
-        out.put("unexpected", embedded.keySet().stream().filter(id -> !valid.contains(id)).count());
+        out.put(
+                "lost",
+                undecodable
+                        + valid.stream().filter(id -> !embedded.containsKey(id)).count());
+        out.put(
+                "unexpected",
+                embedded.keySet().stream().filter(id -> !valid.contains(id)).count());
         if (indexDir != null) {
             try (VectorSearch index = new VectorSearch(Path.of(indexDir))) {
                 Map<String, Integer> docs = index.documentsPerImage();
-                out.put("index_docs", docs.values().stream().mapToLong(Integer::longValue).sum());
-                out.put("index_duplicates", docs.values().stream().mapToInt(n -> n - 1).sum());
-                out.put("index_missing", valid.stream().filter(id -> !docs.containsKey(id)).count());
+                out.put(
+                        "index_docs",
+                        docs.values().stream().mapToLong(Integer::longValue).sum());
+                out.put(
+                        "index_duplicates",
+                        docs.values().stream().mapToInt(n -> n - 1).sum());
+                out.put(
+                        "index_missing",
+                        valid.stream().filter(id -> !docs.containsKey(id)).count());
             }
         }
         if (runDir != null) {
-            out.put("trainer_offered", Long.parseLong(RunDirectory.summary(Path.of(runDir)).get("replay_offered")));
+            out.put(
+                    "trainer_offered",
+                    Long.parseLong(RunDirectory.summary(Path.of(runDir)).get("replay_offered")));
         }
         System.out.println(Json.line(out));
     }

@@ -3,21 +3,6 @@ package ai.oxbow.pipeline.cli;
 import ai.oxbow.model.state.Crc32c;
 import ai.oxbow.model.state.GroupCodec;
 import ai.oxbow.pipeline.train.TrainerCheckpoint;
-
-import org.apache.flink.api.common.typeutils.base.LongSerializer;
-import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.core.fs.CloseableRegistry;
-import org.apache.flink.runtime.checkpoint.Checkpoints;
-import org.apache.flink.runtime.checkpoint.OperatorState;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
-import org.apache.flink.runtime.state.DefaultOperatorStateBackend;
-import org.apache.flink.runtime.state.DefaultOperatorStateBackendBuilder;
-import org.apache.flink.runtime.state.OperatorStateHandle;
-
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -27,6 +12,19 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.core.fs.CloseableRegistry;
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.state.DefaultOperatorStateBackend;
+import org.apache.flink.runtime.state.DefaultOperatorStateBackendBuilder;
+import org.apache.flink.runtime.state.OperatorStateHandle;
 
 /**
  * `checkpoint`: the trainer's state in a retained checkpoint or savepoint, read from its files
@@ -53,7 +51,9 @@ public final class CheckpointInfo {
 
     private static CheckpointMetadata load(Path metadata) throws IOException {
         try (DataInputStream in = new DataInputStream(Files.newInputStream(metadata))) {
-            return Checkpoints.loadCheckpointMetadata(in, CheckpointInfo.class.getClassLoader(),
+            return Checkpoints.loadCheckpointMetadata(
+                    in,
+                    CheckpointInfo.class.getClassLoader(),
                     metadata.getParent().toUri().toString());
         }
     }
@@ -100,7 +100,8 @@ public final class CheckpointInfo {
             }
         }
         if (!out.containsKey("trainer_state_bytes")) {
-            throw new IllegalArgumentException("checkpoint " + checkpoint.getCheckpointId() + " holds no trainer state");
+            throw new IllegalArgumentException(
+                    "checkpoint " + checkpoint.getCheckpointId() + " holds no trainer state");
         }
         System.out.println(Json.line(out));
     }
@@ -116,19 +117,25 @@ public final class CheckpointInfo {
      * by the operator state backend Flink restores with, so compressed and uncompressed states
      * read as a restore reads them.
      */
-    private static <T> T first(OperatorStateHandle handle, String name, TypeSerializer<T> serializer) throws IOException {
+    private static <T> T first(OperatorStateHandle handle, String name, TypeSerializer<T> serializer)
+            throws IOException {
         if (!handle.getStateNameToPartitionOffsets().containsKey(name)) {
             return null;
         }
         try (CloseableRegistry registry = new CloseableRegistry();
-             DefaultOperatorStateBackend backend = new DefaultOperatorStateBackendBuilder(
-                     CheckpointInfo.class.getClassLoader(), new ExecutionConfig(), false, List.of(handle), registry)
-                     .build()) {
+                DefaultOperatorStateBackend backend = new DefaultOperatorStateBackendBuilder(
+                                CheckpointInfo.class.getClassLoader(),
+                                new ExecutionConfig(),
+                                false,
+                                List.of(handle),
+                                registry)
+                        .build()) {
             ListStateDescriptor<T> descriptor = new ListStateDescriptor<>(name, serializer);
             boolean union = handle.getStateNameToPartitionOffsets().get(name).getDistributionMode()
                     == OperatorStateHandle.Mode.UNION;
             Iterator<T> elements = (union ? backend.getUnionListState(descriptor) : backend.getListState(descriptor))
-                    .get().iterator();
+                    .get()
+                    .iterator();
             return elements.hasNext() ? elements.next() : null;
         } catch (IOException e) {
             throw e;

@@ -28,7 +28,10 @@ public record Exclusive(List<Option<?>> options, boolean required) {
 
     /** @throws UsageException when the options given break the rule */
     void check(Set<String> given) {
-        List<String> present = options.stream().filter(o -> given.contains(o.name())).map(Option::flagName).toList();
+        List<String> present = options.stream()
+                .filter(o -> given.contains(o.name()))
+                .map(Option::flagName)
+                .toList();
         if (present.size() > 1) {
             throw new UsageException("give " + describe() + ", not " + String.join(" and ", present));
         }

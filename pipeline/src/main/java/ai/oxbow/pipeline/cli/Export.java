@@ -8,9 +8,7 @@ import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.util.KeyValues;
-
 import com.google.gson.Gson;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,17 +25,20 @@ public final class Export {
     private Export() {}
 
     static final Option<String> MODELS = Option.string("models", "model registry directory (or --state)");
-    static final Option<Long> VERSION = Option.longInteger("version", "the version to export").computed("the newest");
-    static final Option<String> STATE = Option.string("state",
-            "a trainer state file (final-state.bin) instead of --models");
-    static final Option<String> METHOD_OPTIONS = Option.string("method-options", "",
-            "the method options the state was trained with");
+    static final Option<Long> VERSION =
+            Option.longInteger("version", "the version to export").computed("the newest");
+    static final Option<String> STATE =
+            Option.string("state", "a trainer state file (final-state.bin) instead of --models");
+    static final Option<String> METHOD_OPTIONS =
+            Option.string("method-options", "", "the method options the state was trained with");
     static final Option<String> OUT = Option.string("out", "output directory").required();
 
     static final List<Option<?>> OPTIONS = List.of(MODELS, VERSION, STATE, METHOD_OPTIONS, OUT);
     /** --version selects from --models, a state file has one published version; --method-options are the state's. */
-    static final List<Exclusive> GROUPS = List.of(Exclusive.exactlyOne(MODELS, STATE),
-            Exclusive.atMostOne(STATE, VERSION), Exclusive.atMostOne(MODELS, METHOD_OPTIONS));
+    static final List<Exclusive> GROUPS = List.of(
+            Exclusive.exactlyOne(MODELS, STATE),
+            Exclusive.atMostOne(STATE, VERSION),
+            Exclusive.atMostOne(MODELS, METHOD_OPTIONS));
 
     static Command.Run prepare(Args a) {
         String models = a.get(MODELS);
@@ -46,7 +47,8 @@ public final class Export {
         Map<String, String> methodOptions = KeyValues.list(METHOD_OPTIONS.subject(), a.get(METHOD_OPTIONS));
         String out = a.get(OUT);
         return () -> {
-            EncoderSnapshot snapshot = models != null ? fromRegistry(new ModelRegistry(Path.of(models)), version)
+            EncoderSnapshot snapshot = models != null
+                    ? fromRegistry(new ModelRegistry(Path.of(models)), version)
                     : fromState(Path.of(state), methodOptions);
             export(snapshot, out);
         };
@@ -79,8 +81,10 @@ public final class Export {
         try {
             TrainerCodec.Header h = TrainerCodec.header(bytes);
             // Format 2 records the whole configuration; format 1 only method, encoder and shape.
-            config = h.formatVersion() >= 2 ? TrainerConfig.ofState(bytes) : TrainerConfig.defaults(h.method(),
-                    h.encoder(), h.channels(), h.size(), 64).withOptions(methodOptions);
+            config = h.formatVersion() >= 2
+                    ? TrainerConfig.ofState(bytes)
+                    : TrainerConfig.defaults(h.method(), h.encoder(), h.channels(), h.size(), 64)
+                            .withOptions(methodOptions);
         } catch (CorruptStateException e) {
             throw new CorruptStateException(file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

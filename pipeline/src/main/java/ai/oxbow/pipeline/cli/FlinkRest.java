@@ -3,7 +3,6 @@ package ai.oxbow.pipeline.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -23,7 +22,8 @@ import java.util.List;
 final class FlinkRest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     /** @param jobManager HOST:PORT of the JobManager's REST endpoint (the web UI's address) */
     FlinkRest(String jobManager) {
@@ -42,7 +42,7 @@ final class FlinkRest {
         String boundary = "oxbow" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
-                + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+                        + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
                 .getBytes(StandardCharsets.UTF_8));
         body.writeBytes(Files.readAllBytes(jar));
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
@@ -56,7 +56,8 @@ final class FlinkRest {
     String runJar(String jarId, String entryClass, List<String> args, String restorePath, boolean allowNonRestored)
             throws IOException, InterruptedException {
         ObjectNode request = JSON.createObjectNode().put("entryClass", entryClass);
-        request.putArray("programArgsList").addAll(args.stream().map(JSON.getNodeFactory()::textNode).toList());
+        request.putArray("programArgsList")
+                .addAll(args.stream().map(JSON.getNodeFactory()::textNode).toList());
         if (restorePath != null) {
             request.put("savepointPath", restorePath).put("allowNonRestoredState", allowNonRestored);
         }
@@ -65,7 +66,9 @@ final class FlinkRest {
 
     /** The job's state (RUNNING, FINISHED, FAILED, ...). */
     String jobState(String jobId) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET()).path("state").asText();
+        return send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET())
+                .path("state")
+                .asText();
     }
 
     void cancel(String jobId) throws IOException, InterruptedException {
@@ -76,19 +79,31 @@ final class FlinkRest {
     /** Takes a savepoint into {@code directory}; with {@code stop} the job then finishes. Returns its path. */
     String savepoint(String jobId, String directory, boolean stop) throws IOException, InterruptedException {
         JsonNode trigger = stop
-                ? send(post("jobs/" + jobId + "/stop", JSON.createObjectNode().put("targetDirectory", directory)
-                        .put("drain", false)))
-                : send(post("jobs/" + jobId + "/savepoints", JSON.createObjectNode()
-                        .put("target-directory", directory).put("cancel-job", false)));
+                ? send(post(
+                        "jobs/" + jobId + "/stop",
+                        JSON.createObjectNode()
+                                .put("targetDirectory", directory)
+                                .put("drain", false)))
+                : send(post(
+                        "jobs/" + jobId + "/savepoints",
+                        JSON.createObjectNode()
+                                .put("target-directory", directory)
+                                .put("cancel-job", false)));
         String triggerId = trigger.path("request-id").asText();
         while (true) {
-            JsonNode status = send(HttpRequest.newBuilder(
-                    base.resolve("jobs/" + jobId + "/savepoints/" + triggerId)).GET());
+            JsonNode status = send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "/savepoints/" + triggerId))
+                    .GET());
             if (status.path("status").path("id").asText().equals("COMPLETED")) {
                 JsonNode operation = status.path("operation");
                 if (operation.has("failure-cause")) {
                     throw new IllegalStateException("savepoint failed: "
-                            + operation.path("failure-cause").path("stack-trace").asText().lines().findFirst().orElse(""));
+                            + operation
+                                    .path("failure-cause")
+                                    .path("stack-trace")
+                                    .asText()
+                                    .lines()
+                                    .findFirst()
+                                    .orElse(""));
                 }
                 return operation.path("location").asText();
             }
@@ -97,7 +112,8 @@ final class FlinkRest {
     }
 
     private HttpRequest.Builder post(String path, JsonNode body) throws IOException {
-        return HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+        return HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
     }
 

@@ -27,7 +27,8 @@ public final class Json {
             return s.contains(".") && !s.contains("e") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
         }
         if (v instanceof Map<?, ?> m) {
-            return m.entrySet().stream().map(e -> quote(e.getKey().toString()) + ":" + value(e.getValue()))
+            return m.entrySet().stream()
+                    .map(e -> quote(e.getKey().toString()) + ":" + value(e.getValue()))
                     .collect(Collectors.joining(",", "{", "}"));
         }
         if (v instanceof Collection<?> c) {

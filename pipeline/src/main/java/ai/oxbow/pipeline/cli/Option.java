@@ -15,8 +15,14 @@ import java.util.function.Function;
  * @param check        the problem with a parsed value, or null when it is fine
  * @param mandatory    the command refuses to start without it ({@link #required})
  */
-public record Option<T>(String name, Type<T> type, T defaultValue, String shownDefault, String description,
-                        Function<T, String> check, boolean mandatory) {
+public record Option<T>(
+        String name,
+        Type<T> type,
+        T defaultValue,
+        String shownDefault,
+        String description,
+        Function<T, String> check,
+        boolean mandatory) {
 
     /** The value types, each with its label in {@code --help} and README's tables. */
     public record Type<T>(Class<?> javaType, String label) {
@@ -30,8 +36,14 @@ public record Option<T>(String name, Type<T> type, T defaultValue, String shownD
     }
 
     public static Option<String> string(String name, String defaultValue, String description) {
-        return new Option<>(name, Type.STRING, defaultValue, defaultValue.isEmpty() ? "none" : defaultValue,
-                description, v -> null, false);
+        return new Option<>(
+                name,
+                Type.STRING,
+                defaultValue,
+                defaultValue.isEmpty() ? "none" : defaultValue,
+                description,
+                v -> null,
+                false);
     }
 
     /** Without a default: absent unless given ({@link #computed} says what applies then). */
@@ -65,8 +77,8 @@ public record Option<T>(String name, Type<T> type, T defaultValue, String shownD
 
     /** A boolean: {@code --name} alone is true; else exactly {@code true} or {@code false}. */
     public static Option<Boolean> flag(String name, boolean defaultValue, String description) {
-        return new Option<>(name, Type.BOOLEAN, defaultValue, String.valueOf(defaultValue), description, v -> null,
-                false);
+        return new Option<>(
+                name, Type.BOOLEAN, defaultValue, String.valueOf(defaultValue), description, v -> null, false);
     }
 
     /** Repeatable; none by default. */
@@ -87,7 +99,12 @@ public record Option<T>(String name, Type<T> type, T defaultValue, String shownD
     /** Only these values. */
     public Option<T> oneOf(String... values) {
         List<String> allowed = Arrays.asList(values);
-        return new Option<>(name, type, defaultValue, shownDefault, description + " (" + String.join(", ", values) + ")",
+        return new Option<>(
+                name,
+                type,
+                defaultValue,
+                shownDefault,
+                description + " (" + String.join(", ", values) + ")",
                 v -> allowed.contains(String.valueOf(v)) ? null : "must be one of " + String.join(", ", values),
                 mandatory);
     }
@@ -99,8 +116,14 @@ public record Option<T>(String name, Type<T> type, T defaultValue, String shownD
 
     /** At least {@code min} (a number option). */
     public Option<T> atLeast(double min) {
-        return new Option<>(name, type, defaultValue, shownDefault, description,
-                v -> ((Number) v).doubleValue() >= min ? null : "must be at least " + shown(min), mandatory);
+        return new Option<>(
+                name,
+                type,
+                defaultValue,
+                shownDefault,
+                description,
+                v -> ((Number) v).doubleValue() >= min ? null : "must be at least " + shown(min),
+                mandatory);
     }
 
     /** {@code --name} */

@@ -15,17 +15,20 @@ public final class OptionTables {
     static final String END = "<!-- /options -->";
 
     /** Documented once, in the first table; the per-command tables list the rest. */
-    static final List<Option<?>> SHARED = JobOptions.concat(JobOptions.ALL,
+    static final List<Option<?>> SHARED = JobOptions.concat(
+            JobOptions.ALL,
             List.of(JobOptions.THREADS, JobOptions.DATA, Args.CONFIG, Args.PRINT_CONFIG, JobOptions.BOOTSTRAP),
             JobOptions.KAFKA);
 
     private OptionTables() {}
 
     static String markdown() {
-        StringBuilder out = new StringBuilder(BEGIN).append("\n\nThe job's options, taken by `demo`, `run`, `submit`,"
-                + " `bench quality` and `bench soak`.\nThe trainer's also by `bench train`, `bench offline` and `bench"
-                + " replay`; `--config` and `--print-config` by `demo`, `run`, `submit` and `bench quality`.\n"
-                + "`--bootstrap` and the Kafka client options by `run`, `submit`, `produce`, `reindex` and `audit`.\n\n");
+        StringBuilder out = new StringBuilder(BEGIN)
+                .append(
+                        "\n\nThe job's options, taken by `demo`, `run`, `submit`,"
+                                + " `bench quality` and `bench soak`.\nThe trainer's also by `bench train`, `bench offline` and `bench"
+                                + " replay`; `--config` and `--print-config` by `demo`, `run`, `submit` and `bench quality`.\n"
+                                + "`--bootstrap` and the Kafka client options by `run`, `submit`, `produce`, `reindex` and `audit`.\n\n");
         out.append(Command.markdownTable(SHARED));
         for (Command c : Oxbow.COMMANDS) {
             String table = c.markdown(SHARED);

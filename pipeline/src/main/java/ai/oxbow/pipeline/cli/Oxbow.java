@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.model.state.CorruptStateException;
-
 import ai.oxbow.model.util.Nearest;
 import ai.oxbow.pipeline.bench.BenchAugment;
 import ai.oxbow.pipeline.bench.BenchEmbed;
@@ -13,13 +12,11 @@ import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.pipeline.serve.Serve;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * `java -jar pipeline/target/oxbow.jar <command> [--option value ...]`. Exit codes: 0 done, 2 a
@@ -31,43 +28,81 @@ public final class Oxbow {
 
     /** Every subcommand, in the order `oxbow --help` lists them. */
     static final List<Command> COMMANDS = List.of(
-            new Command("demo", "everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus"
-                    + " :9249), Fashion-MNIST streamed in, training, embeddings out (Kafka + index), probes",
-                    Demo.OPTIONS, Demo::prepare),
+            new Command(
+                    "demo",
+                    "everything embedded: Kafka broker, Flink MiniCluster (web UI :8081, Prometheus"
+                            + " :9249), Fashion-MNIST streamed in, training, embeddings out (Kafka + index), probes",
+                    Demo.OPTIONS,
+                    Demo::prepare),
             new Command("run", "the job against an external Kafka", Run.OPTIONS, Run::prepare),
             new Command("submit", "`run` on a Flink cluster over its REST API", Submit.SUBMIT, Submit::submit),
-            new Command("cancel", "cancel a job on a Flink cluster, or stop it with a savepoint", Submit.CANCEL,
+            new Command(
+                    "cancel",
+                    "cancel a job on a Flink cluster, or stop it with a savepoint",
+                    Submit.CANCEL,
                     Submit::cancel),
             new Command("savepoint", "a savepoint of a running job (it goes on)", Submit.SAVEPOINT, Submit::savepoint),
-            new Command("audit", "exactly once? events, embeddings, duplicates, lost, index documents", Audit.OPTIONS,
+            new Command(
+                    "audit",
+                    "exactly once? events, embeddings, duplicates, lost, index documents",
+                    Audit.OPTIONS,
                     Audit::prepare),
-            new Command("checkpoint", "the trainer state in a checkpoint or savepoint, read from its files",
-                    CheckpointInfo.OPTIONS, CheckpointInfo::prepare),
+            new Command(
+                    "checkpoint",
+                    "the trainer state in a checkpoint or savepoint, read from its files",
+                    CheckpointInfo.OPTIONS,
+                    CheckpointInfo::prepare),
             new Command("produce", "stream images into a topic", Produce.OPTIONS, Produce::prepare),
-            new Command("search", "the k nearest images in the index", Search.OPTIONS, Search.GROUPS,
-                    Search::prepare),
-            new Command("serve", "search as a service: a JSON API and a web page with thumbnails", Serve.OPTIONS,
+            new Command("search", "the k nearest images in the index", Search.OPTIONS, Search.GROUPS, Search::prepare),
+            new Command(
+                    "serve",
+                    "search as a service: a JSON API and a web page with thumbnails",
+                    Serve.OPTIONS,
                     Serve::prepare),
-            new Command("reindex", "the images topic into a fresh index with one model version", Reindex.OPTIONS,
+            new Command(
+                    "reindex",
+                    "the images topic into a fresh index with one model version",
+                    Reindex.OPTIONS,
                     Reindex::prepare),
-            new Command("export", "an encoder version for plain PyTorch", Export.OPTIONS, Export.GROUPS,
-                    Export::prepare),
+            new Command(
+                    "export", "an encoder version for plain PyTorch", Export.OPTIONS, Export.GROUPS, Export::prepare),
             new Command("report", "PNG charts of a run directory", Report.OPTIONS, Report::prepare),
-            new Command("bench train", "the trainer alone beside plain PyTorch eager", BenchTrain.OPTIONS,
+            new Command(
+                    "bench train",
+                    "the trainer alone beside plain PyTorch eager",
+                    BenchTrain.OPTIONS,
                     BenchTrain::prepare),
             new Command("bench augment", "augmentation alone", BenchAugment.OPTIONS, BenchAugment::prepare),
-            new Command("bench replay", "the replay learner alone in lock step, then the probes", BenchReplay.OPTIONS,
+            new Command(
+                    "bench replay",
+                    "the replay learner alone in lock step, then the probes",
+                    BenchReplay.OPTIONS,
                     BenchReplay::prepare),
-            new Command("bench index", "HNSW recall@k and latency against exact search", BenchIndex.OPTIONS,
+            new Command(
+                    "bench index",
+                    "HNSW recall@k and latency against exact search",
+                    BenchIndex.OPTIONS,
                     BenchIndex::prepare),
-            new Command("bench embed", "embedder images/s against PyTorch no-grad inference", BenchEmbed.OPTIONS,
+            new Command(
+                    "bench embed",
+                    "embedder images/s against PyTorch no-grad inference",
+                    BenchEmbed.OPTIONS,
                     BenchEmbed::prepare),
-            new Command("bench quality", "the one-pass protocol: demo on the 60,000 Fashion-MNIST training images",
-                    Demo.QUALITY, Demo::quality),
-            new Command("bench offline", "the multi-epoch reference: the same trainer for --epochs E",
-                    BenchOffline.OPTIONS, BenchOffline::prepare),
-            new Command("bench soak", "the job on an unbounded stream at --rate R for --minutes M: memory and"
-                    + " throughput slopes", BenchSoak.OPTIONS, BenchSoak::prepare));
+            new Command(
+                    "bench quality",
+                    "the one-pass protocol: demo on the 60,000 Fashion-MNIST training images",
+                    Demo.QUALITY,
+                    Demo::quality),
+            new Command(
+                    "bench offline",
+                    "the multi-epoch reference: the same trainer for --epochs E",
+                    BenchOffline.OPTIONS,
+                    BenchOffline::prepare),
+            new Command(
+                    "bench soak",
+                    "the job on an unbounded stream at --rate R for --minutes M: memory and" + " throughput slopes",
+                    BenchSoak.OPTIONS,
+                    BenchSoak::prepare));
 
     private Oxbow() {}
 
@@ -84,7 +119,8 @@ public final class Oxbow {
             code = 2;
         } catch (Throwable e) { // every failure, so that the exit below ends the JVM whatever it was
             // Failures Oxbow words itself are shown as their message; anything else with its stack.
-            boolean worded = e instanceof IllegalArgumentException || e instanceof IllegalStateException
+            boolean worded = e instanceof IllegalArgumentException
+                    || e instanceof IllegalStateException
                     || e instanceof CorruptStateException;
             System.err.println("oxbow: failed: " + (worded ? e.getMessage() : e.toString()));
             if (!(worded || e instanceof IOException || e instanceof UncheckedIOException)) {
@@ -128,19 +164,20 @@ public final class Oxbow {
     static Found find(String[] argv) {
         for (Command c : COMMANDS) {
             List<String> words = List.of(c.name().split(" "));
-            if (argv.length >= words.size() && List.of(argv).subList(0, words.size()).equals(words)) {
+            if (argv.length >= words.size()
+                    && List.of(argv).subList(0, words.size()).equals(words)) {
                 return new Found(c, words.size());
             }
         }
         List<String> names = COMMANDS.stream().map(Command::name).toList();
         String given = argv[0].equals("bench") && argv.length > 1 ? "bench " + argv[1] : argv[0];
-        throw new UsageException("unknown command '" + given + "'" + Nearest.hint(given, names)
-                + "; oxbow --help lists them");
+        throw new UsageException(
+                "unknown command '" + given + "'" + Nearest.hint(given, names) + "; oxbow --help lists them");
     }
 
     static String usage() {
-        StringBuilder out = new StringBuilder("usage: oxbow <command> [options]; oxbow <command> --help lists its"
-                + " options\n");
+        StringBuilder out =
+                new StringBuilder("usage: oxbow <command> [options]; oxbow <command> --help lists its" + " options\n");
         for (Command c : COMMANDS) {
             out.append(String.format("  %-15s %s%n", c.name(), c.summary()));
         }

@@ -14,14 +14,6 @@ import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.ops.Rejected;
 import ai.oxbow.pipeline.ops.Thumbnail;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +23,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * `reindex --bootstrap HOST:PORT [--topic oxbow.images] [--from-offset N] [--to-offset M]
@@ -43,20 +41,36 @@ import java.util.stream.Stream;
 public final class Reindex {
     private Reindex() {}
 
-    static final Option<String> TOPIC = Option.string("topic", JobConfig.Kafka.DEFAULTS.imagesTopic(), "the images topic");
+    static final Option<String> TOPIC =
+            Option.string("topic", JobConfig.Kafka.DEFAULTS.imagesTopic(), "the images topic");
     static final Option<Long> FROM_OFFSET = Option.longInteger("from-offset", 0, "first offset of every partition")
             .atLeast(0);
-    static final Option<Long> TO_OFFSET = Option.longInteger("to-offset", "end offset (exclusive)")
-            .computed("the end as of the start");
-    static final Option<String> MODELS = Option.string("models", "model registry directory").required();
-    static final Option<Long> VERSION = Option.longInteger("version", "encoder version from the registry")
-            .computed("the newest");
-    static final Option<String> INDEX = Option.string("index", "the new index directory").required();
-    static final Option<Integer> BATCH = Option.integer("batch", 64, "embedding batch size").atLeast(1);
+    static final Option<Long> TO_OFFSET =
+            Option.longInteger("to-offset", "end offset (exclusive)").computed("the end as of the start");
+    static final Option<String> MODELS =
+            Option.string("models", "model registry directory").required();
+    static final Option<Long> VERSION =
+            Option.longInteger("version", "encoder version from the registry").computed("the newest");
+    static final Option<String> INDEX =
+            Option.string("index", "the new index directory").required();
+    static final Option<Integer> BATCH =
+            Option.integer("batch", 64, "embedding batch size").atLeast(1);
 
-    static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(JobOptions.BOOTSTRAP.required(), TOPIC,
-            FROM_OFFSET, TO_OFFSET, MODELS, VERSION, INDEX, BATCH, JobOptions.THUMBNAIL_SIZE, JobOptions.MAX_PIXELS,
-            JobOptions.MAX_ENCODED_BYTES), JobOptions.KAFKA, List.of(JobOptions.THREADS));
+    static final List<Option<?>> OPTIONS = JobOptions.concat(
+            List.of(
+                    JobOptions.BOOTSTRAP.required(),
+                    TOPIC,
+                    FROM_OFFSET,
+                    TO_OFFSET,
+                    MODELS,
+                    VERSION,
+                    INDEX,
+                    BATCH,
+                    JobOptions.THUMBNAIL_SIZE,
+                    JobOptions.MAX_PIXELS,
+                    JobOptions.MAX_ENCODED_BYTES),
+            JobOptions.KAFKA,
+            List.of(JobOptions.THREADS));
 
     static Command.Run prepare(Args a) throws IOException {
         KafkaClient kafka = JobOptions.kafkaClient(a);
@@ -73,14 +87,22 @@ public final class Reindex {
         return () -> {
             ModelRegistry registry = new ModelRegistry(models);
             EncoderSnapshot snapshot = version == null ? registry.latest() : registry.load(version);
-            System.out.println(Json.line(reindex(kafka, topic, from, to, snapshot, index, batch, decoder,
-                    thumbnailSize)));
+            System.out.println(
+                    Json.line(reindex(kafka, topic, from, to, snapshot, index, batch, decoder, thumbnailSize)));
         };
     }
 
     /** Images of the topic's offsets [from, to) embedded by one version into a fresh index; returns the summary. */
-    public static Map<String, Object> reindex(KafkaClient kafka, String topic, long from, long to, EncoderSnapshot snapshot,
-                                              Path dir, int batch, ImageDecoder decoder, int thumbnailSize)
+    public static Map<String, Object> reindex(
+            KafkaClient kafka,
+            String topic,
+            long from,
+            long to,
+            EncoderSnapshot snapshot,
+            Path dir,
+            int batch,
+            ImageDecoder decoder,
+            int thumbnailSize)
             throws IOException {
         requireEmpty(dir);
         kafka.check();
@@ -88,8 +110,9 @@ public final class Reindex {
         long reindexed = 0;
         long invalid = 0;
         long unsearchable = 0;
-        try (VectorIndex index = new VectorIndex(dir); ImageEmbedder embedder = new ImageEmbedder(snapshot);
-             KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
+        try (VectorIndex index = new VectorIndex(dir);
+                ImageEmbedder embedder = new ImageEmbedder(snapshot);
+                KafkaConsumer<byte[], byte[]> consumer = consumer(kafka)) {
             Map<TopicPartition, Long> end = assign(consumer, topic, from, to);
             List<DecodedImage> images = new ArrayList<>(batch);
             while (!reachedEnd(consumer, end)) {
@@ -142,26 +165,34 @@ public final class Reindex {
 
     private static KafkaConsumer<byte[], byte[]> consumer(KafkaClient kafka) {
         return new KafkaConsumer<>(kafka.consumer(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
                 // An offset below a partition's retention starts at its first record.
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Topics.MAX_MESSAGE_BYTES,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class)));
     }
 
     /**
      * Assigns the partitions that have records at or after the start offset, at that offset;
      * returns where each one stops (exclusive).
      */
-    private static Map<TopicPartition, Long> assign(KafkaConsumer<byte[], byte[]> consumer, String topic, long from,
-                                                    long to) {
+    private static Map<TopicPartition, Long> assign(
+            KafkaConsumer<byte[], byte[]> consumer, String topic, long from, long to) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic);
         if (infos == null || infos.isEmpty()) {
             throw new IllegalArgumentException("no topic " + topic);
         }
-        List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        List<TopicPartition> partitions = infos.stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         Map<TopicPartition, Long> end = new LinkedHashMap<>();
         consumer.endOffsets(partitions).forEach((tp, offset) -> {
             // A seek past the end would be reset to the earliest offset: such a partition is not read at all.
@@ -179,8 +210,8 @@ public final class Reindex {
     }
 
     /** Embeds and upserts a batch; returns how many were written. */
-    private static long write(VectorIndex index, ImageEmbedder embedder, List<DecodedImage> images,
-                              int thumbnailSize) throws IOException {
+    private static long write(VectorIndex index, ImageEmbedder embedder, List<DecodedImage> images, int thumbnailSize)
+            throws IOException {
         if (images.isEmpty()) {
             return 0;
         }
@@ -190,8 +221,15 @@ public final class Reindex {
         for (int i = 0; i < images.size(); i++) {
             DecodedImage img = images.get(i);
             byte[] thumbnail = Thumbnail.png(embedder.input(img), model.channels(), model.size(), thumbnailSize);
-            if (index.upsert(new VectorDoc(img.id, model.version(), model.method(), model.encoder(), img.label,
-                    img.eventTime, vectors[i], thumbnail))) {
+            if (index.upsert(new VectorDoc(
+                    img.id,
+                    model.version(),
+                    model.method(),
+                    model.encoder(),
+                    img.label,
+                    img.eventTime,
+                    vectors[i],
+                    thumbnail))) {
                 written++;
             }
         }

@@ -2,7 +2,6 @@ package ai.oxbow.pipeline.cli;
 
 import ai.oxbow.pipeline.index.VectorSearch;
 import ai.oxbow.pipeline.serve.SearchService;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +19,14 @@ import java.util.Map;
 public final class Search {
     private Search() {}
 
-    static final Option<String> INDEX = Option.string("index", "index directory").required();
+    static final Option<String> INDEX =
+            Option.string("index", "index directory").required();
     static final Option<String> ID = Option.string("id", "query by the stored vector of this image id");
-    static final Option<String> IMAGE = Option.string("image",
-            "query by this image file, embedded with --version from --models");
+    static final Option<String> IMAGE =
+            Option.string("image", "query by this image file, embedded with --version from --models");
     static final Option<String> MODELS = Option.string("models", "model registry directory (for --image)");
-    static final Option<Long> VERSION = Option.longInteger("version", "model version to search within")
-            .computed("the newest");
+    static final Option<Long> VERSION =
+            Option.longInteger("version", "model version to search within").computed("the newest");
     static final Option<Integer> K = Option.integer("k", 10, "neighbours").atLeast(1);
 
     static final List<Option<?>> OPTIONS = List.of(INDEX, ID, IMAGE, MODELS, VERSION, K, JobOptions.THREADS);
@@ -41,7 +41,8 @@ public final class Search {
         int k = a.get(K);
         SearchService.checkK(k);
         if (image != null && models == null) {
-            throw new IllegalArgumentException("search --image needs --models DIR, the registry of the encoder versions");
+            throw new IllegalArgumentException(
+                    "search --image needs --models DIR, the registry of the encoder versions");
         }
         if (image != null && !Files.isRegularFile(Path.of(image))) {
             throw new IllegalArgumentException("no image file " + image);
@@ -52,7 +53,8 @@ public final class Search {
     private static void search(Path indexDir, String id, String image, Path models, Long version, int k)
             throws IOException {
         try (SearchService service = new SearchService(indexDir, models)) {
-            SearchService.Result r = id != null ? service.byId(id, k, version)
+            SearchService.Result r = id != null
+                    ? service.byId(id, k, version)
                     : service.byImage(Files.readAllBytes(Path.of(image)), image, k, version);
             for (int i = 0; i < r.hits().size(); i++) {
                 VectorSearch.Hit h = r.hits().get(i);

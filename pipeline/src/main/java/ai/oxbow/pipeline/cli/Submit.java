@@ -14,20 +14,22 @@ import java.util.Set;
  * {@link ClusterJob} with them.
  */
 final class Submit {
-    private static final Option<String> JOBMANAGER = Option.string("jobmanager",
-            "the Flink cluster's REST address HOST:PORT").required();
+    private static final Option<String> JOBMANAGER = Option.string(
+                    "jobmanager", "the Flink cluster's REST address HOST:PORT")
+            .required();
     private static final Option<String> JOB = Option.string("job", "job id").required();
-    private static final Option<String> JAR = Option.string("jar", "the job jar to upload")
-            .computed("oxbow-job.jar beside oxbow.jar");
+    private static final Option<String> JAR =
+            Option.string("jar", "the job jar to upload").computed("oxbow-job.jar beside oxbow.jar");
     private static final Option<Boolean> WAIT = Option.flag("wait", false, "return when the job ends, with its state");
     static final List<Option<?>> SUBMIT = JobOptions.concat(List.of(JOBMANAGER, JAR, WAIT), Run.OPTIONS);
     /** Submit's own options, not passed on to `run` on the cluster. */
     private static final List<Option<?>> OWN = List.of(JOBMANAGER, JAR, WAIT, Args.PRINT_CONFIG);
-    private static final Option<String> STOP_SAVEPOINT_DIR = Option.string("savepoint-dir",
-            "stop with a savepoint there").computed("none (cancel)");
+
+    private static final Option<String> STOP_SAVEPOINT_DIR =
+            Option.string("savepoint-dir", "stop with a savepoint there").computed("none (cancel)");
     static final List<Option<?>> CANCEL = List.of(JOBMANAGER, JOB, STOP_SAVEPOINT_DIR);
-    private static final Option<String> SAVEPOINT_DIR = Option.string("savepoint-dir", "where the savepoint goes")
-            .required();
+    private static final Option<String> SAVEPOINT_DIR =
+            Option.string("savepoint-dir", "where the savepoint goes").required();
     static final List<Option<?>> SAVEPOINT = List.of(JOBMANAGER, JOB, SAVEPOINT_DIR);
     private static final Set<String> ENDED = Set.of("FINISHED", "FAILED", "CANCELED");
 
@@ -41,7 +43,8 @@ final class Submit {
         Args run = Args.parse(Run.OPTIONS, runArgs.toArray(String[]::new));
         Run.config(run); // checks every option but submit's own
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalArgumentException("--jar " + jar + ": no such file (mvn package builds pipeline/target/oxbow-job.jar)");
+            throw new IllegalArgumentException(
+                    "--jar " + jar + ": no such file (mvn package builds pipeline/target/oxbow-job.jar)");
         }
         String restore = run.get(Run.RESTORE);
         boolean allowNonRestoredState = run.get(Run.ALLOW_NON_RESTORED_STATE);
@@ -52,7 +55,9 @@ final class Submit {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("job_id", jobId);
             out.put("jar_id", jarId);
-            out.put("web_ui", rest.webUi().resolve("#/job/running/" + jobId + "/overview").toString());
+            out.put(
+                    "web_ui",
+                    rest.webUi().resolve("#/job/running/" + jobId + "/overview").toString());
             if (await) {
                 String state;
                 while (!ENDED.contains(state = rest.jobState(jobId))) {
@@ -91,7 +96,8 @@ final class Submit {
 
     /** pipeline/target/oxbow-job.jar, beside the oxbow.jar this runs from. */
     private static Path defaultJar() throws URISyntaxException {
-        Path self = Path.of(Submit.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path self = Path.of(
+                Submit.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         return self.resolveSibling("oxbow-job.jar");
     }
 }

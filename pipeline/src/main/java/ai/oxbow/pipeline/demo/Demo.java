@@ -11,7 +11,6 @@ import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.job.JobConfig;
-
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -33,24 +32,40 @@ public final class Demo {
     /** The quality protocol's stream: every Fashion-MNIST training image once. */
     static final int QUALITY_EVENTS = 60_000;
 
-    public static final Option<String> ORDER = Option.string("order", "iid", "iid: file order; sequential: the same"
-            + " images in label blocks (classes 0-1, then 2-3, ...), a class-incremental stream")
+    public static final Option<String> ORDER = Option.string(
+                    "order",
+                    "iid",
+                    "iid: file order; sequential: the same"
+                            + " images in label blocks (classes 0-1, then 2-3, ...), a class-incremental stream")
             .oneOf("iid", "sequential");
-    public static final Option<Integer> CLASSES_PER_BLOCK = Option.integer("classes-per-block", 2,
-            "classes in each block of --order sequential").atLeast(1);
+    public static final Option<Integer> CLASSES_PER_BLOCK = Option.integer(
+                    "classes-per-block", 2, "classes in each block of --order sequential")
+            .atLeast(1);
     static final Option<Double> RATE = Option.decimal("rate", 0, "events/s produced (0: as fast as possible)")
             .atLeast(0);
     static final Option<String> OUT = Option.string("out", "run directory").computed("runs/demo-TIME");
-    static final Option<Integer> WEB_PORT = Option.integer("web-port", 8081, "Flink web UI port").atLeast(0);
-    public static final Option<String> PROMETHEUS_PORT = Option.string("prometheus-port", "9249",
-            "Prometheus metrics port, or the first free one of a range FROM-TO").checked(
-                    v -> v.matches("\\d+(-\\d+)?") ? null : "must be a port or a range FROM-TO");
-    static final Option<Integer> EVENTS = Option.integer("events", 20_000, "images streamed").atLeast(1);
+    static final Option<Integer> WEB_PORT =
+            Option.integer("web-port", 8081, "Flink web UI port").atLeast(0);
+    public static final Option<String> PROMETHEUS_PORT = Option.string(
+                    "prometheus-port", "9249", "Prometheus metrics port, or the first free one of a range FROM-TO")
+            .checked(v -> v.matches("\\d+(-\\d+)?") ? null : "must be a port or a range FROM-TO");
+    static final Option<Integer> EVENTS =
+            Option.integer("events", 20_000, "images streamed").atLeast(1);
 
     /** `bench quality`'s options: the demo's but --events. */
-    public static final List<Option<?>> QUALITY = JobOptions.concat(List.of(ORDER, CLASSES_PER_BLOCK, JobOptions.DATA,
-            RATE, OUT, WEB_PORT, PROMETHEUS_PORT, JobOptions.THREADS), JobOptions.ALL,
+    public static final List<Option<?>> QUALITY = JobOptions.concat(
+            List.of(
+                    ORDER,
+                    CLASSES_PER_BLOCK,
+                    JobOptions.DATA,
+                    RATE,
+                    OUT,
+                    WEB_PORT,
+                    PROMETHEUS_PORT,
+                    JobOptions.THREADS),
+            JobOptions.ALL,
             List.of(Args.CONFIG, Args.PRINT_CONFIG));
+
     public static final List<Option<?>> OPTIONS = JobOptions.concat(List.of(EVENTS), QUALITY);
 
     private Demo() {}
@@ -61,8 +76,17 @@ public final class Demo {
      * @param fashionMnist the data set is there (else generated images are streamed)
      * @param job          the job, on the default Kafka client until the embedded broker runs
      */
-    record Settings(int events, Path data, boolean fashionMnist, String order, int classesPerBlock, double rate,
-                    int webPort, String prometheusPort, Path runDir, JobConfig job) {}
+    record Settings(
+            int events,
+            Path data,
+            boolean fashionMnist,
+            String order,
+            int classesPerBlock,
+            double rate,
+            int webPort,
+            String prometheusPort,
+            Path runDir,
+            JobConfig job) {}
 
     public static Command.Run prepare(Args a) {
         return new DemoRun(settings(a, a.get(EVENTS)))::run;
@@ -89,10 +113,18 @@ public final class Demo {
         boolean fashionMnist = Idx.available(data);
         String preset = fashionMnist ? "fashion-mnist" : "none";
         TrainerConfig trainer = JobOptions.trainer(a, Math.max(1, updates / replay.batch()), true, preset);
-        Path runDir = Path.of(a.getOr(OUT, "runs/demo-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
-        return new Settings(events, data, fashionMnist, a.get(ORDER), a.get(CLASSES_PER_BLOCK), a.get(RATE),
-                a.get(WEB_PORT), a.get(PROMETHEUS_PORT), runDir,
+        Path runDir = Path.of(a.getOr(
+                OUT, "runs/demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        return new Settings(
+                events,
+                data,
+                fashionMnist,
+                a.get(ORDER),
+                a.get(CLASSES_PER_BLOCK),
+                a.get(RATE),
+                a.get(WEB_PORT),
+                a.get(PROMETHEUS_PORT),
+                runDir,
                 JobOptions.embedded(a, trainer, preset, runDir, true, updates));
     }
 

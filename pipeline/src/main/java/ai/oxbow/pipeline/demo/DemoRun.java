@@ -21,18 +21,14 @@ import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.TopicReader;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
-import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.pipeline.produce.ImageOrder;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.pipeline.report.Report;
 import ai.oxbow.pipeline.report.RunFiles;
+import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
-
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -43,6 +39,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * One demo run, phase by phase: the data, the broker and Flink, producing the stream, the job,
@@ -52,6 +50,7 @@ import java.util.Set;
 final class DemoRun {
     /** Versions on the kNN-over-time curve, and the subset each is probed on. */
     private static final int CURVE_POINTS = 8;
+
     private static final int CURVE_MEMORY = 5_000;
     private static final int CURVE_QUERIES = 1_000;
 
@@ -73,7 +72,7 @@ final class DemoRun {
         Files.createDirectories(runDir);
         Images images = data();
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             LocalFlink flink = LocalFlink.start(settings.webPort(), settings.prometheusPort(), 4)) {
+                LocalFlink flink = LocalFlink.start(settings.webPort(), settings.prometheusPort(), 4)) {
             JobConfig job = brokerAndFlink(kafka, flink);
             long produced = produce(job, images.train());
             JobID id = job(job, flink);
@@ -91,16 +90,22 @@ final class DemoRun {
         TrainerConfig trainer = settings.job().training().trainer();
         Path data = settings.data();
         if (settings.fashionMnist()) {
-            LabeledImages train = ImageOrder.order(ImageSources.fashionMnistTrain(data, settings.events()),
-                    settings.order(), settings.classesPerBlock(), 1);
+            LabeledImages train = ImageOrder.order(
+                    ImageSources.fashionMnistTrain(data, settings.events()),
+                    settings.order(),
+                    settings.classesPerBlock(),
+                    1);
             Demo.log("streaming " + train.count() + " Fashion-MNIST training images from " + data + " in "
                     + settings.order() + " order");
             return new Images(train, Idx.fashionMnist(data, "t10k"));
         }
-        LabeledImages train = ImageOrder.order(GeneratedImages.generate(settings.events(), trainer.size(),
-                trainer.channels(), 1), settings.order(), settings.classesPerBlock(), 1);
-        Demo.log("Fashion-MNIST not found at " + data + " (apt-get install dataset-fashion-mnist): "
-                + "streaming " + settings.events() + " generated images instead");
+        LabeledImages train = ImageOrder.order(
+                GeneratedImages.generate(settings.events(), trainer.size(), trainer.channels(), 1),
+                settings.order(),
+                settings.classesPerBlock(),
+                1);
+        Demo.log("Fashion-MNIST not found at " + data + " (apt-get install dataset-fashion-mnist): " + "streaming "
+                + settings.events() + " generated images instead");
         return new Images(train, GeneratedImages.generate(2_000, trainer.size(), trainer.channels(), 2));
     }
 
@@ -108,16 +113,21 @@ final class DemoRun {
     private JobConfig brokerAndFlink(EmbeddedKafka kafka, LocalFlink flink) throws Exception {
         JobConfig job = settings.job().withKafkaClient(kafka.client());
         JobConfig.Kafka topics = job.kafka();
-        Topics.create(topics.client(), Map.of(topics.imagesTopic(), 1, topics.embeddingsTopic(), 1,
-                topics.deadLettersTopic(), 1));
+        Topics.create(
+                topics.client(),
+                Map.of(topics.imagesTopic(), 1, topics.embeddingsTopic(), 1, topics.deadLettersTopic(), 1));
         Demo.log("Kafka (KRaft, in process) at " + topics.client().bootstrap() + "; Flink web UI at " + flink.webUi()
                 + "; Prometheus metrics on port " + settings.prometheusPort());
         return job;
     }
 
     private long produce(JobConfig job, LabeledImages train) {
-        long produced = ImageProducer.produce(job.kafka().client(), job.kafka().imagesTopic(),
-                ImageSources.of(train, "fashion-mnist-train"), settings.events(), settings.rate());
+        long produced = ImageProducer.produce(
+                job.kafka().client(),
+                job.kafka().imagesTopic(),
+                ImageSources.of(train, "fashion-mnist-train"),
+                settings.events(),
+                settings.rate());
         TrainerConfig trainer = job.training().trainer();
         Demo.log("produced " + produced + " image events; starting the job (" + trainer.method() + ", "
                 + trainer.encoder() + ", batch " + job.training().replay().batch() + ")");
@@ -126,8 +136,8 @@ final class DemoRun {
 
     /** Runs the job to the end of the stream. */
     private static JobID job(JobConfig job, LocalFlink flink) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                OxbowJob.flinkConfiguration(job));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(OxbowJob.flinkConfiguration(job));
         OxbowJob.build(env, job);
         JobID id = flink.submit(env);
         flink.await(id);
@@ -137,8 +147,8 @@ final class DemoRun {
     /** What the job wrote to Kafka, read committed. */
     private void collect(JobConfig job, long produced, long checkpoints) {
         JobConfig.Kafka kafka = job.kafka();
-        List<EmbeddingEvent> embeddings = TopicReader.readCommitted(kafka.client(), kafka.embeddingsTopic(),
-                EmbeddingEvent.class);
+        List<EmbeddingEvent> embeddings =
+                TopicReader.readCommitted(kafka.client(), kafka.embeddingsTopic(), EmbeddingEvent.class);
         List<DeadLetter> dead = TopicReader.readCommitted(kafka.client(), kafka.deadLettersTopic(), DeadLetter.class);
         Set<String> ids = new HashSet<>();
         embeddings.forEach(e -> ids.add(e.getImageId()));
@@ -159,8 +169,16 @@ final class DemoRun {
     private void reindex(JobConfig job) throws IOException {
         EncoderSnapshot last = registry().latest();
         Path finalIndex = finalIndex();
-        Map<String, Object> reindexed = Reindex.reindex(job.kafka().client(), job.kafka().imagesTopic(), 0,
-                Long.MAX_VALUE, last, finalIndex, 256, job.decoding().decoder(), job.embedders().thumbnailSize());
+        Map<String, Object> reindexed = Reindex.reindex(
+                job.kafka().client(),
+                job.kafka().imagesTopic(),
+                0,
+                Long.MAX_VALUE,
+                last,
+                finalIndex,
+                256,
+                job.decoding().decoder(),
+                job.embedders().thumbnailSize());
         Demo.log("reindexed the images topic with the final version " + last.version() + " into " + finalIndex);
         summary.put("final_version", last.version());
         summary.put("index_final_docs", reindexed.get("reindexed"));
@@ -169,8 +187,13 @@ final class DemoRun {
     /** The versions in the registry and the documents in the job's index. */
     private void published() throws IOException {
         summary.put("model_versions_published", registry().versions().size());
-        try (VectorSearch index = new VectorSearch(Path.of(settings.job().stores().indexDir()))) {
-            summary.put("index_docs", index.versions().values().stream().mapToLong(Long::longValue).sum());
+        try (VectorSearch index =
+                new VectorSearch(Path.of(settings.job().stores().indexDir()))) {
+            summary.put(
+                    "index_docs",
+                    index.versions().values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum());
         }
     }
 
@@ -183,7 +206,8 @@ final class DemoRun {
         int classes = settings.job().training().options().classes();
         LabeledImages train = images.train();
         LabeledImages test = images.test();
-        try (SslTrainer trained = new SslTrainer(config); SslTrainer initial = new SslTrainer(config)) {
+        try (SslTrainer trained = new SslTrainer(config);
+                SslTrainer initial = new SslTrainer(config)) {
             trained.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
             Map<String, String> stats = RunDirectory.summary(runDir);
             summary.put("steps", trained.steps());
@@ -209,7 +233,13 @@ final class DemoRun {
             summary.put("linear_top1_pixels", pixels.linearTop1());
             Demo.log("kNN over time: " + CURVE_POINTS + " published versions on " + CURVE_MEMORY + " streamed and "
                     + CURVE_QUERIES + " test images");
-            KnnCurve.write(runDir, registry(), train.first(CURVE_MEMORY), test.first(CURVE_QUERIES), classes, startMs,
+            KnnCurve.write(
+                    runDir,
+                    registry(),
+                    train.first(CURVE_MEMORY),
+                    test.first(CURVE_QUERIES),
+                    classes,
+                    startMs,
                     CURVE_POINTS);
         }
     }

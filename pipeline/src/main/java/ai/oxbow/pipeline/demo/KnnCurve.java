@@ -5,7 +5,6 @@ import ai.oxbow.model.eval.FrozenProbe;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.ModelRegistry;
 import ai.oxbow.pipeline.report.RunFiles;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +22,15 @@ import java.util.Locale;
 final class KnnCurve {
     private KnnCurve() {}
 
-    static Path write(Path runDir, ModelRegistry registry, LabeledImages memory, LabeledImages queries, int classes,
-                      long startMs, int points) throws IOException {
+    static Path write(
+            Path runDir,
+            ModelRegistry registry,
+            LabeledImages memory,
+            LabeledImages queries,
+            int classes,
+            long startMs,
+            int points)
+            throws IOException {
         List<Long> versions = registry.versions();
         Path file = runDir.resolve(RunFiles.KNN_CURVE);
         try (BufferedWriter w = Files.newBufferedWriter(file)) {
@@ -32,14 +38,20 @@ final class KnnCurve {
             int n = Math.min(points, versions.size());
             long previous = -1;
             for (int i = 0; i < n; i++) {
-                long version = versions.get(n == 1 ? 0 : (int) Math.round((double) i * (versions.size() - 1) / (n - 1)));
+                long version =
+                        versions.get(n == 1 ? 0 : (int) Math.round((double) i * (versions.size() - 1) / (n - 1)));
                 if (version == previous) {
                     continue;
                 }
                 previous = version;
-                double seconds = (Files.getLastModifiedTime(registry.file(version)).toMillis() - startMs) / 1e3;
+                double seconds =
+                        (Files.getLastModifiedTime(registry.file(version)).toMillis() - startMs) / 1e3;
                 try (Embedder e = new Embedder(registry.load(version))) {
-                    w.write(String.format(Locale.ROOT, "%d,%.1f,%.4f%n", version, seconds,
+                    w.write(String.format(
+                            Locale.ROOT,
+                            "%d,%.1f,%.4f%n",
+                            version,
+                            seconds,
                             FrozenProbe.knn(e, memory, queries, classes)));
                 }
             }

@@ -5,7 +5,6 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.pipeline.ops.DecodedImage;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ToModelInput;
-
 import java.util.List;
 
 /**
@@ -34,7 +33,8 @@ public final class ImageEmbedder implements AutoCloseable {
     /** One vector per image, in the given order; the caller chooses the batch. */
     public float[][] embed(List<DecodedImage> images) {
         int n = images.size();
-        float[] flat = embedder.embed(ModelImage.batch(images.stream().map(this::input).toList()), n);
+        float[] flat =
+                embedder.embed(ModelImage.batch(images.stream().map(this::input).toList()), n);
         int dim = embedder.dim();
         float[][] vectors = new float[n][dim];
         for (int i = 0; i < n; i++) {

@@ -1,17 +1,6 @@
 package ai.oxbow.pipeline.index;
 
 import ai.oxbow.schemas.EmbeddingEvent;
-
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.runtime.state.StateInitializationContext;
-import org.apache.flink.runtime.state.StateSnapshotContext;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -23,6 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Writes embeddings to a {@link VectorIndex}, exactly once as readers see it, with a write-ahead
@@ -42,7 +40,8 @@ import java.util.TreeMap;
  * <p>Parallelism 1: one Lucene writer owns the index directory, which must outlive the task (a
  * local or shared disk path that the restarted task sees again).
  */
-public final class IndexSink extends AbstractStreamOperator<Void> implements OneInputStreamOperator<EmbeddingEvent, Void> {
+public final class IndexSink extends AbstractStreamOperator<Void>
+        implements OneInputStreamOperator<EmbeddingEvent, Void> {
     private final String indexDir;
     private transient VectorIndex index;
     private transient ListState<byte[]> logState;
@@ -52,6 +51,7 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
     private transient List<VectorDoc> current;
     /** Logged documents by checkpoint id, not yet committed to the index. */
     private transient NavigableMap<Long, List<VectorDoc>> pending;
+
     private transient long restoredCheckpoint;
     private transient Counter committed;
     private transient Counter rejected;
@@ -64,15 +64,16 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        logState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("index-write-ahead-log", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        logState = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>(
+                        "index-write-ahead-log", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         current = new ArrayList<>();
         pending = new TreeMap<>();
         for (byte[] entry : logState.get()) {
             readEntry(entry);
         }
-        identityState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("index-identity", String.class));
+        identityState =
+                context.getOperatorStateStore().getListState(new ListStateDescriptor<>("index-identity", String.class));
         restoredCheckpoint = context.getRestoredCheckpointId().orElse(-1);
         index = new VectorIndex(Path.of(indexDir));
         for (String recorded : identityState.get()) {
@@ -83,8 +84,9 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
             index.close();
             index = null;
             // Its later commits hold vectors of a run that is being abandoned; versions would mix.
-            throw new IllegalStateException("index " + indexDir + " holds checkpoint " + held + ", newer than the restored "
-                    + restoredCheckpoint + ": restore the latest checkpoint, or reindex into a new directory");
+            throw new IllegalStateException(
+                    "index " + indexDir + " holds checkpoint " + held + ", newer than the restored "
+                            + restoredCheckpoint + ": restore the latest checkpoint, or reindex into a new directory");
         }
         if (restoredCheckpoint < 0 && index.lastCommittedCheckpoint() >= 0) {
             long held = index.lastCommittedCheckpoint();
@@ -102,8 +104,8 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
         long committedThen = Long.parseLong(recorded.substring(at + 1));
         String problem = null;
         if (index.hasCommits() && !index.identity().equals(identity)) {
-            problem = "holds another index (" + index.identity() + ") than the one the restored job wrote ("
-                    + identity + ")";
+            problem = "holds another index (" + index.identity() + ") than the one the restored job wrote (" + identity
+                    + ")";
         } else if (!index.hasCommits() && committedThen >= 0) {
             problem = "is empty, but the restored job had committed checkpoint " + committedThen + " to its index "
                     + identity + " there (is --index-dir on storage every TaskManager reaches?)";
@@ -208,8 +210,8 @@ public final class IndexSink extends AbstractStreamOperator<Void> implements One
             long first = in.readLong();
             int format = first < 0 ? (int) -first : 1;
             if (format > VectorDoc.FORMAT) {
-                throw new IllegalStateException("index sink state has format " + format + "; this build reads up to "
-                        + VectorDoc.FORMAT);
+                throw new IllegalStateException(
+                        "index sink state has format " + format + "; this build reads up to " + VectorDoc.FORMAT);
             }
             long checkpointId = first < 0 ? in.readLong() : first;
             int n = in.readInt();

@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.index;
 
 import ai.oxbow.schemas.EmbeddingEvent;
-
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -16,8 +15,15 @@ import java.util.List;
  * @param eventTime epoch milliseconds of the image event
  * @param thumbnail a small PNG of the image, null when the embedding carried none
  */
-public record VectorDoc(String imageId, long modelVersion, String method, String encoder, int label,
-                        long eventTime, float[] vector, byte[] thumbnail) {
+public record VectorDoc(
+        String imageId,
+        long modelVersion,
+        String method,
+        String encoder,
+        int label,
+        long eventTime,
+        float[] vector,
+        byte[] thumbnail) {
     /** Format of {@link #write}: 1 had no thumbnail. */
     public static final int FORMAT = 2;
 
@@ -27,8 +33,15 @@ public record VectorDoc(String imageId, long modelVersion, String method, String
         for (int i = 0; i < vector.length; i++) {
             vector[i] = values.get(i);
         }
-        return new VectorDoc(e.getImageId(), e.getModelVersion(), e.getMethod(), e.getEncoderName(), e.getLabel(),
-                e.getEventTime() == null ? 0 : e.getEventTime().toEpochMilli(), vector, bytes(e.getThumbnail()));
+        return new VectorDoc(
+                e.getImageId(),
+                e.getModelVersion(),
+                e.getMethod(),
+                e.getEncoderName(),
+                e.getLabel(),
+                e.getEventTime() == null ? 0 : e.getEventTime().toEpochMilli(),
+                vector,
+                bytes(e.getThumbnail()));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -1,5 +1,10 @@
 package ai.oxbow.pipeline.index;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -14,12 +19,6 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.UUID;
 
 /**
  * The writing side of the vector index: a Lucene index with one document per (image id, model
@@ -64,7 +63,8 @@ public final class VectorIndex implements AutoCloseable {
     public VectorIndex(Path dir) throws IOException {
         directory = FSDirectory.open(dir);
         committed = DirectoryReader.indexExists(directory);
-        Map<String, String> userData = committed ? SegmentInfos.readLatestCommit(directory).getUserData() : Map.of();
+        Map<String, String> userData =
+                committed ? SegmentInfos.readLatestCommit(directory).getUserData() : Map.of();
         lastCommittedCheckpoint = checkpointOf(userData);
         // An index from before identities gets one at its next commit.
         identity = userData.getOrDefault(IDENTITY, UUID.randomUUID().toString());

@@ -1,5 +1,20 @@
 package ai.oxbow.pipeline.index;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongField;
 import org.apache.lucene.index.DirectoryReader;
@@ -22,22 +37,6 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.PriorityQueue;
-import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The reading side of the vector index: sees the last commit only, never what a writer has not
@@ -137,7 +136,8 @@ public final class VectorSearch implements AutoCloseable {
     /** The stored vector of an image under one version, for search by id. */
     public Optional<float[]> vectorOf(String imageId, long version) throws IOException {
         List<float[]> found = new ArrayList<>(1);
-        forEachVector(new TermQuery(new Term(VectorIndex.KEY, VectorIndex.key(imageId, version))),
+        forEachVector(
+                new TermQuery(new Term(VectorIndex.KEY, VectorIndex.key(imageId, version))),
                 (doc, vector) -> found.add(vector.clone()));
         return found.stream().findFirst();
     }
@@ -148,10 +148,12 @@ public final class VectorSearch implements AutoCloseable {
         if (top.scoreDocs.length == 0) {
             return Optional.empty();
         }
-        var field = searcher.storedFields().document(top.scoreDocs[0].doc, Set.of(VectorIndex.THUMBNAIL))
+        var field = searcher.storedFields()
+                .document(top.scoreDocs[0].doc, Set.of(VectorIndex.THUMBNAIL))
                 .getBinaryValue(VectorIndex.THUMBNAIL);
-        return field == null ? Optional.empty() : Optional.of(
-                Arrays.copyOfRange(field.bytes, field.offset, field.offset + field.length));
+        return field == null
+                ? Optional.empty()
+                : Optional.of(Arrays.copyOfRange(field.bytes, field.offset, field.offset + field.length));
     }
 
     /** Up to {@code limit} image ids indexed under one version, in index order: something to query with. */
@@ -167,7 +169,8 @@ public final class VectorSearch implements AutoCloseable {
 
     /** The versions under which an image is indexed, ascending. */
     public List<Long> versionsOf(String imageId) throws IOException {
-        return List.copyOf(countVersions(new TermQuery(new Term(VectorIndex.ID, imageId))).keySet());
+        return List.copyOf(
+                countVersions(new TermQuery(new Term(VectorIndex.ID, imageId))).keySet());
     }
 
     /** Documents per model version, ascending by version. */
@@ -189,7 +192,8 @@ public final class VectorSearch implements AutoCloseable {
 
             @Override
             public void collect(int doc) throws IOException {
-                counts.merge(stored.document(docBase + doc, Set.of(VectorIndex.ID)).get(VectorIndex.ID), 1, Integer::sum);
+                counts.merge(
+                        stored.document(docBase + doc, Set.of(VectorIndex.ID)).get(VectorIndex.ID), 1, Integer::sum);
             }
 
             @Override
@@ -289,7 +293,10 @@ public final class VectorSearch implements AutoCloseable {
     }
 
     private static Hit hit(Document d, float score) {
-        return new Hit(d.get(VectorIndex.ID), d.getField(VectorIndex.VERSION).numericValue().longValue(), score,
+        return new Hit(
+                d.get(VectorIndex.ID),
+                d.getField(VectorIndex.VERSION).numericValue().longValue(),
+                score,
                 d.getField(VectorIndex.LABEL).numericValue().intValue());
     }
 

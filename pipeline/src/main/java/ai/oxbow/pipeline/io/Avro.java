@@ -1,5 +1,9 @@
 package ai.oxbow.pipeline.io;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -9,11 +13,6 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 
 /**
  * Raw Avro binary (no single-object header, no schema registry prefix): what Flink's Avro
@@ -37,7 +36,11 @@ public final class Avro {
     /** Confluent Schema Registry wire format: magic byte 0, schema id (4 bytes, big-endian), Avro binary. */
     public static byte[] confluent(int schemaId, SpecificRecord record) {
         byte[] body = encode(record);
-        return ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(schemaId).put(body).array();
+        return ByteBuffer.allocate(5 + body.length)
+                .put((byte) 0)
+                .putInt(schemaId)
+                .put(body)
+                .array();
     }
 
     /**
@@ -111,14 +114,17 @@ public final class Avro {
                         pos = varintEnd(b, pos); // the block's size in bytes
                     }
                     if (count > b.length - pos) {
-                        throw new IOException("a block of " + count + " items with " + (b.length - pos) + " bytes left");
+                        throw new IOException(
+                                "a block of " + count + " items with " + (b.length - pos) + " bytes left");
                     }
                     for (long i = 0; i < count; i++) {
                         if (schema.getType() == Schema.Type.MAP) {
                             pos = walk(Schema.create(Schema.Type.STRING), b, pos);
                         }
-                        pos = walk(schema.getType() == Schema.Type.MAP ? schema.getValueType() : schema.getElementType(),
-                                b, pos);
+                        pos = walk(
+                                schema.getType() == Schema.Type.MAP ? schema.getValueType() : schema.getElementType(),
+                                b,
+                                pos);
                     }
                 }
             }

@@ -1,11 +1,10 @@
 package ai.oxbow.pipeline.io;
 
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
-
-import java.nio.charset.StandardCharsets;
-import java.util.function.Function;
 
 /**
  * Writes Avro records to one topic, keyed by a field (the image id): raw Avro binary, or with a
@@ -36,7 +35,10 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
         String k = key.apply(element);
-        return new ProducerRecord<>(topic, null, null,
+        return new ProducerRecord<>(
+                topic,
+                null,
+                null,
                 k == null ? null : k.getBytes(StandardCharsets.UTF_8),
                 schemaId < 0 ? Avro.encode(element) : Avro.confluent(schemaId, element));
     }

@@ -9,7 +9,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-        out.collect(new RawRecord(record.topic(), record.partition(), record.offset(), record.timestamp(),
+        out.collect(new RawRecord(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.timestamp(),
                 record.value() == null ? new byte[0] : record.value()));
     }
 

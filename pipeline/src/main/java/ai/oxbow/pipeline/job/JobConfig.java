@@ -6,7 +6,6 @@ import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.train.TrainerOptions;
-
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -14,8 +13,9 @@ import java.util.Objects;
  * Everything the Flink job needs, checked when built (cli/JobOptions builds it from the command
  * line); each part goes to the operators as it is. See docs/cli.md, "Configuration".
  */
-public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embedders embedders, Stores stores,
-                        Checkpoints checkpoints) implements Serializable {
+public record JobConfig(
+        Kafka kafka, Decoding decoding, Training training, Embedders embedders, Stores stores, Checkpoints checkpoints)
+        implements Serializable {
 
     public JobConfig {
         Objects.requireNonNull(kafka, "kafka");
@@ -54,31 +54,52 @@ public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embed
      * @param bounded               stop at the images topic's end offsets as of job start (demo,
      *                              tests); else run until cancelled
      */
-    public record Kafka(KafkaClient client, String imagesTopic, String embeddingsTopic, String deadLettersTopic,
-                        String groupId, String transactionalIdPrefix, int schemaRegistryId, boolean bounded)
+    public record Kafka(
+            KafkaClient client,
+            String imagesTopic,
+            String embeddingsTopic,
+            String deadLettersTopic,
+            String groupId,
+            String transactionalIdPrefix,
+            int schemaRegistryId,
+            boolean bounded)
             implements Serializable {
         public static final String BOOTSTRAP = "127.0.0.1:9092";
-        public static final Kafka DEFAULTS = new Kafka(KafkaClient.of(BOOTSTRAP), "oxbow.images", "oxbow.embeddings",
-                "oxbow.dead-letters", "oxbow", "oxbow", -1, false);
+        public static final Kafka DEFAULTS = new Kafka(
+                KafkaClient.of(BOOTSTRAP),
+                "oxbow.images",
+                "oxbow.embeddings",
+                "oxbow.dead-letters",
+                "oxbow",
+                "oxbow",
+                -1,
+                false);
 
         public Kafka {
             Objects.requireNonNull(client, "Kafka client");
-            for (String name : new String[] {imagesTopic, embeddingsTopic, deadLettersTopic, groupId,
-                    transactionalIdPrefix}) {
+            for (String name :
+                    new String[] {imagesTopic, embeddingsTopic, deadLettersTopic, groupId, transactionalIdPrefix}) {
                 if (name == null || name.isBlank()) {
-                    throw new IllegalArgumentException("Kafka topics, group id and transactional id prefix must not"
-                            + " be blank");
+                    throw new IllegalArgumentException(
+                            "Kafka topics, group id and transactional id prefix must not" + " be blank");
                 }
             }
             if (schemaRegistryId < -1) {
-                throw new IllegalArgumentException("schema registry id must be -1 (raw Avro) or an id, not "
-                        + schemaRegistryId);
+                throw new IllegalArgumentException(
+                        "schema registry id must be -1 (raw Avro) or an id, not " + schemaRegistryId);
             }
         }
 
         public Kafka withClient(KafkaClient client) {
-            return new Kafka(client, imagesTopic, embeddingsTopic, deadLettersTopic, groupId, transactionalIdPrefix,
-                    schemaRegistryId, bounded);
+            return new Kafka(
+                    client,
+                    imagesTopic,
+                    embeddingsTopic,
+                    deadLettersTopic,
+                    groupId,
+                    transactionalIdPrefix,
+                    schemaRegistryId,
+                    bounded);
         }
     }
 
@@ -112,12 +133,18 @@ public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embed
      * @param parallelism trainer ranks in synchronous data parallelism, each training
      *                    {@code replay.batch() / parallelism} images per step
      */
-    public record Training(TrainerConfig trainer, Recipe augment, long augmentSeed, ReplayConfig replay,
-                           TrainerOptions options, int parallelism) implements Serializable {
+    public record Training(
+            TrainerConfig trainer,
+            Recipe augment,
+            long augmentSeed,
+            ReplayConfig replay,
+            TrainerOptions options,
+            int parallelism)
+            implements Serializable {
         public static final long AUGMENT_SEED = 1234;
         /** The operator's settings but the run directory and the images expected, which each run sets. */
-        public static final TrainerOptions DEFAULT_OPTIONS = new TrainerOptions(null, 10_000, 20,
-                30_000, 0.1, true, 10, 0, TrainerOptions.Pace.BACKPRESSURE, 1, 0);
+        public static final TrainerOptions DEFAULT_OPTIONS =
+                new TrainerOptions(null, 10_000, 20, 30_000, 0.1, true, 10, 0, TrainerOptions.Pace.BACKPRESSURE, 1, 0);
 
         public Training {
             Objects.requireNonNull(trainer, "trainer");
@@ -190,8 +217,9 @@ public record JobConfig(Kafka kafka, Decoding decoding, Training training, Embed
      *                              its micro-batcher's pending batch is dropped)
      * @param restartAttempts       restarts in a row before the job fails (see {@link OxbowJob#flinkConfiguration})
      */
-    public record Checkpoints(long intervalMs, String dir, String restorePath, boolean allowNonRestoredState,
-                              int restartAttempts) implements Serializable {
+    public record Checkpoints(
+            long intervalMs, String dir, String restorePath, boolean allowNonRestoredState, int restartAttempts)
+            implements Serializable {
         public static final long INTERVAL_MS = 30_000;
         public static final int RESTART_ATTEMPTS = 10;
 

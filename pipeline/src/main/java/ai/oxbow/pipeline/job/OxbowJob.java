@@ -2,13 +2,14 @@ package ai.oxbow.pipeline.job;
 
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.train.TrainerConfig;
-import ai.oxbow.pipeline.job.JobConfig.Checkpoints;
+import ai.oxbow.pipeline.index.IndexSink;
 import ai.oxbow.pipeline.io.AvroRecordSerializer;
 import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.io.RawRecordDeserializer;
+import ai.oxbow.pipeline.job.JobConfig.Checkpoints;
+import ai.oxbow.pipeline.kafka.RestorableBoundedSource;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.DecodedImage;
-import ai.oxbow.pipeline.index.IndexSink;
 import ai.oxbow.pipeline.ops.EmbedImages;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
@@ -20,7 +21,7 @@ import ai.oxbow.pipeline.train.TrainerOperatorFactory;
 import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
-
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -30,7 +31,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
-import ai.oxbow.pipeline.kafka.RestorableBoundedSource;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -41,8 +41,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
-
-import java.util.Map;
 
 /**
  * The job graph, in one place:
@@ -85,7 +83,9 @@ public final class OxbowJob {
         }
         if (checkpoints.restorePath() != null) {
             set(conf, "execution.state-recovery.path", checkpoints.restorePath());
-            set(conf, "execution.state-recovery.ignore-unclaimed-state",
+            set(
+                    conf,
+                    "execution.state-recovery.ignore-unclaimed-state",
                     String.valueOf(checkpoints.allowNonRestoredState()));
         }
         // A lost TaskManager comes back in seconds, a restarting broker in tens of seconds:
@@ -97,7 +97,9 @@ public final class OxbowJob {
         set(conf, "restart-strategy.exponential-delay.backoff-multiplier", "2");
         set(conf, "restart-strategy.exponential-delay.reset-backoff-threshold", "60 s");
         set(conf, "restart-strategy.exponential-delay.jitter-factor", "0.1");
-        set(conf, "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+        set(
+                conf,
+                "restart-strategy.exponential-delay.attempts-before-reset-backoff",
                 String.valueOf(checkpoints.restartAttempts()));
         TrainerConfig trainer = cfg.training().trainer();
         set(conf, "pipeline.name", "oxbow " + trainer.method() + "/" + trainer.encoder());
@@ -115,48 +117,91 @@ public final class OxbowJob {
         JobConfig.Embedders embedders = cfg.embedders();
         kafka.client().check();
         env.setParallelism(cfg.decoding().parallelism());
-        DataStream<RawRecord> raw = env.fromSource(source(cfg, kafka.groupId()), WatermarkStrategy.noWatermarks(),
-                "images").uid("images-source");
+        DataStream<RawRecord> raw = env.fromSource(
+                        source(cfg, kafka.groupId()), WatermarkStrategy.noWatermarks(), "images")
+                .uid("images-source");
 
-        SingleOutputStreamOperator<DecodedImage> decoded = raw
-                .process(new DecodeImages(cfg.decoding().decoder(), true))
-                .name("decode & validate").uid("decode");
-        DataStream<ModelImage> images = decoded
-                .map(new ToModelInput(training.trainer().channels(), training.trainer().size()))
-                .name("model input").uid("model-input");
+        SingleOutputStreamOperator<DecodedImage> decoded = raw.process(
+                        new DecodeImages(cfg.decoding().decoder(), true))
+                .name("decode & validate")
+                .uid("decode");
+        DataStream<ModelImage> images = decoded.map(new ToModelInput(
+                        training.trainer().channels(), training.trainer().size()))
+                .name("model input")
+                .uid("model-input");
 
         boolean ownReader = training.options().pace() == TrainerOptions.Pace.BACKPRESSURE;
-        ReaderSettings reading = !ownReader ? null : new ReaderSettings(kafka.client(), kafka.imagesTopic(),
-                kafka.groupId() + "-trainer", kafka.bounded(), cfg.decoding().decoder(), training.trainer().channels(),
-                training.trainer().size());
+        ReaderSettings reading = !ownReader
+                ? null
+                : new ReaderSettings(
+                        kafka.client(),
+                        kafka.imagesTopic(),
+                        kafka.groupId() + "-trainer",
+                        kafka.bounded(),
+                        cfg.decoding().decoder(),
+                        training.trainer().channels(),
+                        training.trainer().size());
         DataStream<byte[]> versions = trainerInput(env, cfg, images)
-                .transform("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
-                        new TrainerOperatorFactory(new TrainerOperator(training.trainer(), training.replay(),
-                                new Augmenter(training.augment(), training.augmentSeed()), training.options(), reading)))
-                .setParallelism(training.parallelism()).uid("trainer");
+                .transform(
+                        "trainer",
+                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO,
+                        new TrainerOperatorFactory(new TrainerOperator(
+                                training.trainer(),
+                                training.replay(),
+                                new Augmenter(training.augment(), training.augmentSeed()),
+                                training.options(),
+                                reading)))
+                .setParallelism(training.parallelism())
+                .uid("trainer");
         if (cfg.stores().modelsDir() != null) {
-            versions.sinkTo(new ModelRegistrySink(cfg.stores().modelsDir())).name("model registry")
-                    .uid("model-registry").setParallelism(1);
+            versions.sinkTo(new ModelRegistrySink(cfg.stores().modelsDir()))
+                    .name("model registry")
+                    .uid("model-registry")
+                    .setParallelism(1);
         }
 
-        DataStream<EmbeddingEvent> embeddings = images
-                .connect(versions.broadcast())
-                .transform("embedder", new AvroTypeInfo<>(EmbeddingEvent.class), new EmbedImages(embedders.batch(),
-                        embedders.maxWaitMs(), training.trainer(), embedders.thumbnailSize()))
-                .setParallelism(embedders.parallelism()).uid("embedder");
+        DataStream<EmbeddingEvent> embeddings = images.connect(versions.broadcast())
+                .transform(
+                        "embedder",
+                        new AvroTypeInfo<>(EmbeddingEvent.class),
+                        new EmbedImages(
+                                embedders.batch(),
+                                embedders.maxWaitMs(),
+                                training.trainer(),
+                                embedders.thumbnailSize()))
+                .setParallelism(embedders.parallelism())
+                .uid("embedder");
 
-        embeddings.sinkTo(sink(cfg, new AvroRecordSerializer<>(kafka.embeddingsTopic(),
-                        (AvroRecordSerializer.SerializableKey<EmbeddingEvent>) EmbeddingEvent::getImageId,
-                        kafka.schemaRegistryId()), "embeddings"))
-                .name("embeddings sink").uid("embeddings-sink");
+        embeddings
+                .sinkTo(sink(
+                        cfg,
+                        new AvroRecordSerializer<>(
+                                kafka.embeddingsTopic(),
+                                (AvroRecordSerializer.SerializableKey<EmbeddingEvent>) EmbeddingEvent::getImageId,
+                                kafka.schemaRegistryId()),
+                        "embeddings"))
+                .name("embeddings sink")
+                .uid("embeddings-sink");
         if (cfg.stores().indexDir() != null) {
-            embeddings.transform("search index", TypeInformation.of(Void.class), new IndexSink(cfg.stores().indexDir()))
-                    .setParallelism(1).setMaxParallelism(1).uid("index-sink");
+            embeddings
+                    .transform(
+                            "search index",
+                            TypeInformation.of(Void.class),
+                            new IndexSink(cfg.stores().indexDir()))
+                    .setParallelism(1)
+                    .setMaxParallelism(1)
+                    .uid("index-sink");
         }
         decoded.getSideOutput(DecodeImages.DEAD_LETTERS)
-                .sinkTo(sink(cfg, new AvroRecordSerializer<>(kafka.deadLettersTopic(),
-                        (AvroRecordSerializer.SerializableKey<DeadLetter>) DeadLetter::getImageId, -1), "dead-letters"))
-                .name("dead-letters sink").uid("dead-letters-sink");
+                .sinkTo(sink(
+                        cfg,
+                        new AvroRecordSerializer<>(
+                                kafka.deadLettersTopic(),
+                                (AvroRecordSerializer.SerializableKey<DeadLetter>) DeadLetter::getImageId,
+                                -1),
+                        "dead-letters"))
+                .name("dead-letters sink")
+                .uid("dead-letters-sink");
     }
 
     /**
@@ -165,14 +210,19 @@ public final class OxbowJob {
      * its pace holds that reader and nothing else, and Flink brings it only barriers and, bounded,
      * the end of input; with sampling, the shared stream, images dealt to the ranks by id.
      */
-    private static DataStream<ModelImage> trainerInput(StreamExecutionEnvironment env, JobConfig cfg,
-                                                       DataStream<ModelImage> shared) {
+    private static DataStream<ModelImage> trainerInput(
+            StreamExecutionEnvironment env, JobConfig cfg, DataStream<ModelImage> shared) {
         int ranks = cfg.training().parallelism();
         if (cfg.training().options().pace() == TrainerOptions.Pace.SAMPLE) {
             return ranks == 1 ? shared : shared.partitionCustom((id, n) -> Math.floorMod(id.hashCode(), n), i -> i.id);
         }
-        return env.fromSource(new IdleSource<ModelImage>(cfg.kafka().bounded()), WatermarkStrategy.noWatermarks(),
-                "trainer ticks", TypeInformation.of(ModelImage.class)).uid("trainer-ticks").setParallelism(ranks);
+        return env.fromSource(
+                        new IdleSource<ModelImage>(cfg.kafka().bounded()),
+                        WatermarkStrategy.noWatermarks(),
+                        "trainer ticks",
+                        TypeInformation.of(ModelImage.class))
+                .uid("trainer-ticks")
+                .setParallelism(ranks);
     }
 
     /** The images topic; bounded: up to its end offsets at the start, also after a restore. */
@@ -180,7 +230,8 @@ public final class OxbowJob {
         KafkaSourceBuilder<RawRecord> builder = KafkaSource.<RawRecord>builder();
         JobConfig.Kafka kafka = cfg.kafka();
         int maxEncodedBytes = cfg.decoding().maxEncodedBytes();
-        kafka.client().consumer(Map.of(
+        kafka.client()
+                .consumer(Map.of(
                         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxEncodedBytes * 2,
                         ConsumerConfig.FETCH_MAX_BYTES_CONFIG, maxEncodedBytes * 4))
                 .forEach((k, v) -> builder.setProperty(k, v.toString()));
@@ -202,12 +253,16 @@ public final class OxbowJob {
      * by default), not the sink's 1 h default; a broker with a lower maximum needs a lower
      * transaction.timeout.ms in the Kafka client properties.
      */
-    private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig cfg, AvroRecordSerializer<T> serializer,
-                                                               String name) {
+    private static <T extends SpecificRecord> KafkaSink<T> sink(
+            JobConfig cfg, AvroRecordSerializer<T> serializer, String name) {
         KafkaSinkBuilder<T> builder = KafkaSink.<T>builder();
-        cfg.kafka().client().producer(Map.of(
-                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 600_000,
-                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.decoding().maxEncodedBytes() * 2))
+        cfg.kafka()
+                .client()
+                .producer(Map.of(
+                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                        600_000,
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        cfg.decoding().maxEncodedBytes() * 2))
                 .forEach((k, v) -> builder.setProperty(k, v.toString()));
         return builder.setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)

@@ -1,13 +1,12 @@
 package ai.oxbow.pipeline.kafka;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * A real single-node KRaft broker (combined broker and controller) in this process, for the
@@ -55,11 +54,17 @@ public final class EmbeddedKafka implements AutoCloseable {
             all.put(nodes.brokerListenerName().value(), nodes.brokerListenerProtocol());
             all.put(nodes.controllerListenerName().value(), nodes.controllerListenerProtocol());
             all.putAll(listeners);
-            builder.setConfigProp("listeners", all.keySet().stream()
-                    .map(name -> name + "://" + (listeners.containsKey(name) ? "127.0.0.1" : "localhost") + ":0")
-                    .collect(Collectors.joining(",")));
-            builder.setConfigProp("listener.security.protocol.map", all.entrySet().stream()
-                    .map(e -> e.getKey() + ":" + e.getValue().name).collect(Collectors.joining(",")));
+            builder.setConfigProp(
+                    "listeners",
+                    all.keySet().stream()
+                            .map(name ->
+                                    name + "://" + (listeners.containsKey(name) ? "127.0.0.1" : "localhost") + ":0")
+                            .collect(Collectors.joining(",")));
+            builder.setConfigProp(
+                    "listener.security.protocol.map",
+                    all.entrySet().stream()
+                            .map(e -> e.getKey() + ":" + e.getValue().name)
+                            .collect(Collectors.joining(",")));
         }
         brokerConfig.forEach(builder::setConfigProp);
         KafkaClusterTestKit cluster = builder.build();

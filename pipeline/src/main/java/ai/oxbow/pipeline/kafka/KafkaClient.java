@@ -1,20 +1,6 @@
 package ai.oxbow.pipeline.kafka;
 
 import ai.oxbow.model.util.KeyValues;
-
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.SaslConfigs;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.SaslAuthenticationException;
-import org.apache.kafka.common.errors.SslAuthenticationException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -36,6 +22,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 
 /**
  * How Oxbow connects to Kafka: the bootstrap servers and the user's client properties (TLS, SASL,
@@ -73,12 +71,14 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
             ConsumerConfig.GROUP_ID_CONFIG, "the job's consumer groups follow --group-id",
             ProducerConfig.TRANSACTIONAL_ID_CONFIG, "the sink's transactions follow --transactional-id-prefix");
 
-    private static final Set<String> KNOWN = Stream.of(ProducerConfig.configNames(), ConsumerConfig.configNames(),
-            AdminClientConfig.configNames()).flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> KNOWN = Stream.of(
+                    ProducerConfig.configNames(), ConsumerConfig.configNames(), AdminClientConfig.configNames())
+            .flatMap(Set::stream)
+            .collect(Collectors.toUnmodifiableSet());
 
     /** Keys of password type (keystore passwords, sasl.jaas.config): never printed. */
-    private static final Set<String> SECRETS = Stream.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
-                    AdminClientConfig.configDef())
+    private static final Set<String> SECRETS = Stream.of(
+                    ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef())
             .flatMap(d -> d.configKeys().values().stream())
             .filter(k -> k.type == ConfigDef.Type.PASSWORD)
             .map(k -> k.name)
@@ -95,8 +95,8 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
                         + "' (not a producer, consumer or admin client setting)");
             }
             if (OXBOW_OWNS.containsKey(key)) {
-                throw new IllegalArgumentException("Kafka client property '" + key + "' is set by Oxbow: "
-                        + OXBOW_OWNS.get(key));
+                throw new IllegalArgumentException(
+                        "Kafka client property '" + key + "' is set by Oxbow: " + OXBOW_OWNS.get(key));
             }
         }
     }
@@ -172,12 +172,13 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
         try {
             admin = Admin.create(admin());
         } catch (KafkaException e) {
-            throw new IllegalArgumentException("Kafka client settings for " + bootstrap + " are not usable: "
-                    + messages(e), e);
+            throw new IllegalArgumentException(
+                    "Kafka client settings for " + bootstrap + " are not usable: " + messages(e), e);
         }
         try {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
-                    .clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .clusterId()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw explain(e.getCause(), timeout);
         } catch (TimeoutException e) {
@@ -191,20 +192,21 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
     }
 
     private IllegalArgumentException explain(Throwable e, Duration timeout) {
-        String protocol = properties.getOrDefault(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
-                CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL);
+        String protocol = properties.getOrDefault(
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL);
         String message;
         if (e instanceof SaslAuthenticationException) {
             message = "Kafka at " + bootstrap + " refused authentication (SASL "
                     + properties.getOrDefault(SaslConfigs.SASL_MECHANISM, SaslConfigs.DEFAULT_SASL_MECHANISM)
                     + "): " + e.getMessage();
         } else if (e instanceof SslAuthenticationException) {
-            message = "TLS handshake with Kafka at " + bootstrap + " failed: " + tlsReason(e) + " (" + messages(e) + ")";
+            message =
+                    "TLS handshake with Kafka at " + bootstrap + " failed: " + tlsReason(e) + " (" + messages(e) + ")";
         } else if (e instanceof AuthenticationException) {
             message = "Kafka at " + bootstrap + " refused authentication: " + messages(e);
         } else if (e instanceof TimeoutException || e instanceof org.apache.kafka.common.errors.TimeoutException) {
-            message = "Kafka at " + bootstrap + " did not answer within " + timeout.toSeconds() + " s over "
-                    + protocol + ": is the address right, and does the listener there speak " + protocol + "?";
+            message = "Kafka at " + bootstrap + " did not answer within " + timeout.toSeconds() + " s over " + protocol
+                    + ": is the address right, and does the listener there speak " + protocol + "?";
         } else {
             message = "cannot use Kafka at " + bootstrap + ": " + messages(e);
         }

@@ -1,5 +1,10 @@
 package ai.oxbow.pipeline.kafka;
 
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -14,12 +19,6 @@ import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
-
-import java.io.IOException;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * A bounded {@link KafkaSource} that also ends when restored. flink-connector-kafka 5.0.0's
@@ -62,10 +61,12 @@ public final class RestorableBoundedSource<T>
     public SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restoreEnumerator(
             SplitEnumeratorContext<KafkaPartitionSplit> context, KafkaSourceEnumState state) throws Exception {
         SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restored = kafka.restoreEnumerator(context, state);
-        if (kafka.getBoundedness() != Boundedness.BOUNDED || !state.unassignedSplits().isEmpty()) {
+        if (kafka.getBoundedness() != Boundedness.BOUNDED
+                || !state.unassignedSplits().isEmpty()) {
             return restored;
         }
-        Set<TopicPartition> assigned = state.assignedSplits().stream().map(KafkaPartitionSplit::getTopicPartition)
+        Set<TopicPartition> assigned = state.assignedSplits().stream()
+                .map(KafkaPartitionSplit::getTopicPartition)
                 .collect(Collectors.toSet());
         return new Ending(restored, context, assigned);
     }
@@ -93,8 +94,10 @@ public final class RestorableBoundedSource<T>
         /** Set on the coordinator thread once the topic has no partition the checkpoint had not assigned. */
         private boolean allAssigned;
 
-        Ending(SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restored,
-               SplitEnumeratorContext<KafkaPartitionSplit> context, Set<TopicPartition> assigned) {
+        Ending(
+                SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restored,
+                SplitEnumeratorContext<KafkaPartitionSplit> context,
+                Set<TopicPartition> assigned) {
             this.restored = restored;
             this.context = context;
             this.assigned = assigned;
@@ -117,7 +120,11 @@ public final class RestorableBoundedSource<T>
         private Set<TopicPartition> partitions() throws Exception {
             try (Admin admin = Admin.create(client.admin())) {
                 Set<TopicPartition> out = new HashSet<>();
-                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get()
+                        .get(topic)
+                        .partitions()
                         .forEach(p -> out.add(new TopicPartition(topic, p.partition())));
                 return out;
             }

@@ -1,7 +1,12 @@
 package ai.oxbow.pipeline.kafka;
 
 import ai.oxbow.pipeline.io.Avro;
-
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -9,13 +14,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /** Reads a whole topic as a read_committed consumer would see it: only committed transactions. */
 public final class TopicReader {
@@ -28,8 +26,8 @@ public final class TopicReader {
      * markers reach the partitions, so right after a job commits, the last stable offset can lag
      * the high watermark; reading to it then would miss committed records.
      */
-    private static Map<TopicPartition, Long> settledEnd(KafkaConsumer<byte[], byte[]> committed, KafkaClient kafka,
-                                                        List<TopicPartition> partitions) {
+    private static Map<TopicPartition, Long> settledEnd(
+            KafkaConsumer<byte[], byte[]> committed, KafkaClient kafka, List<TopicPartition> partitions) {
         Map<String, Object> props = kafka.consumer(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
@@ -57,8 +55,8 @@ public final class TopicReader {
             try {
                 out.add(Avro.decode(r.value(), type));
             } catch (IOException e) {
-                throw new UncheckedIOException("undecodable record at " + r.topic() + "/"
-                        + r.partition() + "@" + r.offset(), e);
+                throw new UncheckedIOException(
+                        "undecodable record at " + r.topic() + "/" + r.partition() + "@" + r.offset(), e);
             }
         }
         return out;

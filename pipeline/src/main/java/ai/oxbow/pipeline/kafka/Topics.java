@@ -1,16 +1,15 @@
 package ai.oxbow.pipeline.kafka;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.TopicExistsException;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates topics and waits until every partition has a leader (producing earlier fails). */
 public final class Topics {
@@ -45,7 +44,8 @@ public final class Topics {
 
     private static boolean allLed(Admin admin, Map<String, Integer> topics) {
         try {
-            for (TopicDescription d : admin.describeTopics(topics.keySet()).allTopicNames().get().values()) {
+            for (TopicDescription d :
+                    admin.describeTopics(topics.keySet()).allTopicNames().get().values()) {
                 for (TopicPartitionInfo p : d.partitions()) {
                     if (p.leader() == null || p.leader().isEmpty()) {
                         return false;

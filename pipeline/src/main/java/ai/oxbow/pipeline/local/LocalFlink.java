@@ -1,7 +1,7 @@
 package ai.oxbow.pipeline.local;
 
 import ai.oxbow.pipeline.job.OxbowJob;
-
+import java.net.URI;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
@@ -10,8 +10,6 @@ import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
-import java.net.URI;
 
 /**
  * A Flink MiniCluster in this process with the web UI (REST port) and the Prometheus reporter,
@@ -33,7 +31,9 @@ public final class LocalFlink implements AutoCloseable {
         OxbowJob.set(conf, "rest.bind-address", "127.0.0.1");
         OxbowJob.set(conf, "rest.address", "127.0.0.1");
         OxbowJob.set(conf, "rest.port", String.valueOf(restPort));
-        OxbowJob.set(conf, "metrics.reporter.prom.factory.class",
+        OxbowJob.set(
+                conf,
+                "metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         OxbowJob.set(conf, "metrics.reporter.prom.port", prometheusPort);
         OxbowJob.set(conf, "taskmanager.memory.managed.size", "64m");
@@ -61,15 +61,19 @@ public final class LocalFlink implements AutoCloseable {
     public JobResult await(JobID job) throws Exception {
         JobResult result = cluster.requestJobResult(job).get();
         if (result.getSerializedThrowable().isPresent()) {
-            throw new IllegalStateException("job failed", result.getSerializedThrowable().get()
-                    .deserializeError(getClass().getClassLoader()));
+            throw new IllegalStateException(
+                    "job failed",
+                    result.getSerializedThrowable()
+                            .get()
+                            .deserializeError(getClass().getClassLoader()));
         }
         return result;
     }
 
     public long completedCheckpoints(JobID job) throws Exception {
         AccessExecutionGraph graph = cluster.getExecutionGraph(job).get();
-        return graph.getCheckpointStatsSnapshot() == null ? 0
+        return graph.getCheckpointStatsSnapshot() == null
+                ? 0
                 : graph.getCheckpointStatsSnapshot().getCounts().getNumberOfCompletedCheckpoints();
     }
 

@@ -4,16 +4,14 @@ import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Kafka record to validated image. Anything unusable goes to the dead-letter side output with
@@ -45,8 +43,12 @@ public final class DecodeImages extends ProcessFunction<RawRecord, DecodedImage>
         valid = getRuntimeContext().getMetricGroup().counter("images_valid");
         rejected = new EnumMap<>(Rejected.Reason.class);
         for (Rejected.Reason r : Rejected.Reason.values()) {
-            rejected.put(r, getRuntimeContext().getMetricGroup()
-                    .addGroup("dead_letter_reason", r.name()).counter("dead_letters"));
+            rejected.put(
+                    r,
+                    getRuntimeContext()
+                            .getMetricGroup()
+                            .addGroup("dead_letter_reason", r.name())
+                            .counter("dead_letters"));
         }
     }
 

@@ -6,7 +6,10 @@ import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.schemas.EmbeddingEvent;
-
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -18,11 +21,6 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Embeds every valid image with the newest published encoder version. Input 1: images (any
@@ -73,10 +71,10 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         var store = context.getOperatorStateStore();
-        waitingState = store.getListState(new ListStateDescriptor<>("embedder-waiting",
-                TypeInformation.of(ModelImage.class)));
-        modelState = store.getUnionListState(new ListStateDescriptor<>("embedder-model",
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        waitingState =
+                store.getListState(new ListStateDescriptor<>("embedder-waiting", TypeInformation.of(ModelImage.class)));
+        modelState = store.getUnionListState(
+                new ListStateDescriptor<>("embedder-model", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         waiting = new ArrayList<>();
         waitingState.get().forEach(waiting::add);
         for (byte[] bytes : modelState.get()) {
@@ -160,19 +158,21 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
             for (int d = 0; d < dim; d++) {
                 vector.add(vectors[i * dim + d]);
             }
-            output.collect(new StreamRecord<>(EmbeddingEvent.newBuilder()
-                    .setImageId(img.id)
-                    .setEventTime(Instant.ofEpochMilli(img.eventTime))
-                    .setModelVersion(model.version())
-                    .setMethod(model.method())
-                    .setEncoderName(model.encoder())
-                    .setDim(dim)
-                    .setLabel(img.label)
-                    .setVector(vector)
-                    .setThumbnail(thumbnail(img, model))
-                    .setClusterId(clusters == null ? -1 : clusters.clusters()[i])
-                    .setClusterProbability(clusters == null ? 0f : clusters.probabilities()[i])
-                    .build(), img.eventTime));
+            output.collect(new StreamRecord<>(
+                    EmbeddingEvent.newBuilder()
+                            .setImageId(img.id)
+                            .setEventTime(Instant.ofEpochMilli(img.eventTime))
+                            .setModelVersion(model.version())
+                            .setMethod(model.method())
+                            .setEncoderName(model.encoder())
+                            .setDim(dim)
+                            .setLabel(img.label)
+                            .setVector(vector)
+                            .setThumbnail(thumbnail(img, model))
+                            .setClusterId(clusters == null ? -1 : clusters.clusters()[i])
+                            .setClusterProbability(clusters == null ? 0f : clusters.probabilities()[i])
+                            .build(),
+                    img.eventTime));
             lagMs = now - img.eventTime;
         }
         embedded.inc(n);

@@ -3,7 +3,6 @@ package ai.oxbow.pipeline.ops;
 import ai.oxbow.pipeline.ops.Rejected.Reason;
 import ai.oxbow.schemas.Encoding;
 import ai.oxbow.schemas.ImageEvent;
-
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
@@ -36,6 +35,7 @@ public final class ImageDecoder implements Serializable {
     private final long maxPixels;
     /** Longest image id accepted, in UTF-8 bytes. */
     public static final int MAX_ID_BYTES = 512;
+
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     private final int maxEncodedBytes;
 
@@ -67,8 +67,9 @@ public final class ImageDecoder implements Serializable {
         }
         checkPixels(w, h);
         if (c < 1 || c > 4) {
-            throw new Rejected(Reason.BAD_CHANNELS, c + " channels; 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA)"
-                    + " are supported");
+            throw new Rejected(
+                    Reason.BAD_CHANNELS,
+                    c + " channels; 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA)" + " are supported");
         }
         ByteBuffer buffer = e.getBytes();
         byte[] bytes = new byte[buffer.remaining()];
@@ -76,8 +77,8 @@ public final class ImageDecoder implements Serializable {
         if (bytes.length > maxEncodedBytes) {
             throw new Rejected(Reason.TOO_LARGE, bytes.length + " encoded bytes, limit " + maxEncodedBytes);
         }
-        byte[] pixels = e.getEncoding() == Encoding.RAW_U8 ? raw(bytes, w, h, c)
-                : encoded(bytes, e.getEncoding(), w, h, c);
+        byte[] pixels =
+                e.getEncoding() == Encoding.RAW_U8 ? raw(bytes, w, h, c) : encoded(bytes, e.getEncoding(), w, h, c);
         long eventTime = e.getEventTime() == null ? 0 : e.getEventTime().toEpochMilli();
         return new DecodedImage(e.getId(), eventTime, e.getLabel() == null ? -1 : e.getLabel(), h, w, c, pixels);
     }
@@ -91,8 +92,9 @@ public final class ImageDecoder implements Serializable {
     private static byte[] raw(byte[] bytes, int w, int h, int c) throws Rejected {
         long expected = (long) w * h * c;
         if (bytes.length != expected) {
-            throw new Rejected(Reason.SIZE_MISMATCH, "RAW_U8 has " + bytes.length + " bytes, "
-                    + w + "x" + h + "x" + c + " needs " + expected);
+            throw new Rejected(
+                    Reason.SIZE_MISMATCH,
+                    "RAW_U8 has " + bytes.length + " bytes, " + w + "x" + h + "x" + c + " needs " + expected);
         }
         return bytes;
     }
@@ -105,19 +107,23 @@ public final class ImageDecoder implements Serializable {
         }
         List<String> warnings = new ArrayList<>();
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            ImageReader reader = ImageIO.getImageReadersByFormatName(encoding == Encoding.PNG ? "png" : "jpeg").next();
+            ImageReader reader = ImageIO.getImageReadersByFormatName(encoding == Encoding.PNG ? "png" : "jpeg")
+                    .next();
             try {
                 reader.setInput(in, true, true);
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 checkPixels(reader.getWidth(0), reader.getHeight(0));
                 if (reader.getWidth(0) != w || reader.getHeight(0) != h) {
-                    throw new Rejected(Reason.DIMENSION_MISMATCH, "event says " + w + "x" + h + ", image is "
-                            + reader.getWidth(0) + "x" + reader.getHeight(0));
+                    throw new Rejected(
+                            Reason.DIMENSION_MISMATCH,
+                            "event says " + w + "x" + h + ", image is " + reader.getWidth(0) + "x"
+                                    + reader.getHeight(0));
                 }
                 // Four-component JPEGs are CMYK (or YCCK), which Java reads as no colour type or a
                 // wrong one: read their samples and convert.
                 byte[] out = encoding == Encoding.JPEG && jpegComponents(bytes) == 4
-                        ? cmyk(reader.readRaster(0, null), adobeTransform(bytes), c) : samples(reader.read(0), c);
+                        ? cmyk(reader.readRaster(0, null), adobeTransform(bytes), c)
+                        : samples(reader.read(0), c);
                 if (!warnings.isEmpty()) {
                     throw new Rejected(Reason.DECODE_FAILED, "corrupt " + encoding + ": " + warnings.get(0));
                 }
@@ -133,7 +139,8 @@ public final class ImageDecoder implements Serializable {
     /** PNG structure: signature, IHDR first, every chunk's CRC, IEND last and nothing after it. */
     private static void checkPngChunks(byte[] bytes) throws Rejected {
         if (bytes.length < PNG_SIGNATURE.length || !Arrays.equals(bytes, 0, 8, PNG_SIGNATURE, 0, 8)) {
-            throw new Rejected(Reason.DECODE_FAILED, "encoding is PNG but the bytes are not a PNG (" + sniff(bytes) + ")");
+            throw new Rejected(
+                    Reason.DECODE_FAILED, "encoding is PNG but the bytes are not a PNG (" + sniff(bytes) + ")");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         b.position(8);
@@ -172,8 +179,8 @@ public final class ImageDecoder implements Serializable {
     private static void checkJpegMarkers(byte[] bytes) throws Rejected {
         int n = bytes.length;
         if (n < 4 || (bytes[0] & 0xFF) != 0xFF || (bytes[1] & 0xFF) != 0xD8) {
-            throw new Rejected(Reason.DECODE_FAILED, "encoding is JPEG but the bytes are not a JPEG (" + sniff(bytes)
-                    + ")");
+            throw new Rejected(
+                    Reason.DECODE_FAILED, "encoding is JPEG but the bytes are not a JPEG (" + sniff(bytes) + ")");
         }
         if ((bytes[n - 2] & 0xFF) != 0xFF || (bytes[n - 1] & 0xFF) != 0xD9) {
             throw new Rejected(Reason.DECODE_FAILED, "truncated JPEG: it does not end with EOI");
@@ -217,7 +224,8 @@ public final class ImageDecoder implements Serializable {
     /** The Adobe APP14 colour transform of a JPEG (0 none, 2 YCCK), -1 without the marker. */
     private static int adobeTransform(byte[] bytes) {
         for (int i = 2; i + 16 < bytes.length; i++) {
-            if ((bytes[i] & 0xFF) == 0xFF && (bytes[i + 1] & 0xFF) == 0xEE
+            if ((bytes[i] & 0xFF) == 0xFF
+                    && (bytes[i + 1] & 0xFF) == 0xEE
                     && new String(bytes, i + 4, 5, StandardCharsets.ISO_8859_1).equals("Adobe")) {
                 return bytes[i + 15] & 0xFF;
             }
@@ -228,8 +236,9 @@ public final class ImageDecoder implements Serializable {
     /** Adobe-style CMYK (stored inverted) or YCCK samples to RGB, naively (no ICC profile). */
     private static byte[] cmyk(Raster raster, int transform, int c) throws Rejected {
         if (raster.getNumBands() != 4 || (c != 3 && c != 4)) {
-            throw new Rejected(Reason.BAD_CHANNELS, "a " + raster.getNumBands() + "-component JPEG declared with " + c
-                    + " channels");
+            throw new Rejected(
+                    Reason.BAD_CHANNELS,
+                    "a " + raster.getNumBands() + "-component JPEG declared with " + c + " channels");
         }
         int w = raster.getWidth();
         int h = raster.getHeight();
@@ -289,8 +298,8 @@ public final class ImageDecoder implements Serializable {
                 } else {
                     raster.getPixel(x, y, pixel);
                     for (int b = 0; b < c; b++) {
-                        out[o + b] = (byte) (bits[b] == 8 ? pixel[b]
-                                : Math.round(pixel[b] * 255.0 / ((1 << bits[b]) - 1)));
+                        out[o + b] =
+                                (byte) (bits[b] == 8 ? pixel[b] : Math.round(pixel[b] * 255.0 / ((1 << bits[b]) - 1)));
                     }
                 }
             }

@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.ops;
 
 import ai.oxbow.model.augment.Pixels;
-
 import java.util.List;
 
 /**

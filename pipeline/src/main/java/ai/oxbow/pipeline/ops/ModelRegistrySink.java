@@ -2,12 +2,10 @@ package ai.oxbow.pipeline.ops;
 
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
-
+import java.nio.file.Path;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-
-import java.nio.file.Path;
 
 /**
  * The model registry as a node of the job: every encoder version the trainer publishes becomes
@@ -38,8 +36,7 @@ public final class ModelRegistrySink implements Sink<byte[]> {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 }

@@ -20,8 +20,8 @@ public final class Thumbnail {
         if (maxSide <= 0) {
             return null;
         }
-        BufferedImage full = new BufferedImage(size, size,
-                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        BufferedImage full = new BufferedImage(
+                size, size, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         int plane = size * size;
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {

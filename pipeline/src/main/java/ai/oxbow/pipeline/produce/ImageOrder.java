@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.produce;
 
 import ai.oxbow.model.data.LabeledImages;
-
 import java.util.Comparator;
 import java.util.stream.IntStream;
 
@@ -35,9 +34,11 @@ public final class ImageOrder {
             throw new IllegalArgumentException("a sequential order needs every image labelled");
         }
         // A stable sort by block keeps file order inside each block.
-        int[] order = IntStream.range(0, images.count()).boxed()
+        int[] order = IntStream.range(0, images.count())
+                .boxed()
                 .sorted(Comparator.comparingInt(i -> labels[i] / classesPerBlock))
-                .mapToInt(Integer::intValue).toArray();
+                .mapToInt(Integer::intValue)
+                .toArray();
         int n = images.height() * images.width() * images.channels();
         byte[] pixels = new byte[images.count() * n];
         int[] sortedLabels = new int[images.count()];
@@ -45,7 +46,7 @@ public final class ImageOrder {
             System.arraycopy(images.pixels(), order[i] * n, pixels, i * n, n);
             sortedLabels[i] = labels[order[i]];
         }
-        return new LabeledImages(pixels, images.count(), images.height(), images.width(), images.channels(),
-                sortedLabels);
+        return new LabeledImages(
+                pixels, images.count(), images.height(), images.width(), images.channels(), sortedLabels);
     }
 }

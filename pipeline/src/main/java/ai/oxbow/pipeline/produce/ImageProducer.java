@@ -4,15 +4,13 @@ import ai.oxbow.pipeline.io.Avro;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.schemas.ImageEvent;
-
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
-import java.util.Map;
 
 /** Streams ImageEvents (raw Avro binary, keyed by id) into a topic at a chosen rate. */
 public final class ImageProducer {
@@ -22,8 +20,8 @@ public final class ImageProducer {
      * @param ratePerSecond events per second; 0 or less = as fast as the broker takes them
      * @return the number of events sent
      */
-    public static long produce(KafkaClient kafka, String topic, Iterator<ImageEvent> events, long limit,
-                               double ratePerSecond) {
+    public static long produce(
+            KafkaClient kafka, String topic, Iterator<ImageEvent> events, long limit, double ratePerSecond) {
         kafka.check();
         Map<String, Object> props = kafka.producer(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",

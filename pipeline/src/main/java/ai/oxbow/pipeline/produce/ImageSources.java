@@ -5,7 +5,6 @@ import ai.oxbow.model.data.Idx;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.schemas.Encoding;
 import ai.oxbow.schemas.ImageEvent;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,9 +63,11 @@ public final class ImageSources {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
-            }).sorted().toList();
+                        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+                    })
+                    .sorted()
+                    .toList();
         }
         Iterator<Path> it = files.iterator();
         return new Iterator<>() {

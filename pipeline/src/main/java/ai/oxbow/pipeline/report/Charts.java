@@ -1,12 +1,5 @@
 package ai.oxbow.pipeline.report;
 
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.markers.SeriesMarkers;
-
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -22,6 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The report's charts (XChart, drawn off-screen) and the overview sheet that tiles them. */
 public final class Charts {
@@ -32,16 +31,23 @@ public final class Charts {
     /** Categorical colours (Tableau 10, as matplotlib's tab10); more labels cycle through darker tones. */
     static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
+    };
+
     static final Color LIGHT = new Color(0x9ecae1);
-    static final BasicStroke DASHED = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10,
-            new float[] {8, 6}, 0);
+    static final BasicStroke DASHED =
+            new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {8, 6}, 0);
 
     private Charts() {}
 
     static XYChart lineChart(String title, String xTitle, String yTitle) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
+                .build();
         Styler s = chart.getStyler();
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);
@@ -204,7 +210,8 @@ public final class Charts {
     static BufferedImage overview(String title, String subtitle, List<BufferedImage> charts) {
         int columns = Math.min(2, Math.max(1, charts.size()));
         int rows = (charts.size() + columns - 1) / columns;
-        BufferedImage sheet = new BufferedImage(columns * WIDTH, TITLE_HEIGHT + rows * HEIGHT, BufferedImage.TYPE_INT_RGB);
+        BufferedImage sheet =
+                new BufferedImage(columns * WIDTH, TITLE_HEIGHT + rows * HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = sheet.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
@@ -216,7 +223,8 @@ public final class Charts {
         g.setColor(Color.DARK_GRAY);
         g.drawString(subtitle, 16, 47);
         for (int i = 0; i < charts.size(); i++) {
-            g.drawImage(charts.get(i), (i % columns) * WIDTH, TITLE_HEIGHT + (i / columns) * HEIGHT, WIDTH, HEIGHT, null);
+            g.drawImage(
+                    charts.get(i), (i % columns) * WIDTH, TITLE_HEIGHT + (i / columns) * HEIGHT, WIDTH, HEIGHT, null);
         }
         g.dispose();
         return sheet;

@@ -1,11 +1,10 @@
 package ai.oxbow.pipeline.report;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
-
-import java.util.Arrays;
-import java.util.Comparator;
 
 /**
  * Principal component analysis: the eigenvectors of the covariance matrix (commons-math3's
@@ -15,7 +14,7 @@ import java.util.Comparator;
 public final class Pca {
     private final double[] mean;
     private final double[][] components; // [k][d]
-    private final double[] variances;    // eigenvalues, descending
+    private final double[] variances; // eigenvalues, descending
     private final double totalVariance;
 
     private Pca(double[] mean, double[][] components, double[] variances, double totalVariance) {

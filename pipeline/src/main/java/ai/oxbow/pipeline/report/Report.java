@@ -4,9 +4,6 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
-
-import org.knowm.xchart.XYChart;
-
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -17,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.knowm.xchart.XYChart;
 
 /**
  * {@code report --run DIR [--out DIR]}: PNG charts of a run directory (formats in {@link RunFiles}):
@@ -44,26 +42,32 @@ public final class Report {
     /** The PNGs written (the overview last) and the number of embeddings drawn. */
     public record Result(Path out, List<Path> charts, int embeddingsDrawn) {}
 
-    static final Option<String> RUN = Option.string("run", "a run directory (demo --out, run --run-dir)").required();
+    static final Option<String> RUN =
+            Option.string("run", "a run directory (demo --out, run --run-dir)").required();
     static final Option<String> OUT = Option.string("out", "output directory").computed("<run>/report");
-    static final Option<Integer> MAX_POINTS = Option.integer("max-points", Options.defaults().maxPoints(),
-            "embeddings drawn in the 2-D map").atLeast(1);
-    static final Option<Double> PERPLEXITY = Option.decimal("perplexity", Options.defaults().perplexity(),
-            "t-SNE perplexity").atLeast(1);
-    static final Option<Integer> TSNE_ITERATIONS = Option.integer("tsne-iterations", Options.defaults().tsneIterations(),
-            "t-SNE iterations").atLeast(1);
-    static final Option<Integer> PROJ_DIM = Option.integer("proj-dim", "PCA dimensions before t-SNE").computed("none")
+    static final Option<Integer> MAX_POINTS = Option.integer(
+                    "max-points", Options.defaults().maxPoints(), "embeddings drawn in the 2-D map")
+            .atLeast(1);
+    static final Option<Double> PERPLEXITY = Option.decimal(
+                    "perplexity", Options.defaults().perplexity(), "t-SNE perplexity")
+            .atLeast(1);
+    static final Option<Integer> TSNE_ITERATIONS = Option.integer(
+                    "tsne-iterations", Options.defaults().tsneIterations(), "t-SNE iterations")
+            .atLeast(1);
+    static final Option<Integer> PROJ_DIM = Option.integer("proj-dim", "PCA dimensions before t-SNE")
+            .computed("none")
             .atLeast(2);
-    static final Option<Long> SEED = Option.longInteger("seed", Options.defaults().seed(), "t-SNE seed");
-    public static final List<Option<?>> OPTIONS = List.of(RUN, OUT, MAX_POINTS, PERPLEXITY, TSNE_ITERATIONS, PROJ_DIM,
-            SEED);
+    static final Option<Long> SEED =
+            Option.longInteger("seed", Options.defaults().seed(), "t-SNE seed");
+    public static final List<Option<?>> OPTIONS =
+            List.of(RUN, OUT, MAX_POINTS, PERPLEXITY, TSNE_ITERATIONS, PROJ_DIM, SEED);
 
     public static Command.Run prepare(Args a) {
         Path runDir = Path.of(a.get(RUN));
         requireRunDirectory(runDir);
         Path out = Path.of(a.getOr(OUT, runDir.resolve("report").toString()));
-        Options o = new Options(a.get(MAX_POINTS), a.get(PERPLEXITY), a.get(TSNE_ITERATIONS), a.get(PROJ_DIM),
-                a.get(SEED));
+        Options o =
+                new Options(a.get(MAX_POINTS), a.get(PERPLEXITY), a.get(TSNE_ITERATIONS), a.get(PROJ_DIM), a.get(SEED));
         return () -> {
             Result r = render(runDir, out, o);
             for (Path p : r.charts()) {
@@ -79,8 +83,8 @@ public final class Report {
 
     private static void requireRunDirectory(Path runDir) {
         if (!Files.isRegularFile(runDir.resolve(RunFiles.LOSSES))) {
-            throw new IllegalArgumentException("no " + RunFiles.LOSSES + " in " + runDir
-                    + ": not a run directory (demo --out, run --run-dir)");
+            throw new IllegalArgumentException(
+                    "no " + RunFiles.LOSSES + " in " + runDir + ": not a run directory (demo --out, run --run-dir)");
         }
     }
 
@@ -112,8 +116,13 @@ public final class Report {
             int window = Math.max(1, losses.size() / 25) | 1;
             if (window > 1) {
                 Charts.line(c, "loss", step, loss, Charts.LIGHT, 1f);
-                Charts.line(c, "moving average (" + window + " steps)", step, Charts.smooth(loss, window),
-                        Charts.PALETTE[0], 2.5f);
+                Charts.line(
+                        c,
+                        "moving average (" + window + " steps)",
+                        step,
+                        Charts.smooth(loss, window),
+                        Charts.PALETTE[0],
+                        2.5f);
             } else {
                 Charts.line(c, "loss", step, loss, Charts.PALETTE[0], 2f);
                 c.getStyler().setLegendVisible(false);
@@ -133,7 +142,9 @@ public final class Report {
                 XYChart c = Charts.lineChart("kNN top-1 accuracy", "step", "top-1");
                 Charts.line(c, "kNN top-1", knn.column(0), knn.column(1), Charts.PALETTE[2], 2f);
                 if (knn.size() <= 40) { // occasional evaluations: mark each one
-                    c.getSeriesMap().values().forEach(s -> s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE));
+                    c.getSeriesMap()
+                            .values()
+                            .forEach(s -> s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE));
                 }
                 c.getStyler().setLegendVisible(false);
                 c.getStyler().setYAxisDecimalPattern("0.0%");
@@ -145,10 +156,12 @@ public final class Report {
         if (Files.isRegularFile(curveFile)) {
             RunFiles.Table curve = RunFiles.readTable(curveFile, 3, true);
             if (curve.hasValues(2)) {
-                XYChart c = Charts.lineChart("kNN top-1 of published versions over time", "seconds since start",
-                        "top-1 (subset)");
+                XYChart c = Charts.lineChart(
+                        "kNN top-1 of published versions over time", "seconds since start", "top-1 (subset)");
                 Charts.line(c, "kNN top-1", curve.column(1), curve.column(2), Charts.PALETTE[6], 2f);
-                c.getSeriesMap().values().forEach(s -> s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE));
+                c.getSeriesMap()
+                        .values()
+                        .forEach(s -> s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE));
                 c.getStyler().setLegendVisible(false);
                 c.getStyler().setYAxisDecimalPattern("0.0%");
                 add(c, out.resolve("knn_over_time.png"), files, images);
@@ -163,8 +176,13 @@ public final class Report {
                 XYChart c = Charts.lineChart("Collapse indicator", "step", "std of l2-normalised projections");
                 Charts.line(c, "collapse std", step, col.column(1), Charts.PALETTE[3], 2f);
                 if (Double.isFinite(healthy) && healthy > 0) {
-                    Charts.reference(c, String.format(Locale.ROOT, "%s = %.4f (healthy)", healthyLabel, healthy),
-                            step[0], step[step.length - 1], healthy, Color.GRAY);
+                    Charts.reference(
+                            c,
+                            String.format(Locale.ROOT, "%s = %.4f (healthy)", healthyLabel, healthy),
+                            step[0],
+                            step[step.length - 1],
+                            healthy,
+                            Color.GRAY);
                 }
                 c.getStyler().setYAxisMin(0.0);
                 add(c, out.resolve("collapse.png"), files, images);
@@ -213,26 +231,49 @@ public final class Report {
                 for (int i = 0; i < reduced.length; i++) {
                     two[i] = new double[] {reduced[i][0], pca.components() > 1 ? reduced[i][1] : 0};
                 }
-                add(Charts.scatter("Embeddings, PCA (" + sample + ")",
-                        String.format(Locale.ROOT, "PC1 (%.1f%% of variance)", 100 * pca.explained(0)),
-                        pca.components() > 1
-                                ? String.format(Locale.ROOT, "PC2 (%.1f%% of variance)", 100 * pca.explained(1)) : "",
-                        two, e.labels()), out.resolve("embeddings_pca.png"), files, images);
+                add(
+                        Charts.scatter(
+                                "Embeddings, PCA (" + sample + ")",
+                                String.format(Locale.ROOT, "PC1 (%.1f%% of variance)", 100 * pca.explained(0)),
+                                pca.components() > 1
+                                        ? String.format(Locale.ROOT, "PC2 (%.1f%% of variance)", 100 * pca.explained(1))
+                                        : "",
+                                two,
+                                e.labels()),
+                        out.resolve("embeddings_pca.png"),
+                        files,
+                        images);
                 if (o.tsneIterations() > 0) {
                     double[][] map = Tsne.embed(reduced, o.perplexity(), o.tsneIterations());
-                    add(Charts.scatter(String.format(Locale.ROOT, "Embeddings, t-SNE (%s, perplexity %.0f)", sample,
-                                    Math.min(o.perplexity(), (e.size() - 1) / 3.0)), "t-SNE 1", "t-SNE 2", map, e.labels()),
-                            out.resolve("embeddings_tsne.png"), files, images);
+                    add(
+                            Charts.scatter(
+                                    String.format(
+                                            Locale.ROOT,
+                                            "Embeddings, t-SNE (%s, perplexity %.0f)",
+                                            sample,
+                                            Math.min(o.perplexity(), (e.size() - 1) / 3.0)),
+                                    "t-SNE 1",
+                                    "t-SNE 2",
+                                    map,
+                                    e.labels()),
+                            out.resolve("embeddings_tsne.png"),
+                            files,
+                            images);
                 }
             }
         }
 
         if (images.isEmpty()) {
-            throw new IllegalArgumentException("nothing to draw in " + runDir + ": " + RunFiles.LOSSES + " has no steps");
+            throw new IllegalArgumentException(
+                    "nothing to draw in " + runDir + ": " + RunFiles.LOSSES + " has no steps");
         }
         Path sheet = out.resolve("report.png");
-        Charts.write(Charts.overview("Oxbow run " + runDir.toAbsolutePath().normalize().getFileName(),
-                subtitle(summary, losses), images), sheet);
+        Charts.write(
+                Charts.overview(
+                        "Oxbow run " + runDir.toAbsolutePath().normalize().getFileName(),
+                        subtitle(summary, losses),
+                        images),
+                sheet);
         files.add(sheet);
         return new Result(out, files, drawn);
     }
@@ -245,8 +286,8 @@ public final class Report {
     /** One line of the run's figures, from trainer-summary.properties and losses.csv. */
     static String subtitle(Map<String, String> summary, RunFiles.Table losses) {
         List<String> parts = new ArrayList<>();
-        for (String key : List.of("method", "encoder", "batch", "steps", "images_trained", "train_images_per_s",
-                "knn_top1")) {
+        for (String key :
+                List.of("method", "encoder", "batch", "steps", "images_trained", "train_images_per_s", "knn_top1")) {
             if (summary.containsKey(key)) {
                 parts.add(key + " " + shortNumber(summary.get(key)));
             }
@@ -264,7 +305,8 @@ public final class Report {
     private static String shortNumber(String v) {
         try {
             double d = Double.parseDouble(v);
-            return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d)
+            return d == Math.rint(d) && Math.abs(d) < 1e15
+                    ? String.valueOf((long) d)
                     : String.format(Locale.ROOT, "%.4g", d);
         } catch (NumberFormatException e) {
             return v;

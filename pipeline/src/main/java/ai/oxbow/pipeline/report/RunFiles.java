@@ -208,7 +208,8 @@ public final class RunFiles {
                 if (dim < 0) {
                     dim = f.length;
                 } else if (f.length != dim) {
-                    throw new IOException(file + ":" + lineNo + ": " + f.length + " values, the first record has " + dim);
+                    throw new IOException(
+                            file + ":" + lineNo + ": " + f.length + " values, the first record has " + dim);
                 }
                 long index = seen++;
                 int slot;
@@ -250,7 +251,8 @@ public final class RunFiles {
     public static Path writeEmbeddings(Path runDir, int[] labels, float[] vectors, int dim, int max)
             throws IOException {
         if (vectors.length != (long) labels.length * dim) {
-            throw new IllegalArgumentException(vectors.length + " values for " + labels.length + " labels of dim " + dim);
+            throw new IllegalArgumentException(
+                    vectors.length + " values for " + labels.length + " labels of dim " + dim);
         }
         Path file = runDir.resolve(EMBEDDINGS);
         try (java.io.BufferedWriter w = Files.newBufferedWriter(file)) {

@@ -9,7 +9,6 @@ import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.ops.Rejected;
 import ai.oxbow.schemas.Encoding;
 import ai.oxbow.schemas.ImageEvent;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -87,8 +86,8 @@ public final class SearchService implements AutoCloseable {
                 throw new NotFound("image '" + id + "' is not in the index");
             }
             if (version != null && !versions.contains(version)) {
-                throw new NotFound("image '" + id + "' has no vector of model version " + version
-                        + " (it has " + versions + ")");
+                throw new NotFound(
+                        "image '" + id + "' has no vector of model version " + version + " (it has " + versions + ")");
             }
             long v = version != null ? version : versions.get(versions.size() - 1);
             return search(index.vectorOf(id, v).orElseThrow(), k, v);
@@ -128,8 +127,7 @@ public final class SearchService implements AutoCloseable {
         }
         List<Long> both = registered.stream().filter(indexed::contains).toList();
         if (both.isEmpty()) {
-            throw new NotFound("no model version is in both the index " + indexed + " and the registry "
-                    + registered);
+            throw new NotFound("no model version is in both the index " + indexed + " and the registry " + registered);
         }
         return both.get(both.size() - 1);
     }
@@ -232,7 +230,8 @@ public final class SearchService implements AutoCloseable {
                 event.setEncoding(format.equals("png") ? Encoding.PNG : Encoding.JPEG)
                         .setWidth(reader.getWidth(0))
                         .setHeight(reader.getHeight(0))
-                        .setChannels(reader.getImageTypes(0).next().getColorModel().getNumComponents());
+                        .setChannels(
+                                reader.getImageTypes(0).next().getColorModel().getNumComponents());
             } catch (IOException | RuntimeException e) {
                 if (e instanceof NotAnImage n) {
                     throw n;

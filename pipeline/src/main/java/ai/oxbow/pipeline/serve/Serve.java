@@ -3,14 +3,12 @@ package ai.oxbow.pipeline.serve;
 import ai.oxbow.model.util.KeyValues;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
-import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.JobOptions;
+import ai.oxbow.pipeline.cli.Json;
 import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.index.VectorSearch;
-
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,12 +57,15 @@ public final class Serve {
         server.createContext("/", this::handle);
     }
 
-    static final Option<String> INDEX = Option.string("index", "index directory").required();
-    static final Option<String> MODELS = Option.string("models",
-            "model registry directory (uploads are embedded with it)");
+    static final Option<String> INDEX =
+            Option.string("index", "index directory").required();
+    static final Option<String> MODELS =
+            Option.string("models", "model registry directory (uploads are embedded with it)");
     static final Option<String> HOST = Option.string("host", "127.0.0.1", "address to listen on");
-    static final Option<Integer> PORT = Option.integer("port", 8080, "port to listen on").atLeast(0);
-    static final Option<Integer> THREADS_HTTP = Option.integer("threads-http", 4, "request threads").atLeast(1);
+    static final Option<Integer> PORT =
+            Option.integer("port", 8080, "port to listen on").atLeast(0);
+    static final Option<Integer> THREADS_HTTP =
+            Option.integer("threads-http", 4, "request threads").atLeast(1);
     public static final List<Option<?>> OPTIONS = List.of(INDEX, MODELS, HOST, PORT, THREADS_HTTP, JobOptions.THREADS);
 
     public static Command.Run prepare(Args a) {
@@ -161,8 +162,9 @@ public final class Serve {
                 if (v == null) {
                     throw new IllegalArgumentException("version is required");
                 }
-                byte[] png = service.thumbnail(id, v).orElseThrow(() -> new SearchService.NotFound(
-                        "no thumbnail of image '" + id + "' under model version " + v));
+                byte[] png = service.thumbnail(id, v)
+                        .orElseThrow(() -> new SearchService.NotFound(
+                                "no thumbnail of image '" + id + "' under model version " + v));
                 x.getResponseHeaders().set("Cache-Control", "max-age=3600");
                 send(x, 200, "image/png", png);
             }
@@ -187,7 +189,9 @@ public final class Serve {
         SortedMap<Long, Long> versions = service.versions();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", "ok");
-        out.put("index_documents", versions.values().stream().mapToLong(Long::longValue).sum());
+        out.put(
+                "index_documents",
+                versions.values().stream().mapToLong(Long::longValue).sum());
         out.put("model_versions", versions.size());
         out.put("newest_version", versions.isEmpty() ? -1L : versions.lastKey());
         out.put("committed_checkpoint", service.committedCheckpoint());
@@ -320,7 +324,9 @@ public final class Serve {
             String key = eq < 0 ? pair : pair.substring(0, eq);
             String value = eq < 0 ? "" : pair.substring(eq + 1);
             try {
-                out.put(URLDecoder.decode(key, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+                out.put(
+                        URLDecoder.decode(key, StandardCharsets.UTF_8),
+                        URLDecoder.decode(value, StandardCharsets.UTF_8));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("malformed query string: " + e.getMessage());
             }
@@ -335,8 +341,11 @@ public final class Serve {
     }
 
     private static void error(HttpExchange x, int status, String message) throws IOException {
-        send(x, status, "application/json", Json.line(Map.of("error", message == null ? "" : message))
-                .getBytes(StandardCharsets.UTF_8));
+        send(
+                x,
+                status,
+                "application/json",
+                Json.line(Map.of("error", message == null ? "" : message)).getBytes(StandardCharsets.UTF_8));
     }
 
     private static void sendJson(HttpExchange x, Map<String, ?> body) throws IOException {

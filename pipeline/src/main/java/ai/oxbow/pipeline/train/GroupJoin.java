@@ -3,15 +3,12 @@ package ai.oxbow.pipeline.train;
 import ai.oxbow.model.dist.Collectives;
 import ai.oxbow.model.dist.MeshListener;
 import ai.oxbow.model.dist.TransportOptions;
-
-import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 
 /**
  * A rank joining its trainer group: it listens first (its address goes to the {@link Rendezvous}),

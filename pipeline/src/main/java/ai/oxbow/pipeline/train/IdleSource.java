@@ -1,5 +1,7 @@
 package ai.oxbow.pipeline.train;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.Source;
@@ -10,9 +12,6 @@ import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The trainer's Flink input when it reads the images topic itself ({@link TrainerReader}): no

@@ -4,14 +4,12 @@ import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.state.GroupCodec.Partition;
 import ai.oxbow.pipeline.train.TrainerOptions.Pace;
-
-import org.apache.flink.metrics.Counter;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.metrics.Counter;
 
 /**
  * A rank's images not yet in its replay buffer, between whoever reads them and the training
@@ -37,10 +35,12 @@ final class Inbox {
     private final int capacity;
     /** BACKPRESSURE: the most images the reader reads ahead. */
     private final int bound;
+
     private final Counter dropped;
     private final ArrayDeque<ReplayItem> waiting = new ArrayDeque<>();
     /** Taken, not yet admitted (MinRed's feature pass): a snapshot saves them with the waiting ones. */
     private List<ReplayItem> admitting = List.of();
+
     private final Map<Integer, Partition> positions = new TreeMap<>();
     private boolean ended;
     private boolean closed;
@@ -98,7 +98,8 @@ final class Inbox {
      * BACKPRESSURE: one step's events, or the rest after the end; none while fewer wait.
      */
     synchronized List<ReplayItem> take() {
-        int n = pace == Pace.SAMPLE ? waiting.size()
+        int n = pace == Pace.SAMPLE
+                ? waiting.size()
                 : waiting.size() >= eventsPerStep ? eventsPerStep : ended ? waiting.size() : 0;
         List<ReplayItem> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -2,7 +2,6 @@ package ai.oxbow.pipeline.train;
 
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
-
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -58,8 +57,9 @@ final class PublishPolicy {
 
     /** Whether a version is due, {@code sincePublished} steps after the last one. */
     boolean due(long sincePublished, long nowMs) {
-        return sincePublished > 0 && ((everySteps > 0 && sincePublished >= everySteps)
-                || (everyMs > 0 && nowMs - lastPublishMs >= everyMs));
+        return sincePublished > 0
+                && ((everySteps > 0 && sincePublished >= everySteps)
+                        || (everyMs > 0 && nowMs - lastPublishMs >= everyMs));
     }
 
     private boolean held() {

@@ -2,7 +2,6 @@ package ai.oxbow.pipeline.train;
 
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.ops.ImageDecoder;
-
 import java.io.Serializable;
 
 /**
@@ -12,5 +11,6 @@ import java.io.Serializable;
  * @param groupId consumer group whose committed offsets a job starting without state begins at
  * @param bounded stop at the end offsets as of the first start (kept in the checkpoint)
  */
-public record ReaderSettings(KafkaClient kafka, String topic, String groupId, boolean bounded, ImageDecoder decoder,
-                             int channels, int size) implements Serializable {}
+public record ReaderSettings(
+        KafkaClient kafka, String topic, String groupId, boolean bounded, ImageDecoder decoder, int channels, int size)
+        implements Serializable {}

@@ -1,11 +1,8 @@
 package ai.oxbow.pipeline.train;
 
 import ai.oxbow.model.dist.Collectives;
-
-import java.nio.ByteBuffer;
-
 import ai.oxbow.model.replay.StreamLearner;
-
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

@@ -3,7 +3,6 @@ package ai.oxbow.pipeline.train;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.state.GroupCodec.Partition;
 import ai.oxbow.model.state.GroupCodec.RankEntry;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +57,13 @@ final class Rescale {
                 }
             }
             long from = start;
-            long[] skipped = consumed.stream().filter(o -> o >= from).mapToLong(Long::longValue).toArray();
-            out.put(partition, new Partition(start, position(saved.get(0), partition).end(), skipped));
+            long[] skipped = consumed.stream()
+                    .filter(o -> o >= from)
+                    .mapToLong(Long::longValue)
+                    .toArray();
+            out.put(
+                    partition,
+                    new Partition(start, position(saved.get(0), partition).end(), skipped));
         }
         return out;
     }
@@ -67,8 +71,8 @@ final class Rescale {
     private static Partition position(RankEntry r, int partition) {
         Partition p = r.partitions().get(partition);
         if (p == null) {
-            throw new IllegalStateException("rank " + r.rank() + " of the saved trainer group has no position in"
-                    + " partition " + partition);
+            throw new IllegalStateException(
+                    "rank " + r.rank() + " of the saved trainer group has no position in" + " partition " + partition);
         }
         return p;
     }

@@ -21,8 +21,12 @@ final class Round {
      */
     record Header(boolean due, boolean exhausted, long request, boolean publish) {
         byte[] encode() {
-            return ByteBuffer.allocate(11).put((byte) (due ? 1 : 0)).put((byte) (exhausted ? 1 : 0)).putLong(request)
-                    .put((byte) (publish ? 1 : 0)).array();
+            return ByteBuffer.allocate(11)
+                    .put((byte) (due ? 1 : 0))
+                    .put((byte) (exhausted ? 1 : 0))
+                    .putLong(request)
+                    .put((byte) (publish ? 1 : 0))
+                    .array();
         }
 
         static Header decode(byte[] bytes) {

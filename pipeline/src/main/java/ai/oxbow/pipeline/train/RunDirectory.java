@@ -1,14 +1,9 @@
 package ai.oxbow.pipeline.train;
 
-import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerStats;
 import ai.oxbow.model.util.AtomicFile;
 import ai.oxbow.pipeline.report.RunFiles;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -22,6 +17,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trainer's files in the run directory (formats in {@link RunFiles}): its events, the CSV
@@ -31,6 +28,7 @@ import java.util.Properties;
 public final class RunDirectory implements AutoCloseable {
     /** The CSV series by file, each appended to across restarts: `report` keeps the last row of a step. */
     private final Map<String, BufferedWriter> series = new LinkedHashMap<>();
+
     private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
     private final Path dir;
 
@@ -39,8 +37,10 @@ public final class RunDirectory implements AutoCloseable {
         this.dir = dir == null ? null : Files.createDirectories(Path.of(dir));
         if (this.dir != null) {
             for (String file : new String[] {RunFiles.LOSSES, RunFiles.KNN, RunFiles.COLLAPSE, RunFiles.THROUGHPUT}) {
-                series.put(file, Files.newBufferedWriter(this.dir.resolve(file), StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND));
+                series.put(
+                        file,
+                        Files.newBufferedWriter(
+                                this.dir.resolve(file), StandardOpenOption.CREATE, StandardOpenOption.APPEND));
             }
         }
     }
@@ -50,8 +50,11 @@ public final class RunDirectory implements AutoCloseable {
         LOG.info("trainer {}", line);
         if (dir != null) {
             try {
-                Files.writeString(dir.resolve(RunFiles.TRAINER_EVENTS), Instant.now() + " " + line + "\n",
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(
+                        dir.resolve(RunFiles.TRAINER_EVENTS),
+                        Instant.now() + " " + line + "\n",
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -108,8 +111,8 @@ public final class RunDirectory implements AutoCloseable {
     /** The summary a bounded run wrote into {@code dir}; refused when there is none. */
     public static Map<String, String> summary(Path dir) throws IOException {
         if (!Files.isRegularFile(dir.resolve(RunFiles.SUMMARY))) {
-            throw new NoSuchFileException(dir.resolve(RunFiles.SUMMARY).toString(), null,
-                    "no trainer summary: the run has not ended");
+            throw new NoSuchFileException(
+                    dir.resolve(RunFiles.SUMMARY).toString(), null, "no trainer summary: the run has not ended");
         }
         return RunFiles.summary(dir);
     }

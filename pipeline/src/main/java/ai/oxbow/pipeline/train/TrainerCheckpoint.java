@@ -11,18 +11,16 @@ import ai.oxbow.model.state.GroupCodec.RankEntry;
 import ai.oxbow.model.state.RestoreReport;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.pipeline.ops.ModelImage;
-
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.OperatorStateStore;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.OperatorStateStore;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /**
  * The trainer group in operator state, as union lists every rank reads back whole, so that a group
@@ -43,19 +41,21 @@ public final class TrainerCheckpoint {
     private final Legacy legacy;
     /** CRC-32C of the trainer blob last saved (rank 0), and of the one restored (-1: none). */
     private volatile long savedCrc = -1;
+
     private volatile long restoredCrc = -1;
     private List<ReplayItem> restoredPending = List.of();
     private Map<Integer, Partition> restoredPositions = Map.of();
 
     /** The layout of one trainer's checkpoint before trainer groups. */
-    private record Legacy(ListState<byte[]> blob, ListState<Long> checksum, ListState<String> writer,
-                          ListState<ModelImage> inbox) {}
+    private record Legacy(
+            ListState<byte[]> blob, ListState<Long> checksum, ListState<String> writer, ListState<ModelImage> inbox) {}
 
     TrainerCheckpoint(OperatorStateStore store) throws Exception {
         var bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
         model = store.getUnionListState(new ListStateDescriptor<>(MODEL, bytes));
         ranks = store.getUnionListState(new ListStateDescriptor<>(RANKS, bytes));
-        legacy = new Legacy(store.getListState(new ListStateDescriptor<>("trainer-state", bytes)),
+        legacy = new Legacy(
+                store.getListState(new ListStateDescriptor<>("trainer-state", bytes)),
                 store.getListState(new ListStateDescriptor<>("trainer-state-crc32c", Long.class)),
                 store.getListState(new ListStateDescriptor<>("trainer-job-id", String.class)),
                 store.getListState(new ListStateDescriptor<>("trainer-inbox", TypeInformation.of(ModelImage.class))));
@@ -81,12 +81,14 @@ public final class TrainerCheckpoint {
         ModelEntry m = GroupCodec.decodeModel(models.get(0));
         long crc = Crc32c.of(m.trainer());
         if (crc != m.trainerCrc()) {
-            throw new CorruptStateException(String.format("trainer state of checkpoint %d is corrupt: CRC-32C %08x,"
-                    + " recorded at snapshot %08x; refusing to restore it", checkpoint, crc, m.trainerCrc()));
+            throw new CorruptStateException(String.format(
+                    "trainer state of checkpoint %d is corrupt: CRC-32C %08x,"
+                            + " recorded at snapshot %08x; refusing to restore it",
+                    checkpoint, crc, m.trainerCrc()));
         }
         List<RankEntry> saved = byRank(rankBlobs, m, checkpoint);
-        RestoreReport report = learner.restoreGroup(m.trainer(), saved.stream().map(RankEntry::learner).toList(),
-                rank, group);
+        RestoreReport report = learner.restoreGroup(
+                m.trainer(), saved.stream().map(RankEntry::learner).toList(), rank, group);
         if (saved.size() == group) {
             restoredPending = saved.get(rank).pending();
             restoredPositions = saved.get(rank).partitions();
@@ -96,9 +98,18 @@ public final class TrainerCheckpoint {
         }
         String forked = fork(trainer, m.writerJob(), jobId);
         restoredCrc = crc;
-        return String.format("restored step=%d bytes=%d crc32c=%08x checksum=verified decoded=%s ranks=%d->%d"
-                        + " in %d ms lineage=%d%s", report.step(), m.trainer().length, crc, report.decoded(), saved.size(),
-                group, (System.nanoTime() - start) / 1_000_000, trainer.lineage(), forked);
+        return String.format(
+                "restored step=%d bytes=%d crc32c=%08x checksum=verified decoded=%s ranks=%d->%d"
+                        + " in %d ms lineage=%d%s",
+                report.step(),
+                m.trainer().length,
+                crc,
+                report.decoded(),
+                saved.size(),
+                group,
+                (System.nanoTime() - start) / 1_000_000,
+                trainer.lineage(),
+                forked);
     }
 
     /** The saved ranks in rank order, refusing a missing or repeated rank and ranks of another step. */
@@ -115,8 +126,8 @@ public final class TrainerCheckpoint {
         }
         for (int r = 0; r < byRank.length; r++) {
             if (byRank[r] == null) {
-                throw new CorruptStateException("trainer state of checkpoint " + checkpoint + " lacks rank " + r
-                        + " of " + m.ranks());
+                throw new CorruptStateException(
+                        "trainer state of checkpoint " + checkpoint + " lacks rank " + r + " of " + m.ranks());
             }
         }
         return Arrays.asList(byRank);
@@ -137,17 +148,27 @@ public final class TrainerCheckpoint {
         long crc = Crc32c.of(bytes);
         List<Long> recorded = all(legacy.checksum());
         if (!recorded.isEmpty() && recorded.get(0) != crc) {
-            throw new CorruptStateException(String.format("trainer state of checkpoint %d is corrupt: CRC-32C %08x,"
-                    + " recorded at snapshot %08x; refusing to restore it", checkpoint, crc, recorded.get(0)));
+            throw new CorruptStateException(String.format(
+                    "trainer state of checkpoint %d is corrupt: CRC-32C %08x,"
+                            + " recorded at snapshot %08x; refusing to restore it",
+                    checkpoint, crc, recorded.get(0)));
         }
         RestoreReport report = learner.restore(bytes);
         List<String> writers = all(legacy.writer());
         String forked = fork(trainer, writers.isEmpty() ? null : writers.get(0), jobId);
-        restoredPending = all(legacy.inbox()).stream().map(TrainerCheckpoint::item).toList();
+        restoredPending =
+                all(legacy.inbox()).stream().map(TrainerCheckpoint::item).toList();
         restoredCrc = crc;
-        return String.format("restored step=%d bytes=%d crc32c=%08x checksum=%s decoded=%s in %d ms lineage=%d%s",
-                report.step(), bytes.length, crc, recorded.isEmpty() ? "none-recorded" : "verified", report.decoded(),
-                (System.nanoTime() - start) / 1_000_000, trainer.lineage(), forked);
+        return String.format(
+                "restored step=%d bytes=%d crc32c=%08x checksum=%s decoded=%s in %d ms lineage=%d%s",
+                report.step(),
+                bytes.length,
+                crc,
+                recorded.isEmpty() ? "none-recorded" : "verified",
+                report.decoded(),
+                (System.nanoTime() - start) / 1_000_000,
+                trainer.lineage(),
+                forked);
     }
 
     /** A state restored into another job trains on as a fork of the one that wrote it. */
@@ -178,8 +199,13 @@ public final class TrainerCheckpoint {
         } else {
             model.update(List.of());
         }
-        ranks.update(List.of(GroupCodec.encode(new RankEntry(rank, group, cut.step(), cut.learner(),
-                cut.inbox().pending(), cut.inbox().positions()))));
+        ranks.update(List.of(GroupCodec.encode(new RankEntry(
+                rank,
+                group,
+                cut.step(),
+                cut.learner(),
+                cut.inbox().pending(),
+                cut.inbox().positions()))));
         legacy.blob().update(List.of());
         legacy.checksum().update(List.of());
         legacy.writer().update(List.of());

@@ -5,17 +5,15 @@ import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.pipeline.report.RunFiles;
-
-import org.apache.flink.metrics.MetricGroup;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches the trainer so that nobody has to: Flink metrics (group "oxbow"), the collapse alarm,
@@ -27,6 +25,7 @@ import java.util.function.Supplier;
 final class TrainerMonitor {
     /** The progress line's own logger: the local runs' log configuration prints its bare message. */
     static final String PROGRESS_LOGGER = "oxbow.progress";
+
     private static final Logger LOG = LoggerFactory.getLogger(TrainerMonitor.class);
     private static final Logger PROGRESS = LoggerFactory.getLogger(PROGRESS_LOGGER);
 
@@ -39,6 +38,7 @@ final class TrainerMonitor {
     private long arrivedTotal;
     /** Event time of the newest image admitted, for the trainer's lag behind the stream. */
     private volatile long newestEventTime = Long.MIN_VALUE;
+
     private long arrivedAtLastReport;
     private volatile float loss = Float.NaN;
     private volatile boolean alarm;
@@ -47,17 +47,27 @@ final class TrainerMonitor {
     private final Consumer<String> events;
     /** Only rank 0 of a trainer group probes and reports progress: the ranks hold the same model. */
     private final boolean reports;
+
     private final int ranks;
     /** Milliseconds of the last step spent exchanging with the other ranks, and their share of steps. */
     private volatile double allreduceMs;
+
     private volatile double commShare;
     private long exchangeNanos;
     private long stepNanos;
     private long lastShareMs = System.currentTimeMillis();
 
     /** @param events receives alarm transitions for the run's trainer events */
-    TrainerMonitor(MetricGroup group, SslTrainer trainer, StreamLearner learner, OnlineProbe probe,
-                   TrainerOptions options, RunDirectory files, Consumer<String> events, int rank, int ranks) {
+    TrainerMonitor(
+            MetricGroup group,
+            SslTrainer trainer,
+            StreamLearner learner,
+            OnlineProbe probe,
+            TrainerOptions options,
+            RunDirectory files,
+            Consumer<String> events,
+            int rank,
+            int ranks) {
         this.trainer = trainer;
         this.options = options;
         this.probe = probe;
@@ -121,11 +131,15 @@ final class TrainerMonitor {
         boolean collapsed = std < options.collapseThreshold() * trainer.stats().healthyCollapseStd();
         if (collapsed != alarm) {
             alarm = collapsed;
-            events.accept("collapse_alarm " + (alarm ? "on" : "off") + " step=" + trainer.steps() + " collapse_std="
-                    + std);
+            events.accept(
+                    "collapse_alarm " + (alarm ? "on" : "off") + " step=" + trainer.steps() + " collapse_std=" + std);
             if (alarm) {
-                LOG.warn("collapse alarm at step {}: collapse_std {} below {} x healthy {}{}", trainer.steps(), std,
-                        options.collapseThreshold(), trainer.stats().healthyCollapseStd(),
+                LOG.warn(
+                        "collapse alarm at step {}: collapse_std {} below {} x healthy {}{}",
+                        trainer.steps(),
+                        std,
+                        options.collapseThreshold(),
+                        trainer.stats().healthyCollapseStd(),
                         options.holdOnCollapse() ? "; holding model version " + trainer.publishedVersion() : "");
             } else {
                 LOG.info("collapse alarm cleared at step {}: collapse_std {}", trainer.steps(), std);
@@ -172,16 +186,29 @@ final class TrainerMonitor {
         arrivedAtLastReport = arrivedTotal;
         lastReportMs = now;
         files.row(RunFiles.KNN, trainer.steps() + "," + probe.knnTop1());
-        files.row(RunFiles.COLLAPSE, trainer.steps() + "," + trainer.stats().collapseStd() + "," + probe.rankMe() + ","
-                + probe.alignment() + "," + probe.uniformity());
-        files.row(RunFiles.THROUGHPUT, (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + ","
-                + arrivedRate);
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+        files.row(
+                RunFiles.COLLAPSE,
+                trainer.steps() + "," + trainer.stats().collapseStd() + "," + probe.rankMe() + "," + probe.alignment()
+                        + "," + probe.uniformity());
+        files.row(
+                RunFiles.THROUGHPUT,
+                (now - startMs) / 1e3 + "," + trainer.stats().imagesPerSecond() + "," + arrivedRate);
+        StringBuilder line = new StringBuilder(String.format(
+                Locale.ROOT,
                 "progress steps=%d images_trained=%d%s images_arrived=%d loss=%.4f lr=%.4f collapse_std=%.4f"
                         + " rankme=%.1f knn_top1=%.3f train_images_per_s=%.1f model_version=%d trainer_lag_s=%.0f",
-                trainer.steps(), trainer.stats().imagesTrained(), eta(), arrivedTotal, loss, trainer.learningRate(),
-                trainer.stats().collapseStd(), probe.rankMe(), probe.knnTop1(), trainer.stats().imagesPerSecond(),
-                trainer.publishedVersion(), lagMs() / 1e3));
+                trainer.steps(),
+                trainer.stats().imagesTrained(),
+                eta(),
+                arrivedTotal,
+                loss,
+                trainer.learningRate(),
+                trainer.stats().collapseStd(),
+                probe.rankMe(),
+                probe.knnTop1(),
+                trainer.stats().imagesPerSecond(),
+                trainer.publishedVersion(),
+                lagMs() / 1e3));
         for (Map.Entry<String, Long> f : trainer.method().bufferFill().entrySet()) {
             line.append(' ').append(f.getKey()).append('=').append(f.getValue());
         }
@@ -201,7 +228,10 @@ final class TrainerMonitor {
         if (expected <= 0 || rate <= 0) {
             return "";
         }
-        return String.format(Locale.ROOT, "/%d eta_s=%.0f", expected,
+        return String.format(
+                Locale.ROOT,
+                "/%d eta_s=%.0f",
+                expected,
                 Math.max(0, expected - trainer.stats().imagesTrained()) / rate);
     }
 }

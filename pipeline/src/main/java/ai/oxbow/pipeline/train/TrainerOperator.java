@@ -10,7 +10,6 @@ import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
 import ai.oxbow.pipeline.train.TrainerOptions.Pace;
-
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -24,7 +23,6 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
-
 
 /**
  * The stateful trainer: one rank of a group of N (its parallelism), each training B / N images per
@@ -48,6 +46,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private final TrainerOptions options;
     /** The trainer's own reader of the images topic (back-pressure); null: it takes the shared stream. */
     private final ReaderSettings reading;
+
     private transient int rank;
     private transient int ranks;
     private transient SslTrainer trainer;
@@ -64,14 +63,20 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient TrainerCheckpoint checkpoint;
     /** Milliseconds a checkpoint waited for its cut, and spent saving it. */
     private transient Histogram snapshotWaitMs;
+
     private transient Histogram snapshotEncodeMs;
     private transient MailboxExecutor mailbox;
     private transient boolean announced;
 
-    public TrainerOperator(TrainerConfig config, ReplayConfig replay, Augmenter augmenter, TrainerOptions options,
-                           ReaderSettings reading) {
+    public TrainerOperator(
+            TrainerConfig config,
+            ReplayConfig replay,
+            Augmenter augmenter,
+            TrainerOptions options,
+            ReaderSettings reading) {
         if ((options.pace() == Pace.BACKPRESSURE) != (reading != null)) {
-            throw new IllegalArgumentException("the trainer reads the topic itself exactly when it paces by back-pressure");
+            throw new IllegalArgumentException(
+                    "the trainer reads the topic itself exactly when it paces by back-pressure");
         }
         this.config = config;
         this.replay = replay;
@@ -95,20 +100,28 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         files = new RunDirectory(rank == 0 ? options.runDir() : null);
         trainer = new SslTrainer(config, rank);
         learner = new StreamLearner(trainer, augmenter, mine, options.viewThreads());
-        String restored = checkpoint.restore(learner, trainer, rank, ranks, context.getRestoredCheckpointId()
-                .orElse(-1), jobId());
+        String restored = checkpoint.restore(
+                learner, trainer, rank, ranks, context.getRestoredCheckpointId().orElse(-1), jobId());
         if (restored != null) {
             event(restored);
         }
-        inbox = new Inbox(options.pace(), mine, getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
+        inbox = new Inbox(
+                options.pace(), mine, getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
         inbox.restore(checkpoint.restoredPending(), checkpoint.restoredPositions());
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        monitor = new TrainerMonitor(getMetricGroup(), trainer, learner,
-                new OnlineProbe(trainer, augmenter, options.classes()), options, files, this::event, rank,
+        monitor = new TrainerMonitor(
+                getMetricGroup(),
+                trainer,
+                learner,
+                new OnlineProbe(trainer, augmenter, options.classes()),
+                options,
+                files,
+                this::event,
+                rank,
                 ranks);
         var metrics = getMetricGroup().addGroup("oxbow");
         metrics.gauge("trainer_inbox", () -> (long) inbox.size());
@@ -121,16 +134,25 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         injected = new InjectedFailure(options.failAtStep());
         TrainingLoop.Join group = () -> null;
         if (ranks > 1) {
-            join = GroupJoin.listen(getContainingTask().getEnvironment().getTaskManagerInfo()
-                    .getTaskManagerExternalAddress(), rank, coordinator);
+            join = GroupJoin.listen(
+                    getContainingTask().getEnvironment().getTaskManagerInfo().getTaskManagerExternalAddress(),
+                    rank,
+                    coordinator);
             metrics.gauge("generation", join::generation);
             group = () -> join.connect(rank, jobId() + "/trainer");
         }
         // Versions go out through the task's mailbox; if a checkpoint comes first, the restored
         // trainer announces its version again at start.
-        loop = new TrainingLoop(learner, trainer, inbox, monitor, publishing, rank == 0
-                ? v -> mailbox.execute(() -> emit(v), "publish encoder version %d", v.version()) : v -> { },
-                rank, ranks, group);
+        loop = new TrainingLoop(
+                learner,
+                trainer,
+                inbox,
+                monitor,
+                publishing,
+                rank == 0 ? v -> mailbox.execute(() -> emit(v), "publish encoder version %d", v.version()) : v -> {},
+                rank,
+                ranks,
+                group);
         loop.start();
         if (reading != null) {
             reader = new TrainerReader(reading, rank, ranks, inbox);
@@ -226,7 +248,7 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         }
         loop.drain(mailbox);
         loop.withLearner(() -> {
-            publishing.atEnd(trainer, rank == 0 ? this::emit : v -> { });
+            publishing.atEnd(trainer, rank == 0 ? this::emit : v -> {});
             files.writeFinal(trainer, loop.finalFigures());
         });
     }

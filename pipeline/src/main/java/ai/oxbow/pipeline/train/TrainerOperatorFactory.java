@@ -1,7 +1,6 @@
 package ai.oxbow.pipeline.train;
 
 import ai.oxbow.pipeline.ops.ModelImage;
-
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.operators.coordination.OperatorCoordinator;
 import org.apache.flink.runtime.operators.coordination.OperatorEventDispatcher;

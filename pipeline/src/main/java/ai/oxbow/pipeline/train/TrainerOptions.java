@@ -18,9 +18,19 @@ import java.io.Serializable;
  * @param viewThreads        threads drawing the next batch's views while a step trains
  * @param failAtStep         test hook: fail once at this step after a checkpoint (0 = never)
  */
-public record TrainerOptions(String runDir, long progressIntervalMs, long publishEverySteps, long publishEveryMs,
-                             double collapseThreshold, boolean holdOnCollapse, int classes, long expectedImages,
-                             Pace pace, int viewThreads, long failAtStep) implements Serializable {
+public record TrainerOptions(
+        String runDir,
+        long progressIntervalMs,
+        long publishEverySteps,
+        long publishEveryMs,
+        double collapseThreshold,
+        boolean holdOnCollapse,
+        int classes,
+        long expectedImages,
+        Pace pace,
+        int viewThreads,
+        long failAtStep)
+        implements Serializable {
 
     /**
      * How the trainer's input is paced.
@@ -37,7 +47,8 @@ public record TrainerOptions(String runDir, long progressIntervalMs, long publis
      * </ul>
      */
     public enum Pace {
-        BACKPRESSURE, SAMPLE;
+        BACKPRESSURE,
+        SAMPLE;
 
         public static Pace parse(String name) {
             for (Pace p : values()) {
@@ -68,7 +79,8 @@ public record TrainerOptions(String runDir, long progressIntervalMs, long publis
 
     private static void atLeast(String name, long value, long min) {
         if (value < min) {
-            throw new IllegalArgumentException("trainer option " + name + " must be at least " + min + ", not " + value);
+            throw new IllegalArgumentException(
+                    "trainer option " + name + " must be at least " + min + ", not " + value);
         }
     }
 }

@@ -6,15 +6,6 @@ import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ToModelInput;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,6 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A trainer rank's own reader of the images topic, on a thread of its own: every partition,
@@ -95,13 +93,18 @@ final class TrainerReader implements AutoCloseable {
     }
 
     private void run() {
-        Map<String, Object> props = settings.kafka().consumer(Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, settings.groupId(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, settings.decoder().maxEncodedBytes() * 2,
-                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, settings.decoder().maxEncodedBytes() * 4));
-        try (KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        Map<String, Object> props = settings.kafka()
+                .consumer(Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        settings.groupId(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        settings.decoder().maxEncodedBytes() * 2,
+                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                        settings.decoder().maxEncodedBytes() * 4));
+        try (KafkaConsumer<byte[], byte[]> kafka =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = kafka;
             Map<Integer, Partition> positions = start(kafka);
             while (running) {
@@ -139,7 +142,8 @@ final class TrainerReader implements AutoCloseable {
     /** Assigns every partition and seeks to where this rank stands: restored, committed, or the beginning. */
     private Map<Integer, Partition> start(KafkaConsumer<byte[], byte[]> kafka) {
         List<TopicPartition> partitions = kafka.partitionsFor(settings.topic()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         if (partitions.isEmpty()) {
             throw new IllegalStateException("topic " + settings.topic() + " has no partitions");
         }
@@ -152,8 +156,12 @@ final class TrainerReader implements AutoCloseable {
             Partition at = positions.get(tp.partition());
             if (at == null) {
                 OffsetAndMetadata c = committed.get(tp);
-                positions.put(tp.partition(), new Partition(c == null ? beginning.get(tp) : c.offset(),
-                        settings.bounded() ? ends.get(tp) : -1, new long[0]));
+                positions.put(
+                        tp.partition(),
+                        new Partition(
+                                c == null ? beginning.get(tp) : c.offset(),
+                                settings.bounded() ? ends.get(tp) : -1,
+                                new long[0]));
             } else if (settings.bounded() && at.end() < 0) {
                 // Restored from an unbounded run into a bounded one: it ends where the topic ends now.
                 positions.put(tp.partition(), new Partition(at.next(), ends.get(tp), at.skipped()));
@@ -185,8 +193,14 @@ final class TrainerReader implements AutoCloseable {
     }
 
     private ReplayItem decode(ConsumerRecord<byte[], byte[]> r) {
-        DecodeImages.Outcome o = DecodeImages.outcome(settings.decoder(), new RawRecord(r.topic(), r.partition(),
-                r.offset(), r.timestamp(), r.value() == null ? new byte[0] : r.value()));
+        DecodeImages.Outcome o = DecodeImages.outcome(
+                settings.decoder(),
+                new RawRecord(
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        r.timestamp(),
+                        r.value() == null ? new byte[0] : r.value()));
         if (o.image() == null) {
             return null;
         }
@@ -207,8 +221,8 @@ final class TrainerReader implements AutoCloseable {
         Map<Integer, Partition> positions = toCommit.getAndSet(null);
         if (positions != null) {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            positions.forEach((p, at) -> offsets.put(new TopicPartition(settings.topic(), p),
-                    new OffsetAndMetadata(at.next())));
+            positions.forEach(
+                    (p, at) -> offsets.put(new TopicPartition(settings.topic(), p), new OffsetAndMetadata(at.next())));
             kafka.commitAsync(offsets, null);
         }
     }

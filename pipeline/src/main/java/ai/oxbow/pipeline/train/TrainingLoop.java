@@ -6,9 +6,6 @@ import ai.oxbow.model.replay.StreamLearner;
 import ai.oxbow.model.state.Crc32c;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.SslTrainer;
-
-import org.apache.flink.api.common.operators.MailboxExecutor;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 
 /**
  * A trainer rank's own thread: it moves images from the inbox into the learner and trains. Alone
@@ -63,6 +61,7 @@ final class TrainingLoop implements AutoCloseable {
     private final PublishPolicy publishing;
     /** Where a version published goes: rank 0's output (elsewhere nowhere). */
     private final Consumer<EncoderSnapshot> emit;
+
     private final int rank;
     private final int ranks;
     private final Join join;
@@ -70,6 +69,7 @@ final class TrainingLoop implements AutoCloseable {
     private final Thread thread;
     /** The group's collectives while it trains: closing them wakes a thread blocked in an exchange. */
     private volatile Collectives group;
+
     private volatile boolean running = true;
     private volatile Throwable failure;
     private volatile boolean finished;
@@ -86,8 +86,16 @@ final class TrainingLoop implements AutoCloseable {
     /** Rounds run (the group formed): cuts are this thread's to take. */
     private boolean inGroup;
 
-    TrainingLoop(StreamLearner learner, SslTrainer trainer, Inbox inbox, TrainerMonitor monitor,
-                 PublishPolicy publishing, Consumer<EncoderSnapshot> emit, int rank, int ranks, Join join) {
+    TrainingLoop(
+            StreamLearner learner,
+            SslTrainer trainer,
+            Inbox inbox,
+            TrainerMonitor monitor,
+            PublishPolicy publishing,
+            Consumer<EncoderSnapshot> emit,
+            int rank,
+            int ranks,
+            Join join) {
         this.learner = learner;
         this.trainer = trainer;
         this.inbox = inbox;
@@ -188,7 +196,7 @@ final class TrainingLoop implements AutoCloseable {
      * task's mailbox meanwhile (checkpoints, publications and timers go on).
      */
     void drain(MailboxExecutor mailbox) throws InterruptedException {
-        draining = () -> mailbox.execute(() -> { }, "trainer progress");
+        draining = () -> mailbox.execute(() -> {}, "trainer progress");
         while (!finished) {
             checkFailure();
             mailbox.yield();
@@ -210,7 +218,10 @@ final class TrainingLoop implements AutoCloseable {
                 long seen = inbox.changes();
                 admit();
                 long roundStart = System.nanoTime();
-                Round.Header mine = new Round.Header(learner.due(), inbox.exhausted(), request(),
+                Round.Header mine = new Round.Header(
+                        learner.due(),
+                        inbox.exhausted(),
+                        request(),
                         group != null && rank == 0 && publishing.wanted(trainer, System.currentTimeMillis()));
                 Round.Decision d = Round.decide(group == null ? List.of(mine) : exchange(group, mine));
                 long roundNanos = System.nanoTime() - roundStart;
@@ -232,8 +243,8 @@ final class TrainingLoop implements AutoCloseable {
                 } else if (d.finished()) {
                     // Every rank decided so in this round: none will step again, so the state stays
                     // as it is and the task thread takes any later cut itself.
-                    finalFigures = group == null ? ReplayFigures.values(learner)
-                            : ReplayFigures.ofGroup(group, learner);
+                    finalFigures =
+                            group == null ? ReplayFigures.values(learner) : ReplayFigures.ofGroup(group, learner);
                     synchronized (cuts) {
                         inGroup = false;
                         finished = true;
@@ -304,8 +315,8 @@ final class TrainingLoop implements AutoCloseable {
     }
 
     private Cut takeCut() {
-        return new Cut(trainer.steps(), rank == 0 ? trainer.snapshot() : null, learner.snapshotRank(),
-                inbox.snapshot());
+        return new Cut(
+                trainer.steps(), rank == 0 ? trainer.snapshot() : null, learner.snapshotRank(), inbox.snapshot());
     }
 
     private static List<Round.Header> exchange(Collectives group, Round.Header mine) {
@@ -319,15 +330,17 @@ final class TrainingLoop implements AutoCloseable {
     /** Every rank restored the same trainer, bit for bit: the same step and the same checksum of its state. */
     private void sameModelEverywhere(Collectives group) {
         long crc = Crc32c.of(trainer.snapshot());
-        byte[][] all = group.allGatherBytes(ByteBuffer.allocate(16).putLong(trainer.steps()).putLong(crc).array());
+        byte[][] all = group.allGatherBytes(
+                ByteBuffer.allocate(16).putLong(trainer.steps()).putLong(crc).array());
         for (int r = 0; r < all.length; r++) {
             ByteBuffer b = ByteBuffer.wrap(all[r]);
             long step = b.getLong();
             long sum = b.getLong();
             if (step != trainer.steps() || sum != crc) {
-                throw new IllegalStateException(String.format("the trainer group holds different models: rank %d at"
-                        + " step %d with state CRC-32C %08x, rank %d at step %d with %08x", rank, trainer.steps(), crc,
-                        r, step, sum));
+                throw new IllegalStateException(String.format(
+                        "the trainer group holds different models: rank %d at"
+                                + " step %d with state CRC-32C %08x, rank %d at step %d with %08x",
+                        rank, trainer.steps(), crc, r, step, sum));
             }
         }
     }

@@ -3,8 +3,6 @@ package ai.oxbow.pipeline.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 
 /**
  * The documentation stays readable and true: README.md is short, no line of README.md or docs/ is
@@ -34,19 +33,23 @@ class DocsTest {
     private static final Path ROOT = Path.of("..");
     private static final Path HISTORY = ROOT.resolve("docs").resolve("history");
     /** A short or full commit hash: 7 to 40 lowercase hex characters with at least one digit and one letter. */
-    private static final Pattern COMMIT = Pattern.compile(
-            "(?<![\\w./#-])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\\w-])");
+    private static final Pattern COMMIT =
+            Pattern.compile("(?<![\\w./#-])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\\w-])");
     /** "issue 11", "issues 7 and 9", "#12", "PR 3". */
-    private static final Pattern ISSUE = Pattern.compile(
-            "(?i)(\\b(issues?|pr|pull request)\\s*#?\\d+)|((?<![\\w&/])#\\d+\\b)");
+    private static final Pattern ISSUE =
+            Pattern.compile("(?i)(\\b(issues?|pr|pull request)\\s*#?\\d+)|((?<![\\w&/])#\\d+\\b)");
+
     private static final Pattern LINK = Pattern.compile("!?\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
     private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.*?)\\s*#*\\s*$");
 
     @Test
     void readmeIsShort() throws IOException {
-        long lines = Files.readAllLines(ROOT.resolve("README.md"), StandardCharsets.UTF_8).size();
-        assertTrue(lines <= README_MAX_LINES, "README.md has " + lines + " lines; at most " + README_MAX_LINES
-                + ": move details to a page under docs/");
+        long lines = Files.readAllLines(ROOT.resolve("README.md"), StandardCharsets.UTF_8)
+                .size();
+        assertTrue(
+                lines <= README_MAX_LINES,
+                "README.md has " + lines + " lines; at most " + README_MAX_LINES
+                        + ": move details to a page under docs/");
     }
 
     @Test
@@ -80,8 +83,9 @@ class DocsTest {
                 }
             }
         }
-        assertTrue(failed.isEmpty(), "commit hashes or issue numbers (they belong in docs/history/):\n"
-                + String.join("\n", failed));
+        assertTrue(
+                failed.isEmpty(),
+                "commit hashes or issue numbers (they belong in docs/history/):\n" + String.join("\n", failed));
     }
 
     @Test
@@ -99,15 +103,16 @@ class DocsTest {
                 checked++;
                 int hash = target.indexOf('#');
                 String file = hash < 0 ? target : target.substring(0, hash);
-                Path resolved = file.isEmpty() ? page : page.getParent().resolve(file).normalize();
+                Path resolved =
+                        file.isEmpty() ? page : page.getParent().resolve(file).normalize();
                 if (!Files.exists(resolved)) {
                     failed.add(page + ": " + target + " (no such file)");
                 } else if (hash >= 0) {
                     String anchor = target.substring(hash + 1);
                     Set<String> known = anchors.computeIfAbsent(resolved, DocsTest::anchors);
                     if (!known.contains(anchor)) {
-                        failed.add(page + ": " + target + " (no heading with anchor '" + anchor + "' in "
-                                + resolved + ")");
+                        failed.add(page + ": " + target + " (no heading with anchor '" + anchor + "' in " + resolved
+                                + ")");
                     }
                 }
             }
@@ -121,8 +126,10 @@ class DocsTest {
     void resultTablesMatchTheirData() throws Exception {
         Process p;
         try {
-            p = new ProcessBuilder("python3", "scripts/quality-table.py", "--check").directory(ROOT.toFile())
-                    .redirectErrorStream(true).start();
+            p = new ProcessBuilder("python3", "scripts/quality-table.py", "--check")
+                    .directory(ROOT.toFile())
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             throw new AssertionError("python3 is needed to check the docs' result tables (apt-get install python3)", e);
         }
@@ -136,15 +143,16 @@ class DocsTest {
         assertEquals("probes-knn_top1-and-linear_top1", slug("Probes: `knn_top1` and `linear_top1`"));
         assertEquals("secured-kafka-tls-sasl", slug("Secured Kafka (TLS, SASL)"));
         assertEquals("w-mse", slug("W-MSE"));
-        assertEquals("search-the-index-search-serve-reindex",
-                slug("Search: the index, `search`, `serve`, `reindex`"));
+        assertEquals("search-the-index-search-serve-reindex", slug("Search: the index, `search`, `serve`, `reindex`"));
     }
 
     /** README.md and every page under docs/ but the history. */
     private static List<Path> currentPages() throws IOException {
         List<Path> out = new ArrayList<>(List.of(ROOT.resolve("README.md")));
         try (Stream<Path> pages = Files.walk(ROOT.resolve("docs"))) {
-            pages.filter(p -> p.toString().endsWith(".md") && !p.startsWith(HISTORY)).sorted().forEach(out::add);
+            pages.filter(p -> p.toString().endsWith(".md") && !p.startsWith(HISTORY))
+                    .sorted()
+                    .forEach(out::add);
         }
         return out;
     }
@@ -156,7 +164,10 @@ class DocsTest {
             pages.filter(p -> p.toString().endsWith(".md")).sorted().forEach(out::add);
         }
         try (Stream<Path> deploy = Files.list(ROOT.resolve("deploy"))) {
-            deploy.map(d -> d.resolve("README.md")).filter(Files::isRegularFile).sorted().forEach(out::add);
+            deploy.map(d -> d.resolve("README.md"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .forEach(out::add);
         }
         return out;
     }

@@ -9,15 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.job.JobConfig;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line as users meet it: help, typos, strict values, requirements, config files, exit codes. */
 class OptionsTest {
@@ -30,7 +28,8 @@ class OptionsTest {
             String help = a.usage();
             for (Option<?> o : c.options()) {
                 assertTrue(help.contains(o.flagName()), c.name() + " --help lacks " + o.flagName());
-                assertTrue(help.replaceAll("\\s+", " ").contains("[default: " + o.shownDefault() + "]"),
+                assertTrue(
+                        help.replaceAll("\\s+", " ").contains("[default: " + o.shownDefault() + "]"),
                         c.name() + " --help lacks the default of " + o.flagName());
             }
             for (Exclusive g : c.groups()) {
@@ -42,8 +41,8 @@ class OptionsTest {
     @Test
     void anUnknownOptionNamesTheNearest() {
         UsageException e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--batchh", "3"));
-        assertTrue(e.getMessage().contains("--batchh") && e.getMessage().contains("did you mean 'batch'"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("--batchh") && e.getMessage().contains("did you mean 'batch'"), e.getMessage());
         assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "stray"));
     }
 
@@ -77,53 +76,73 @@ class OptionsTest {
         assertFalse(Args.parse(Run.OPTIONS, "--hold-on-collapse", "false").get(JobOptions.HOLD_ON_COLLAPSE));
         assertTrue(Args.parse(Run.OPTIONS).get(JobOptions.HOLD_ON_COLLAPSE));
         UsageException e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--hold-on-collapse=yes"));
-        assertTrue(e.getMessage().contains("--hold-on-collapse") && e.getMessage().contains("yes"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("--hold-on-collapse") && e.getMessage().contains("yes"), e.getMessage());
         assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--bounded", "yes"));
     }
 
     @Test
     void aBadValueNamesItsOption() {
         UsageException e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--batch", "x"));
-        assertEquals("Invalid value for option '--batch': 'x' is not an int", e.getMessage().strip());
+        assertEquals(
+                "Invalid value for option '--batch': 'x' is not an int",
+                e.getMessage().strip());
         e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--batch", "0"));
         assertTrue(e.getMessage().contains("--batch must be at least 1"), e.getMessage());
         e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--trainer-pace", "fast"));
         assertTrue(e.getMessage().contains("--trainer-pace must be one of backpressure, sample"), e.getMessage());
         assertEquals(-1, Args.parse(Run.OPTIONS, "--schema-registry-id", "-1").get(JobOptions.SCHEMA_REGISTRY_ID));
-        assertEquals("9250-9299", Args.parse(Demo.OPTIONS, "--prometheus-port", "9250-9299").get(Demo.PROMETHEUS_PORT));
+        assertEquals(
+                "9250-9299",
+                Args.parse(Demo.OPTIONS, "--prometheus-port", "9250-9299").get(Demo.PROMETHEUS_PORT));
         e = assertThrows(UsageException.class, () -> Args.parse(Demo.OPTIONS, "--prometheus-port", "any"));
         assertTrue(e.getMessage().contains("--prometheus-port must be a port or a range FROM-TO"), e.getMessage());
     }
 
     @Test
     void keyValueListsAndTheNumbersInThemShareOneWording() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
-                Args.parse(Run.OPTIONS, "--method-options", "queue_size"), 100, false, "none"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> JobOptions.trainer(
+                        Args.parse(Run.OPTIONS, "--method-options", "queue_size"), 100, false, "none"));
         assertEquals("Invalid value for option '--method-options': 'queue_size' is not key=value", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
-                Args.parse(Run.OPTIONS, "--augment-options", "views=two"), 100, false, "none"));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> JobOptions.trainer(
+                        Args.parse(Run.OPTIONS, "--augment-options", "views=two"), 100, false, "none"));
         assertEquals("Invalid value for augmentation option 'views': 'two' is not an int", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
-                Args.parse(Run.OPTIONS, "--augment-options", "scale=0.2"), 100, false, "none"));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> JobOptions.trainer(
+                        Args.parse(Run.OPTIONS, "--augment-options", "scale=0.2"), 100, false, "none"));
         assertEquals("Invalid value for augmentation option 'scale': '0.2' is not min:max", e.getMessage());
         e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--kafka-property", "security.protocol"));
-        assertEquals("Invalid value for option '--kafka-property': 'security.protocol' is not key=value",
-                e.getMessage());
+        assertEquals(
+                "Invalid value for option '--kafka-property': 'security.protocol' is not key=value", e.getMessage());
     }
 
     @Test
     void methodAndAugmentationOptionKeysAreChecked() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
-                Args.parse(Run.OPTIONS, "--method", "simclr", "--queue-size", "4096"), 100, false, "none"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> JobOptions.trainer(
+                        Args.parse(Run.OPTIONS, "--method", "simclr", "--queue-size", "4096"), 100, false, "none"));
         assertTrue(e.getMessage().contains("queue_size") && e.getMessage().contains("simclr"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
-                Args.parse(Run.OPTIONS, "--method", "mocov2", "--method-options", "queue_sise=16"), 100, false, "none"));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> JobOptions.trainer(
+                        Args.parse(Run.OPTIONS, "--method", "mocov2", "--method-options", "queue_sise=16"),
+                        100,
+                        false,
+                        "none"));
         assertTrue(e.getMessage().contains("did you mean 'queue_size'"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> JobOptions.trainer(
-                Args.parse(Run.OPTIONS, "--augment-options", "scle=0.2:1"), 100, false, "none"));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> JobOptions.trainer(
+                        Args.parse(Run.OPTIONS, "--augment-options", "scle=0.2:1"), 100, false, "none"));
         assertTrue(e.getMessage().contains("did you mean 'scale'"), e.getMessage());
-        TrainerConfig moco = JobOptions.trainer(Args.parse(Run.OPTIONS, "--method", "mocov2", "--queue-size", "256"),
-                100, false, "none");
+        TrainerConfig moco = JobOptions.trainer(
+                Args.parse(Run.OPTIONS, "--method", "mocov2", "--queue-size", "256"), 100, false, "none");
         assertEquals("256", moco.methodOptions().get("queue_size"));
     }
 
@@ -134,21 +153,28 @@ class OptionsTest {
         assertEquals("--index is required: index directory", e.getMessage());
         e = assertThrows(UsageException.class, () -> search.parse(new String[] {"--index", "i"}, 0));
         assertEquals("give exactly one of --id | --image", e.getMessage());
-        e = assertThrows(UsageException.class,
+        e = assertThrows(
+                UsageException.class,
                 () -> search.parse(new String[] {"--index", "i", "--id", "a", "--image", "b"}, 0));
         assertEquals("give exactly one of --id | --image, not --id and --image", e.getMessage());
-        assertEquals("a", search.parse(new String[] {"--index", "i", "--id", "a"}, 0).get(Search.ID));
+        assertEquals(
+                "a", search.parse(new String[] {"--index", "i", "--id", "a"}, 0).get(Search.ID));
 
         Command export = command("export");
-        e = assertThrows(UsageException.class,
+        e = assertThrows(
+                UsageException.class,
                 () -> export.parse(new String[] {"--state", "s", "--version", "3", "--out", "o"}, 0));
         assertEquals("give at most one of --state | --version, not --state and --version", e.getMessage());
-        assertEquals(3L, export.parse(new String[] {"--models", "m", "--version", "3", "--out", "o"}, 0)
-                .get(Export.VERSION));
-        e = assertThrows(UsageException.class,
-                () -> export.parse(new String[] {"--models", "m", "--method-options", "queue_size=8", "--out", "o"}, 0));
-        assertEquals("give at most one of --models | --method-options, not --models and --method-options",
-                e.getMessage());
+        assertEquals(
+                3L,
+                export.parse(new String[] {"--models", "m", "--version", "3", "--out", "o"}, 0)
+                        .get(Export.VERSION));
+        e = assertThrows(
+                UsageException.class,
+                () -> export.parse(
+                        new String[] {"--models", "m", "--method-options", "queue_size=8", "--out", "o"}, 0));
+        assertEquals(
+                "give at most one of --models | --method-options, not --models and --method-options", e.getMessage());
         // Help and the printed configuration need no requirement met.
         assertTrue(export.parse(new String[] {"--help"}, 0).helpRequested());
         assertTrue(command("submit").parse(new String[] {"--print-config"}, 0).get(Args.PRINT_CONFIG));
@@ -177,26 +203,42 @@ class OptionsTest {
         assertEquals(32, cfg.training().replay().batch());
         assertFalse(cfg.training().options().holdOnCollapse());
         assertEquals("SASL_SSL", cfg.kafka().client().properties().get("security.protocol"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Run.config(
-                Args.parse(Run.OPTIONS, "--kafka-property", "security.protocl=SSL")));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Run.config(Args.parse(Run.OPTIONS, "--kafka-property", "security.protocl=SSL")));
         assertTrue(e.getMessage().contains("security.protocl"), e.getMessage());
 
         Path properties = dir.resolve("job.properties");
         Files.writeString(properties, "batch=16\nbtach=3\n");
         e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--config=" + properties));
-        assertTrue(e.getMessage().contains("'btach'") && e.getMessage().contains("did you mean 'batch'"), e.getMessage());
-        e = assertThrows(UsageException.class,
-                () -> Args.parse(Run.OPTIONS, "--config", dir.resolve("absent.yaml").toString()));
+        assertTrue(
+                e.getMessage().contains("'btach'") && e.getMessage().contains("did you mean 'batch'"), e.getMessage());
+        e = assertThrows(
+                UsageException.class,
+                () -> Args.parse(
+                        Run.OPTIONS, "--config", dir.resolve("absent.yaml").toString()));
         assertTrue(e.getMessage().contains("absent.yaml"), e.getMessage());
     }
 
     @Test
     void thePrintedConfigurationReadsBackAsTheSame(@TempDir Path dir) throws Exception {
-        Args given = Args.parse(Run.OPTIONS, "--method", "byol", "--lr", "0.5", "--bounded",
-                "--kafka-property", "sasl.jaas.config=secret", "--kafka-property", "security.protocol=SSL");
+        Args given = Args.parse(
+                Run.OPTIONS,
+                "--method",
+                "byol",
+                "--lr",
+                "0.5",
+                "--bounded",
+                "--kafka-property",
+                "sasl.jaas.config=secret",
+                "--kafka-property",
+                "security.protocol=SSL");
         String printed = given.effectiveConfig();
-        assertTrue(printed.contains("method=byol") && printed.contains("bounded=true")
-                && printed.contains("kafka.security.protocol=SSL"), printed);
+        assertTrue(
+                printed.contains("method=byol")
+                        && printed.contains("bounded=true")
+                        && printed.contains("kafka.security.protocol=SSL"),
+                printed);
         assertFalse(printed.contains("secret"), "the JAAS settings are hidden: " + printed);
         Path file = dir.resolve("printed.properties");
         Files.writeString(file, printed.replace("kafka.sasl.jaas.config=<hidden>\n", ""), StandardCharsets.UTF_8);
@@ -208,8 +250,8 @@ class OptionsTest {
     @Test
     void benchQualityRefusesEventsAndNeedsTheRealDataSet(@TempDir Path dir) {
         Command quality = command("bench quality");
-        UsageException events = assertThrows(UsageException.class,
-                () -> quality.parse(new String[] {"--events", "5"}, 0));
+        UsageException events =
+                assertThrows(UsageException.class, () -> quality.parse(new String[] {"--events", "5"}, 0));
         assertTrue(events.getMessage().contains("--events"), events.getMessage());
         Args a = quality.parse(new String[] {"--data", dir.toString()}, 0);
         UsageException missing = assertThrows(UsageException.class, () -> quality.prepare(a));
@@ -234,14 +276,23 @@ class OptionsTest {
         // A corrupt state file is a failure, not a usage error: the command line was right.
         Path corrupt = dir.resolve("final-state.bin");
         Files.write(corrupt, "not a trainer state".getBytes(StandardCharsets.UTF_8));
-        Exit export = exit("export", "--state", corrupt.toString(), "--out", dir.resolve("out").toString());
+        Exit export = exit(
+                "export",
+                "--state",
+                corrupt.toString(),
+                "--out",
+                dir.resolve("out").toString());
         assertEquals(1, export.code(), export.output());
-        assertTrue(export.output().contains("oxbow: failed: " + corrupt + ": not an Oxbow trainer state"),
+        assertTrue(
+                export.output().contains("oxbow: failed: " + corrupt + ": not an Oxbow trainer state"),
                 export.output());
     }
 
     private static Command command(String name) {
-        return Oxbow.COMMANDS.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+        return Oxbow.COMMANDS.stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private record Exit(int code, String output) {}
@@ -250,7 +301,9 @@ class OptionsTest {
     private static Exit exit(String... argv) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Oxbow.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                Oxbow.class.getName()));
         command.addAll(List.of(argv));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

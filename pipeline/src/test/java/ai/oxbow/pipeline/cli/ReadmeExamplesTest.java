@@ -2,8 +2,6 @@ package ai.oxbow.pipeline.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +10,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every concrete command line in the documentation ({@code java -jar pipeline/target/oxbow.jar
@@ -29,8 +28,11 @@ class ReadmeExamplesTest {
         for (Path doc : docs()) {
             Matcher m = EXAMPLE.matcher(Files.readString(doc));
             while (m.find()) {
-                String line = m.group(1).replace("\\\n", " ").replaceAll("#.*", "").trim();
-                String[] argv = line.replaceAll("<[^>]*>", "x").replaceAll("\\$\\{?\\w+}?", "x").split("\\s+");
+                String line =
+                        m.group(1).replace("\\\n", " ").replaceAll("#.*", "").trim();
+                String[] argv = line.replaceAll("<[^>]*>", "x")
+                        .replaceAll("\\$\\{?\\w+}?", "x")
+                        .split("\\s+");
                 // A usage pattern, not an example: optional parts, choices, elisions, DIR-like placeholders.
                 if (line.matches(".*(\\.\\.\\.|\\[|\\{|\\|).*")
                         || Stream.of(argv).anyMatch(t -> t.matches("[A-Z][A-Z_:]*"))) {
@@ -59,10 +61,14 @@ class ReadmeExamplesTest {
         List<Path> out = new ArrayList<>(List.of(root.resolve("README.md")));
         try (Stream<Path> pages = Files.walk(root.resolve("docs"))) {
             pages.filter(p -> p.toString().endsWith(".md") && Files.isRegularFile(p) && !p.startsWith(history))
-                    .sorted().forEach(out::add);
+                    .sorted()
+                    .forEach(out::add);
         }
         try (Stream<Path> deploy = Files.list(root.resolve("deploy"))) {
-            deploy.filter(Files::isDirectory).map(d -> d.resolve("README.md")).filter(Files::isRegularFile).sorted()
+            deploy.filter(Files::isDirectory)
+                    .map(d -> d.resolve("README.md"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
                     .forEach(out::add);
         }
         return out;

@@ -15,16 +15,6 @@ import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageSources;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,6 +23,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `reindex` from a real in-process Kafka broker with an untrained encoder from a model registry,
@@ -44,6 +42,7 @@ class ReindexTest {
     static final int SIZE = 16;
     static EmbeddedKafka kafka;
     static LabeledImages images;
+
     @TempDir
     static Path models;
 
@@ -85,8 +84,18 @@ class ReindexTest {
     }
 
     String[] reindex(Path index, String... more) {
-        List<String> argv = new java.util.ArrayList<>(List.of("reindex", "--bootstrap", kafka.bootstrapServers(),
-                "--topic", TOPIC, "--models", models.toString(), "--version", "0", "--index", index.toString()));
+        List<String> argv = new java.util.ArrayList<>(List.of(
+                "reindex",
+                "--bootstrap",
+                kafka.bootstrapServers(),
+                "--topic",
+                TOPIC,
+                "--models",
+                models.toString(),
+                "--version",
+                "0",
+                "--index",
+                index.toString()));
         argv.addAll(List.of(more));
         return argv.toArray(String[]::new);
     }
@@ -96,13 +105,15 @@ class ReindexTest {
         Path index = dir.resolve("index");
         List<String> out = run(reindex(index));
         assertEquals(1, out.size(), out.toString());
-        assertTrue(out.get(0).startsWith("{\"reindexed\":200,\"invalid\":2,\"unsearchable\":0,\"model_version\":0,"),
+        assertTrue(
+                out.get(0).startsWith("{\"reindexed\":200,\"invalid\":2,\"unsearchable\":0,\"model_version\":0,"),
                 out.get(0));
         try (VectorSearch search = new VectorSearch(index)) {
             assertEquals(Map.of(0L, (long) IMAGES), search.versions());
             for (int i = 0; i < IMAGES; i++) {
                 String id = "gen-" + i;
-                VectorSearch.Hit top = search.search(search.vectorOf(id, 0).orElseThrow(), 5, 0).get(0);
+                VectorSearch.Hit top = search.search(search.vectorOf(id, 0).orElseThrow(), 5, 0)
+                        .get(0);
                 assertEquals(id, top.imageId());
                 assertEquals(images.labels()[i], top.label());
                 assertEquals(1f, top.score(), 1e-4f);
@@ -137,17 +148,27 @@ class ReindexTest {
         img.getRaster().setDataElements(0, 0, SIZE, SIZE, images.image(42));
         Path png = dir.resolve("query.png");
         Files.write(png, BadEvents.png(img));
-        List<String> byFile = run("search", "--index", index.toString(), "--image", png.toString(),
-                "--models", models.toString(), "--k", "1");
+        List<String> byFile = run(
+                "search",
+                "--index",
+                index.toString(),
+                "--image",
+                png.toString(),
+                "--models",
+                models.toString(),
+                "--k",
+                "1");
         assertTrue(byFile.get(0).startsWith("{\"rank\":1,\"image_id\":\"gen-42\",\"score\":1,"), byFile.get(0));
 
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> run("search", "--index", index.toString(), "--id", "nope"));
+        IllegalArgumentException unknown = assertThrows(
+                IllegalArgumentException.class, () -> run("search", "--index", index.toString(), "--id", "nope"));
         assertTrue(unknown.getMessage().contains("not in the index"), unknown.getMessage());
-        IllegalArgumentException version = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException version = assertThrows(
+                IllegalArgumentException.class,
                 () -> run("search", "--index", index.toString(), "--id", "gen-7", "--version", "5"));
         assertTrue(version.getMessage().contains("no vector of model version 5"), version.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class,
                 () -> run("search", "--index", dir.resolve("none").toString(), "--id", "gen-7"));
         assertTrue(missing.getMessage().contains("no index"), missing.getMessage());
     }

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.schemas.EmbeddingEvent;
-
+import java.nio.file.Path;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
 
 /**
  * A restored index sink continues only on the index it wrote: not on an empty directory (it
@@ -49,7 +47,8 @@ class IndexSinkRestoreTest {
     void refusesAnEmptyIndexDirectoryAfterCommits() throws Exception {
         OperatorSubtaskState state = runAndSnapshot(tmp.resolve("index"));
         Exception e = assertThrows(Exception.class, () -> restore(state, tmp.resolve("elsewhere")));
-        assertTrue(rootMessage(e).contains("is empty, but the restored job had committed checkpoint 1"), rootMessage(e));
+        assertTrue(
+                rootMessage(e).contains("is empty, but the restored job had committed checkpoint 1"), rootMessage(e));
     }
 
     @Test

@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import org.junit.jupiter.api.Test;
 
 /** The index sink's write-ahead form of a document, in its current format and in format 1. */
 class VectorDocTest {
@@ -19,8 +18,8 @@ class VectorDocTest {
         VectorDoc doc = new VectorDoc("a", 5, "emp", "small-cnn", 3, 42, new float[] {1, 2}, new byte[] {9, 8, 7});
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         doc.write(new DataOutputStream(bytes));
-        VectorDoc back = VectorDoc.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
-                VectorDoc.FORMAT);
+        VectorDoc back =
+                VectorDoc.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), VectorDoc.FORMAT);
         assertArrayEquals(doc.thumbnail(), back.thumbnail());
         assertArrayEquals(doc.vector(), back.vector());
         assertEquals(doc.imageId(), back.imageId());

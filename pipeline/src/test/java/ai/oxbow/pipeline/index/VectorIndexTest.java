@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VectorIndexTest {
     static final int DIM = 16;
@@ -91,7 +90,11 @@ class VectorIndexTest {
         try (VectorSearch search = new VectorSearch(dir)) {
             for (List<VectorSearch.Hit> hits : List.of(search.search(query, 10, 2), search.exactSearch(query, 10, 2))) {
                 assertEquals(10, hits.size());
-                assertTrue(hits.stream().allMatch(h -> h.modelVersion() == 2 && h.imageId().startsWith("v2-")), hits.toString());
+                assertTrue(
+                        hits.stream()
+                                .allMatch(h ->
+                                        h.modelVersion() == 2 && h.imageId().startsWith("v2-")),
+                        hits.toString());
             }
             assertEquals("same", search.search(query, 1, 1).get(0).imageId());
             assertEquals(List.of(), search.search(query, 10, 7));
@@ -111,7 +114,8 @@ class VectorIndexTest {
             float[] query = random(r);
             List<VectorSearch.Hit> exact = search.exactSearch(query, 5, 0);
             List<VectorSearch.Hit> approx = search.search(query, 5, 0);
-            assertEquals(exact.stream().map(VectorSearch.Hit::imageId).toList(),
+            assertEquals(
+                    exact.stream().map(VectorSearch.Hit::imageId).toList(),
                     approx.stream().map(VectorSearch.Hit::imageId).toList());
             for (int i = 0; i < exact.size(); i++) {
                 assertEquals(exact.get(i).score(), approx.get(i).score(), 1e-5f, "both report cosine similarity");
@@ -153,7 +157,8 @@ class VectorIndexTest {
             index.upsert(doc("b", 0, -1, random(new SplittableRandom(7))));
             index.commit();
         }
-        try (VectorIndex index = new VectorIndex(dir); VectorSearch search = new VectorSearch(dir)) {
+        try (VectorIndex index = new VectorIndex(dir);
+                VectorSearch search = new VectorSearch(dir)) {
             assertEquals(7, index.lastCommittedCheckpoint(), "a commit without a checkpoint keeps the last one");
             assertEquals(7, search.committedCheckpoint());
         }
@@ -171,8 +176,8 @@ class VectorIndexTest {
         }
         try (VectorSearch search = new VectorSearch(dir)) {
             assertEquals(Map.of(0L, 1L), search.versions());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> search.search(new float[DIM + 1], 3, 0));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> search.search(new float[DIM + 1], 3, 0));
             assertTrue(e.getMessage().contains("dimensions"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> search.search(new float[DIM], 3, 0));
         }
@@ -184,8 +189,8 @@ class VectorIndexTest {
      */
     @Test
     void anIndexOfTheFirstFormatOpensAndTakesMoreDocuments(@TempDir Path dir) throws IOException {
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(
-                VectorIndexTest.class.getResourceAsStream("/compat/index-v1.zip"))) {
+        try (java.util.zip.ZipInputStream zip =
+                new java.util.zip.ZipInputStream(VectorIndexTest.class.getResourceAsStream("/compat/index-v1.zip"))) {
             for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
                 java.nio.file.Files.copy(zip, dir.resolve(e.getName()));
             }
@@ -201,7 +206,8 @@ class VectorIndexTest {
             index.upsert(doc("new", 6, 1, random(new SplittableRandom(9))));
             index.commit(5);
         }
-        try (VectorIndex index = new VectorIndex(dir); VectorSearch search = new VectorSearch(dir)) {
+        try (VectorIndex index = new VectorIndex(dir);
+                VectorSearch search = new VectorSearch(dir)) {
             assertEquals(identity, index.identity());
             assertEquals(new TreeMap<>(Map.of(3L, 6L, 5L, 6L, 6L, 1L)), search.versions());
         }

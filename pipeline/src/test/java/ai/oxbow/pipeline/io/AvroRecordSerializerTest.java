@@ -5,21 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ai.oxbow.schemas.EmbeddingEvent;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 
 class AvroRecordSerializerTest {
     static final EmbeddingEvent EVENT = EmbeddingEvent.newBuilder()
-            .setImageId("img-7").setEventTime(Instant.ofEpochMilli(1_000)).setModelVersion(40)
-            .setMethod("mocov2").setEncoderName("small-cnn").setDim(3).setLabel(2)
-            .setVector(List.of(0.5f, -1f, 2f)).build();
+            .setImageId("img-7")
+            .setEventTime(Instant.ofEpochMilli(1_000))
+            .setModelVersion(40)
+            .setMethod("mocov2")
+            .setEncoderName("small-cnn")
+            .setDim(3)
+            .setLabel(2)
+            .setVector(List.of(0.5f, -1f, 2f))
+            .build();
 
     private static ProducerRecord<byte[], byte[]> serialize(int schemaId) {
         return new AvroRecordSerializer<EmbeddingEvent>("t", EmbeddingEvent::getImageId, schemaId)

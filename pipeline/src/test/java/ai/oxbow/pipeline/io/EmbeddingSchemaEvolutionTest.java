@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ai.oxbow.schemas.EmbeddingEvent;
-
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -17,11 +20,6 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.time.Instant;
-import java.util.List;
-
 /**
  * The SCAN fields of EmbeddingEvent (cluster_id, cluster_probability) are an evolution with
  * defaults: a consumer on the schema before them reads new events, and new consumers read old ones
@@ -33,17 +31,27 @@ class EmbeddingSchemaEvolutionTest {
     /** The schema as it was before the SCAN fields: today's without them. */
     static Schema before() {
         Schema now = EmbeddingEvent.getClassSchema();
-        List<Schema.Field> fields = now.getFields().stream().filter(f -> !ADDED.contains(f.name()))
-                .map(f -> new Schema.Field(f, f.schema())).toList();
+        List<Schema.Field> fields = now.getFields().stream()
+                .filter(f -> !ADDED.contains(f.name()))
+                .map(f -> new Schema.Field(f, f.schema()))
+                .toList();
         return Schema.createRecord(now.getName(), now.getDoc(), now.getNamespace(), false, fields);
     }
 
     @Test
     void anOldConsumerReadsNewEventsAndANewOneReadsOldEvents() throws IOException {
         EmbeddingEvent event = EmbeddingEvent.newBuilder()
-                .setImageId("img-3").setEventTime(Instant.ofEpochMilli(5)).setModelVersion(12)
-                .setMethod("emp").setEncoderName("small-cnn").setDim(2).setLabel(4)
-                .setVector(List.of(0.25f, -1f)).setClusterId(7).setClusterProbability(0.9f).build();
+                .setImageId("img-3")
+                .setEventTime(Instant.ofEpochMilli(5))
+                .setModelVersion(12)
+                .setMethod("emp")
+                .setEncoderName("small-cnn")
+                .setDim(2)
+                .setLabel(4)
+                .setVector(List.of(0.25f, -1f))
+                .setClusterId(7)
+                .setClusterProbability(0.9f)
+                .build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         BinaryEncoder out = EncoderFactory.get().binaryEncoder(bytes, null);
         new SpecificDatumWriter<>(EmbeddingEvent.class).write(event, out);

@@ -28,25 +28,12 @@ import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
 import ai.oxbow.pipeline.ops.DecodeImages;
 import ai.oxbow.pipeline.ops.ImageDecoder;
-import ai.oxbow.pipeline.train.TrainerOptions;
-import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.pipeline.train.RunDirectory;
+import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.EmbeddingEvent;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +46,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole job on real parts: an in-process KRaft broker, a Flink MiniCluster, DJL PyTorch.
@@ -67,6 +65,7 @@ import java.util.Set;
 class PipelineIT {
     static final int SIZE = 16;
     static final int BATCH = 32;
+
     @RegisterExtension
     static final Broker kafka = new Broker();
 
@@ -88,32 +87,54 @@ class PipelineIT {
         ReplayConfig replay = new ReplayConfig("fifo", 4_096, 1.0, ReplayConfig.DEFAULT_NEW_FRACTION, BATCH, 5);
         TrainerOptions defaults = JobConfig.Training.DEFAULT_OPTIONS;
         JobConfig cfg = new JobConfig(
-                new JobConfig.Kafka(client, name + ".images", name + ".embeddings", name + ".dead-letters", name, name,
-                        -1, true),
+                new JobConfig.Kafka(
+                        client, name + ".images", name + ".embeddings", name + ".dead-letters", name, name, -1, true),
                 JobConfig.Decoding.DEFAULTS,
-                new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, replay, trainerOptions(runDir,
-                        defaults.progressIntervalMs(), defaults.publishEverySteps(), defaults.pace(), 0), 1),
+                new JobConfig.Training(
+                        trainer,
+                        augment,
+                        JobConfig.Training.AUGMENT_SEED,
+                        replay,
+                        trainerOptions(
+                                runDir,
+                                defaults.progressIntervalMs(),
+                                defaults.publishEverySteps(),
+                                defaults.pace(),
+                                0),
+                        1),
                 JobConfig.Embedders.DEFAULTS,
-                new JobConfig.Stores(runDir.resolve("models").toString(), runDir.resolve("index").toString()),
-                JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
+                new JobConfig.Stores(
+                        runDir.resolve("models").toString(),
+                        runDir.resolve("index").toString()),
+                JobConfig.Checkpoints.into(
+                        1_000, runDir.resolve("checkpoints").toUri().toString()));
         JobConfig.Kafka kafka = cfg.kafka();
         Topics.create(client, Map.of(kafka.imagesTopic(), 2, kafka.embeddingsTopic(), 1, kafka.deadLettersTopic(), 1));
         return cfg;
     }
 
     /** The trainer operator's default settings but these. */
-    static TrainerOptions trainerOptions(Path runDir, long progressIntervalMs, long publishEverySteps,
-                                                  TrainerOptions.Pace pace, long failAtStep) {
+    static TrainerOptions trainerOptions(
+            Path runDir, long progressIntervalMs, long publishEverySteps, TrainerOptions.Pace pace, long failAtStep) {
         TrainerOptions d = JobConfig.Training.DEFAULT_OPTIONS;
-        return new TrainerOptions(runDir.toString(), progressIntervalMs, publishEverySteps,
-                d.publishEveryMs(), d.collapseThreshold(), d.holdOnCollapse(), d.classes(), d.expectedImages(), pace,
-                d.viewThreads(), failAtStep);
+        return new TrainerOptions(
+                runDir.toString(),
+                progressIntervalMs,
+                publishEverySteps,
+                d.publishEveryMs(),
+                d.collapseThreshold(),
+                d.holdOnCollapse(),
+                d.classes(),
+                d.expectedImages(),
+                pace,
+                d.viewThreads(),
+                failAtStep);
     }
 
     static long runJob(JobConfig cfg) throws Exception {
         try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    OxbowJob.flinkConfiguration(cfg));
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(OxbowJob.flinkConfiguration(cfg));
             OxbowJob.build(env, cfg);
             JobID job = flink.submit(env);
             flink.await(job);
@@ -125,21 +146,25 @@ class PipelineIT {
     static Set<String> produce(JobConfig cfg, int valid, List<byte[]> extra) {
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 11), "gen");
-        Map<String, Object> props = cfg.kafka().client().producer(Map.of(
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        Map<String, Object> props = cfg.kafka()
+                .client()
+                .producer(Map.of(
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             int i = 0;
             Iterator<byte[]> bad = extra.iterator();
             while (events.hasNext()) {
                 ImageEvent e = events.next();
                 ids.add(e.getId());
-                producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
+                producer.send(new ProducerRecord<>(
+                        cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
                 if (++i % 50 == 0 && bad.hasNext()) {
                     producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, bad.next()));
                 }
             }
-            bad.forEachRemaining(b -> producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, b)));
+            bad.forEachRemaining(
+                    b -> producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, b)));
         }
         return ids;
     }
@@ -149,8 +174,8 @@ class PipelineIT {
      * published version that is in the model registry; the index's vector is the event's.
      */
     static List<EmbeddingEvent> assertExactlyOneEmbeddingPerImage(JobConfig cfg, Set<String> ids) throws Exception {
-        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().embeddingsTopic(),
-                EmbeddingEvent.class);
+        List<EmbeddingEvent> out =
+                TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().embeddingsTopic(), EmbeddingEvent.class);
         List<Long> registered = new ModelRegistry(Path.of(cfg.stores().modelsDir())).versions();
         List<String> seen = new ArrayList<>();
         for (EmbeddingEvent e : out) {
@@ -166,22 +191,30 @@ class PipelineIT {
                 // Version 0, the untrained encoder the embedders start with, has no head yet.
                 assertEquals(-1, e.getClusterId(), "no SCAN head, no cluster");
             } else {
-                assertTrue(e.getClusterId() >= 0 && e.getClusterId() < clusters && e.getClusterProbability() > 0
-                        && e.getClusterProbability() <= 1, "the SCAN cluster of " + e.getImageId());
+                assertTrue(
+                        e.getClusterId() >= 0
+                                && e.getClusterId() < clusters
+                                && e.getClusterProbability() > 0
+                                && e.getClusterProbability() <= 1,
+                        "the SCAN cluster of " + e.getImageId());
             }
         }
         assertEquals(ids.size(), out.size(), "one embedding per valid image");
         assertEquals(ids, new HashSet<>(seen), "the embedded ids are the input ids");
 
         try (VectorSearch index = new VectorSearch(Path.of(cfg.stores().indexDir()))) {
-            long docs = index.versions().values().stream().mapToLong(Long::longValue).sum();
+            long docs = index.versions().values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
             assertEquals(ids.size(), docs, "one index document per valid image: none lost, none duplicated");
             for (EmbeddingEvent e : out.subList(0, 50)) {
                 float[] expected = new float[e.getDim()];
                 for (int d = 0; d < expected.length; d++) {
                     expected[d] = e.getVector().get(d);
                 }
-                assertArrayEquals(expected, index.vectorOf(e.getImageId(), e.getModelVersion()).orElseThrow());
+                assertArrayEquals(
+                        expected,
+                        index.vectorOf(e.getImageId(), e.getModelVersion()).orElseThrow());
                 // Its own vector is a top hit (score 1; generated images can have near twins).
                 List<VectorSearch.Hit> hits = index.search(expected, 5, e.getModelVersion());
                 assertTrue(hits.stream().anyMatch(h -> h.imageId().equals(e.getImageId())), hits.toString());
@@ -194,8 +227,8 @@ class PipelineIT {
     /** Runs the job until it has completed this many checkpoints, cancels it; its newest retained one. */
     static Path cancelAfterCheckpoints(JobConfig cfg, int checkpoints, Path dir) throws Exception {
         try (LocalFlink flink = LocalFlink.start(0, "9250-9399", 4)) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    OxbowJob.flinkConfiguration(cfg));
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(OxbowJob.flinkConfiguration(cfg));
             OxbowJob.build(env, cfg);
             JobID job = flink.submit(env);
             while (flink.completedCheckpoints(job) < checkpoints) {
@@ -209,8 +242,10 @@ class PipelineIT {
     /** The newest retained checkpoint under a checkpoint directory. */
     static Path latestCheckpoint(Path checkpoints) throws Exception {
         try (var dirs = Files.walk(checkpoints, 2)) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith("chk-") && Files.exists(d.resolve("_metadata")))
-                    .max(java.util.Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().substring(4))))
+            return dirs.filter(
+                            d -> d.getFileName().toString().startsWith("chk-") && Files.exists(d.resolve("_metadata")))
+                    .max(java.util.Comparator.comparingInt(
+                            d -> Integer.parseInt(d.getFileName().toString().substring(4))))
                     .orElseThrow();
         }
     }
@@ -232,15 +267,22 @@ class PipelineIT {
         } else {
             // The trainer on the shared stream, sampling what it cannot train on.
             TrainerOptions o = base.training().options();
-            cfg = base.withTraining(base.training().withOptions(trainerOptions(runDir, o.progressIntervalMs(),
-                    o.publishEverySteps(), TrainerOptions.Pace.SAMPLE, o.failAtStep())));
+            cfg = base.withTraining(base.training()
+                    .withOptions(trainerOptions(
+                            runDir,
+                            o.progressIntervalMs(),
+                            o.publishEverySteps(),
+                            TrainerOptions.Pace.SAMPLE,
+                            o.failAtStep())));
         }
         Set<String> ids = produce(cfg, 2_000, List.of());
         long checkpoints = runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
-        assertEquals(0, TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().deadLettersTopic(),
-                DeadLetter.class).size());
+        assertEquals(
+                0,
+                TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().deadLettersTopic(), DeadLetter.class)
+                        .size());
         assertTrue(checkpoints > 0, "checkpoints completed");
 
         List<Double> losses = new ArrayList<>();
@@ -259,7 +301,9 @@ class PipelineIT {
         try (SslTrainer t = new SslTrainer(cfg.training().trainer())) {
             t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
             assertEquals(losses.size(), t.steps());
-            long filled = t.method() instanceof MoCoV2Plus m ? m.queue(0).filled() : ((Nnclr) t.method()).supportSet().filled();
+            long filled = t.method() instanceof MoCoV2Plus m
+                    ? m.queue(0).filled()
+                    : ((Nnclr) t.method()).supportSet().filled();
             assertEquals(64, filled, "queue / support set full");
         }
     }
@@ -272,8 +316,10 @@ class PipelineIT {
         scan.scanClusters = 5;
         scan.scanSelfLabel = true;
         TrainerOptions options = base.training().options();
-        JobConfig cfg = base.withTraining(base.training().withTrainer(scan.build()).withOptions(trainerOptions(runDir,
-                        options.progressIntervalMs(), options.publishEverySteps(), options.pace(), 25)))
+        JobConfig cfg = base.withTraining(base.training()
+                        .withTrainer(scan.build())
+                        .withOptions(trainerOptions(
+                                runDir, options.progressIntervalMs(), options.publishEverySteps(), options.pace(), 25)))
                 .withCheckpoints(base.checkpoints().withIntervalMs(500))
                 .withEmbedders(base.embedders().withParallelism(2));
         // The hand-made broken events, then 2,000 fuzzed ones (FuzzEvents), each expected to end
@@ -285,8 +331,8 @@ class PipelineIT {
         Set<String> fuzzedIds = new HashSet<>();
         for (int i = 0; i < 2_000; i++) {
             byte[] value = fuzz.event(i).value();
-            DecodeImages.Outcome o = DecodeImages.outcome(decoder, new RawRecord(cfg.kafka().imagesTopic(), 0, i, 0,
-                    value));
+            DecodeImages.Outcome o =
+                    DecodeImages.outcome(decoder, new RawRecord(cfg.kafka().imagesTopic(), 0, i, 0, value));
             if (o.image() == null) {
                 bad.put(value, o.reason().name());
             } else if (!o.image().id.startsWith("gen") && fuzzedIds.add(o.image().id)) {
@@ -301,8 +347,8 @@ class PipelineIT {
         runJob(cfg);
 
         assertExactlyOneEmbeddingPerImage(cfg, ids);
-        List<DeadLetter> dead = TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().deadLettersTopic(),
-                DeadLetter.class);
+        List<DeadLetter> dead =
+                TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().deadLettersTopic(), DeadLetter.class);
         List<String> reasons = new ArrayList<>();
         for (DeadLetter d : dead) {
             reasons.add(d.getReason());
@@ -316,8 +362,10 @@ class PipelineIT {
         Set<ByteBuffer> originals = new HashSet<>();
         dead.forEach(d -> originals.add(d.getOriginal()));
         for (byte[] b : bad.keySet()) {
-            assertTrue(originals.contains(ByteBuffer.wrap(b, 0, Math.min(b.length, DecodeImages.MAX_ORIGINAL_BYTES))
-                    .slice()), "dead letter keeps the original bytes (the first 256 KiB)");
+            assertTrue(
+                    originals.contains(ByteBuffer.wrap(b, 0, Math.min(b.length, DecodeImages.MAX_ORIGINAL_BYTES))
+                            .slice()),
+                    "dead letter keeps the original bytes (the first 256 KiB)");
         }
 
         // The trainer's inbox, replay buffer and credit are restored with the source offsets: every
@@ -332,9 +380,16 @@ class PipelineIT {
         // SCAN went through the failover: its bank and head are in the final state, the head in the registry.
         try (SslTrainer t = new SslTrainer(cfg.training().trainer())) {
             t.restore(Files.readAllBytes(runDir.resolve("final-state.bin")));
-            assertEquals(Math.min(ScanStage.BANK, t.stats().imagesTrained()), t.scan().bankFill());
+            assertEquals(
+                    Math.min(ScanStage.BANK, t.stats().imagesTrained()),
+                    t.scan().bankFill());
         }
-        assertEquals(5, new ModelRegistry(Path.of(cfg.stores().modelsDir())).latest().clusterHead().clusters());
+        assertEquals(
+                5,
+                new ModelRegistry(Path.of(cfg.stores().modelsDir()))
+                        .latest()
+                        .clusterHead()
+                        .clusters());
     }
 
     /**
@@ -348,10 +403,12 @@ class PipelineIT {
         JobConfig cfg = base.withCheckpoints(base.checkpoints().withIntervalMs(500));
         Set<String> ids = produce(cfg, 600, List.of());
         Path checkpoint = cancelAfterCheckpoints(cfg, 2, runDir.resolve("checkpoints"));
-        JobConfig restored = cfg.withCheckpoints(cfg.checkpoints().restoring(checkpoint.toUri().toString(),
-                runDir.resolve("checkpoints-resumed").toUri().toString()));
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(4),
-                () -> runJob(restored), "the restored bounded job ends");
+        JobConfig restored = cfg.withCheckpoints(cfg.checkpoints()
+                .restoring(
+                        checkpoint.toUri().toString(),
+                        runDir.resolve("checkpoints-resumed").toUri().toString()));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofMinutes(4), () -> runJob(restored), "the restored bounded job ends");
         assertExactlyOneEmbeddingPerImage(restored, ids);
         assertTrue(Files.exists(runDir.resolve("final-state.bin")), "the bounded run wrote its final state");
         assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("lineage=1 forked from job"));
@@ -366,26 +423,32 @@ class PipelineIT {
         JobConfig base = config("collapse", "mocov2", runDir);
         TrainerOptions o = base.training().options();
         assertTrue(o.holdOnCollapse(), "the versions are held by default");
-        JobConfig cfg = base.withTraining(base.training().withOptions(trainerOptions(runDir, o.progressIntervalMs(), 1,
-                o.pace(), o.failAtStep())));
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka().client().bootstrap(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        JobConfig cfg = base.withTraining(base.training()
+                .withOptions(trainerOptions(runDir, o.progressIntervalMs(), 1, o.pace(), o.failAtStep())));
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                cfg.kafka().client().bootstrap(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class);
         Set<String> ids = new HashSet<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (int i = 0; i < 10 * BATCH; i++) {
-                ImageEvent e = BadEvents.event("black-" + i, ai.oxbow.schemas.Encoding.RAW_U8, SIZE, SIZE, 1,
-                        new byte[SIZE * SIZE]);
+                ImageEvent e = BadEvents.event(
+                        "black-" + i, ai.oxbow.schemas.Encoding.RAW_U8, SIZE, SIZE, 1, new byte[SIZE * SIZE]);
                 ids.add(e.getId());
-                producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
+                producer.send(new ProducerRecord<>(
+                        cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
             }
         }
         runJob(cfg);
 
-        assertTrue(Files.readString(runDir.resolve("trainer-events.log")).contains("collapse_alarm on"),
+        assertTrue(
+                Files.readString(runDir.resolve("trainer-events.log")).contains("collapse_alarm on"),
                 "the alarm tripped");
-        List<EmbeddingEvent> out = TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().embeddingsTopic(),
-                EmbeddingEvent.class);
+        List<EmbeddingEvent> out =
+                TopicReader.readCommitted(cfg.kafka().client(), cfg.kafka().embeddingsTopic(), EmbeddingEvent.class);
         assertEquals(ids.size(), out.size());
         assertTrue(out.stream().allMatch(e -> e.getModelVersion() == 0), "no version published while collapsed");
     }

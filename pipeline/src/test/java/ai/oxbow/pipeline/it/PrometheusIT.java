@@ -18,19 +18,9 @@ import ai.oxbow.pipeline.kafka.EmbeddedKafka;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.local.LocalFlink;
-import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.pipeline.produce.ImageSources;
+import ai.oxbow.pipeline.train.TrainerOptions;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -50,6 +40,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Monitoring end to end on real parts: the job runs on an in-process broker and a Flink
@@ -63,10 +61,12 @@ import java.util.regex.Pattern;
 class PrometheusIT {
     /** Debian's package; {@code -Doxbow.prometheus=PATH} for another binary. */
     static final String PROMETHEUS = System.getProperty("oxbow.prometheus", "/usr/bin/prometheus");
+
     static final String OP = "flink_taskmanager_job_task_operator_";
     static final String REPORTER_PORTS = "9400-9499";
     static final Duration TIMEOUT = Duration.ofMinutes(4);
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void prometheusScrapesTheTrainerAndEveryDashboardQueryEvaluates(@TempDir Path dir) throws Exception {
@@ -81,12 +81,12 @@ class PrometheusIT {
 
         Process prometheus = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             LocalFlink flink = LocalFlink.start(0, REPORTER_PORTS, 4)) {
+                LocalFlink flink = LocalFlink.start(0, REPORTER_PORTS, 4)) {
             JobConfig cfg = config(kafka.bootstrapServers(), dir);
             AtomicBoolean stop = new AtomicBoolean();
             Thread producer = streamImages(cfg, 40, 20_000, stop);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    OxbowJob.flinkConfiguration(cfg));
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(OxbowJob.flinkConfiguration(cfg));
             OxbowJob.build(env, cfg);
             JobID job = flink.submit(env); // unbounded: it keeps running (and reporting) until cancelled
             String jobId = job.toHexString();
@@ -98,13 +98,18 @@ class PrometheusIT {
                 String rewritten = config.replace("127.0.0.1:9249", "127.0.0.1:" + reporterPort)
                         .replaceAll("scrape_interval: \\S+", "scrape_interval: 1s")
                         .replaceAll("evaluation_interval: \\S+", "evaluation_interval: 1s");
-                assertTrue(rewritten.contains("127.0.0.1:" + reporterPort), "the shipped config scrapes 127.0.0.1:9249");
+                assertTrue(
+                        rewritten.contains("127.0.0.1:" + reporterPort), "the shipped config scrapes 127.0.0.1:9249");
                 Files.writeString(yml, rewritten);
                 Path log = dir.resolve("prometheus.log");
-                prometheus = new ProcessBuilder(PROMETHEUS, "--config.file=" + yml,
-                        "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                        "--web.listen-address=127.0.0.1:" + promPort)
-                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                prometheus = new ProcessBuilder(
+                                PROMETHEUS,
+                                "--config.file=" + yml,
+                                "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                                "--web.listen-address=127.0.0.1:" + promPort)
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
                 String api = "http://127.0.0.1:" + promPort;
                 awaitReady(api, prometheus, log);
 
@@ -116,35 +121,70 @@ class PrometheusIT {
                 assertTrue(Double.isFinite(loss) && loss > 0, "loss scraped: " + loss);
                 double lr = firstValue(query(api, OP + "oxbow_learning_rate{job_id=\"" + jobId + "\"}"));
                 assertTrue(lr > 0, "learning rate scraped: " + lr);
-                awaitValue(api, "flink_jobmanager_job_numberOfCompletedCheckpoints{job_id=\"" + jobId + "\"}",
-                        v -> v >= 1, prometheus, log);
+                awaitValue(
+                        api,
+                        "flink_jobmanager_job_numberOfCompletedCheckpoints{job_id=\"" + jobId + "\"}",
+                        v -> v >= 1,
+                        prometheus,
+                        log);
                 awaitValue(api, "sum(" + OP + "images_valid{job_id=\"" + jobId + "\"})", v -> v >= 64, prometheus, log);
                 // rate() over a counter needs two samples in its window.
-                awaitValue(api, "sum(rate(" + OP + "oxbow_images_embedded{job_id=\"" + jobId + "\"}[1m]))",
-                        v -> v > 0, prometheus, log);
+                awaitValue(
+                        api,
+                        "sum(rate(" + OP + "oxbow_images_embedded{job_id=\"" + jobId + "\"}[1m]))",
+                        v -> v > 0,
+                        prometheus,
+                        log);
 
                 // The dashboard: every query is valid PromQL; those of metrics this job has return series.
                 Map<String, String> results = new LinkedHashMap<>();
                 for (String q : dashboardQueries) {
                     String expr = q.replace("$job", ".*").replace("$proj_dim", "128");
                     String body = query(api, expr);
-                    assertTrue(body.contains("\"status\":\"success\""), "dashboard query fails: " + expr + " -> " + body);
+                    assertTrue(
+                            body.contains("\"status\":\"success\""), "dashboard query fails: " + expr + " -> " + body);
                     results.put(q, body);
                 }
-                for (String metric : List.of("oxbow_loss", "oxbow_learning_rate", "oxbow_step", "oxbow_model_version",
-                        "oxbow_train_images_per_s", "oxbow_images_embedded", "images_valid", "_fill\"",
-                        "dead_letter_reason_dead_letters", "lastCheckpointDuration", "lastCheckpointSize",
-                        "numRestarts", "oxbow_collapse_std{", "oxbow_collapse_std_healthy", "oxbow_rankme",
-                        "oxbow_knn_top1", "oxbow_alignment", "oxbow_uniformity", "oxbow_collapse_alarm",
-                        "oxbow_images_arrived", "oxbow_replay_size", "oxbow_replay_pending_steps",
-                        "oxbow_embedder_model_version", "oxbow_embedding_lag_ms")) {
-                    List<String> matching = results.keySet().stream().filter(q -> q.contains(metric)).toList();
+                for (String metric : List.of(
+                        "oxbow_loss",
+                        "oxbow_learning_rate",
+                        "oxbow_step",
+                        "oxbow_model_version",
+                        "oxbow_train_images_per_s",
+                        "oxbow_images_embedded",
+                        "images_valid",
+                        "_fill\"",
+                        "dead_letter_reason_dead_letters",
+                        "lastCheckpointDuration",
+                        "lastCheckpointSize",
+                        "numRestarts",
+                        "oxbow_collapse_std{",
+                        "oxbow_collapse_std_healthy",
+                        "oxbow_rankme",
+                        "oxbow_knn_top1",
+                        "oxbow_alignment",
+                        "oxbow_uniformity",
+                        "oxbow_collapse_alarm",
+                        "oxbow_images_arrived",
+                        "oxbow_replay_size",
+                        "oxbow_replay_pending_steps",
+                        "oxbow_embedder_model_version",
+                        "oxbow_embedding_lag_ms")) {
+                    List<String> matching = results.keySet().stream()
+                            .filter(q -> q.contains(metric))
+                            .toList();
                     assertFalse(matching.isEmpty(), "the dashboard queries " + metric);
-                    assertTrue(matching.stream().anyMatch(q -> !emptyResult(results.get(q))),
+                    assertTrue(
+                            matching.stream().anyMatch(q -> !emptyResult(results.get(q))),
                             "a dashboard query of " + metric + " returns series: " + matching);
                 }
-                assertTrue(query(api, "sum by (dead_letter_reason) (" + OP + "dead_letter_reason_dead_letters{job_id=\""
-                        + jobId + "\"})").contains("\"dead_letter_reason\":\"NOT_AVRO\""), "dead letters by reason");
+                assertTrue(
+                        query(
+                                        api,
+                                        "sum by (dead_letter_reason) (" + OP
+                                                + "dead_letter_reason_dead_letters{job_id=\"" + jobId + "\"})")
+                                .contains("\"dead_letter_reason\":\"NOT_AVRO\""),
+                        "dead letters by reason");
             } finally {
                 stop.set(true);
                 producer.join(10_000);
@@ -165,17 +205,29 @@ class PrometheusIT {
         // As PipelineIT.config: the method's own augmentation recipe.
         Recipe augment = Recipe.parse(Methods.defaults("mocov2").recipe(), "none", 16, 1, Map.of());
         // RankMe, alignment and uniformity are computed at each progress report.
-        TrainerOptions options = PipelineIT.trainerOptions(runDir.resolve("run"), 500,
-                JobConfig.Training.DEFAULT_OPTIONS.publishEverySteps(), TrainerOptions.Pace.BACKPRESSURE, 0);
+        TrainerOptions options = PipelineIT.trainerOptions(
+                runDir.resolve("run"),
+                500,
+                JobConfig.Training.DEFAULT_OPTIONS.publishEverySteps(),
+                TrainerOptions.Pace.BACKPRESSURE,
+                0);
         JobConfig cfg = new JobConfig(
-                new JobConfig.Kafka(KafkaClient.of(bootstrap), "prom.images", "prom.embeddings", "prom.dead-letters",
-                        "prom", "prom", -1, false),
+                new JobConfig.Kafka(
+                        KafkaClient.of(bootstrap),
+                        "prom.images",
+                        "prom.embeddings",
+                        "prom.dead-letters",
+                        "prom",
+                        "prom",
+                        -1,
+                        false),
                 JobConfig.Decoding.DEFAULTS,
-                new JobConfig.Training(trainer, augment, JobConfig.Training.AUGMENT_SEED, ReplayConfig.defaults(32),
-                        options, 1),
+                new JobConfig.Training(
+                        trainer, augment, JobConfig.Training.AUGMENT_SEED, ReplayConfig.defaults(32), options, 1),
                 JobConfig.Embedders.DEFAULTS,
                 new JobConfig.Stores(null, null),
-                JobConfig.Checkpoints.into(1_000, runDir.resolve("checkpoints").toUri().toString()));
+                JobConfig.Checkpoints.into(
+                        1_000, runDir.resolve("checkpoints").toUri().toString()));
         Topics.create(cfg.kafka().client(), Map.of("prom.images", 1, "prom.embeddings", 1, "prom.dead-letters", 1));
         return cfg;
     }
@@ -186,33 +238,40 @@ class PrometheusIT {
      * counters keep rising while Prometheus scrapes.
      */
     static Thread streamImages(JobConfig cfg, int perSecond, int max, AtomicBoolean stop) {
-        Thread t = new Thread(() -> {
-            Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(max, 16, 1, 7), "gen");
-            Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    cfg.kafka().client().bootstrap(),
-                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                    ProducerConfig.LINGER_MS_CONFIG, 0);
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-                for (byte[] bad : BadEvents.all().keySet()) {
-                    producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, bad));
-                }
-                long start = System.nanoTime();
-                long sent = 0;
-                while (events.hasNext() && !stop.get()) {
-                    ImageEvent e = events.next();
-                    producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
-                    sent++;
-                    long due = start + sent * 1_000_000_000L / perSecond;
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        Thread t = new Thread(
+                () -> {
+                    Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(max, 16, 1, 7), "gen");
+                    Map<String, Object> props = Map.of(
+                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            cfg.kafka().client().bootstrap(),
+                            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                            ByteArraySerializer.class,
+                            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                            ByteArraySerializer.class,
+                            ProducerConfig.LINGER_MS_CONFIG,
+                            0);
+                    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+                        for (byte[] bad : BadEvents.all().keySet()) {
+                            producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, bad));
+                        }
+                        long start = System.nanoTime();
+                        long sent = 0;
+                        while (events.hasNext() && !stop.get()) {
+                            ImageEvent e = events.next();
+                            producer.send(new ProducerRecord<>(
+                                    cfg.kafka().imagesTopic(), e.getId().getBytes(), Avro.encode(e)));
+                            sent++;
+                            long due = start + sent * 1_000_000_000L / perSecond;
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "prometheus-it-producer");
+                },
+                "prometheus-it-producer");
         t.setDaemon(true);
         t.start();
         return t;
@@ -231,7 +290,8 @@ class PrometheusIT {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("no Prometheus reporter in " + REPORTER_PORTS + " reports the trainer of job " + jobId);
+        throw new AssertionError(
+                "no Prometheus reporter in " + REPORTER_PORTS + " reports the trainer of job " + jobId);
     }
 
     static void awaitReady(String api, Process prometheus, Path log) throws Exception {
@@ -250,8 +310,9 @@ class PrometheusIT {
     }
 
     /** Polls an instant query until its first series' value satisfies the condition. */
-    static double awaitValue(String api, String expr, java.util.function.DoublePredicate ok, Process prometheus,
-                             Path log) throws Exception {
+    static double awaitValue(
+            String api, String expr, java.util.function.DoublePredicate ok, Process prometheus, Path log)
+            throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -282,7 +343,8 @@ class PrometheusIT {
     /** The value of the first series of an instant-vector answer, NaN when there is none. */
     static double firstValue(String body) {
         Matcher m = VALUE.matcher(body);
-        return m.find() ? Double.parseDouble(m.group(1).replace("+Inf", "Infinity").replace("-Inf", "-Infinity"))
+        return m.find()
+                ? Double.parseDouble(m.group(1).replace("+Inf", "Infinity").replace("-Inf", "-Infinity"))
                 : Double.NaN;
     }
 
@@ -292,7 +354,8 @@ class PrometheusIT {
 
     /** Every "expr" of the dashboard JSON (unescaped). */
     static List<String> dashboardQueries(Path json) throws IOException {
-        Matcher m = Pattern.compile("\"expr\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(Files.readString(json));
+        Matcher m =
+                Pattern.compile("\"expr\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(Files.readString(json));
         List<String> out = new ArrayList<>();
         while (m.find()) {
             out.add(m.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
@@ -302,8 +365,12 @@ class PrometheusIT {
 
     static String get(String url) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(5))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.body();
         } catch (IOException e) {
             return null;

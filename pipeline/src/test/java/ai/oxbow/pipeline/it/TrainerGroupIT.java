@@ -11,11 +11,6 @@ import ai.oxbow.pipeline.kafka.Broker;
 import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.train.RunDirectory;
 import ai.oxbow.pipeline.train.TrainerOptions;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +18,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Trainer groups on real parts (a KRaft broker, a MiniCluster whose two trainer ranks meet through
@@ -32,6 +30,7 @@ import java.util.regex.Pattern;
  */
 class TrainerGroupIT {
     static final int EVENTS = 640;
+
     @RegisterExtension
     static final Broker kafka = new Broker();
 
@@ -41,8 +40,17 @@ class TrainerGroupIT {
         JobConfig base = PipelineIT.config(kafka.client(), name, "simclr", runDir);
         TrainerOptions o = base.training().options();
         // Versions by step only: a run's state must not depend on the clock.
-        TrainerOptions options = new TrainerOptions(o.runDir(), o.progressIntervalMs(), o.publishEverySteps(), 0,
-                o.collapseThreshold(), o.holdOnCollapse(), o.classes(), o.expectedImages(), o.pace(), o.viewThreads(),
+        TrainerOptions options = new TrainerOptions(
+                o.runDir(),
+                o.progressIntervalMs(),
+                o.publishEverySteps(),
+                0,
+                o.collapseThreshold(),
+                o.holdOnCollapse(),
+                o.classes(),
+                o.expectedImages(),
+                o.pace(),
+                o.viewThreads(),
                 failAtStep);
         return base.withTraining(base.training().withOptions(options).withParallelism(ranks))
                 .withCheckpoints(base.checkpoints().withIntervalMs(500));
@@ -66,7 +74,9 @@ class TrainerGroupIT {
         assertEquals(String.valueOf(EVENTS), summary.get("replay_admitted"), "each image entered one rank's buffer");
         // u = 1 and B = 32: each rank earns a step of 16 per 16 of its 320 images.
         assertEquals(String.valueOf(EVENTS / PipelineIT.BATCH), summary.get("steps"));
-        assertArrayEquals(finalState(runs.resolve("a")), finalState(runs.resolve("b")),
+        assertArrayEquals(
+                finalState(runs.resolve("a")),
+                finalState(runs.resolve("b")),
                 "two runs of the same stream end with the same state");
     }
 
@@ -83,8 +93,11 @@ class TrainerGroupIT {
         Matcher restored = Pattern.compile("restored step=(\\d+) .* ranks=2->2").matcher(events);
         assertTrue(restored.find(), "the group restarted from a checkpoint: " + events);
         PipelineIT.assertExactlyOneEmbeddingPerImage(failing, ids);
-        assertEquals(String.valueOf(EVENTS), RunDirectory.summary(runs.resolve("b")).get("replay_admitted"));
-        assertArrayEquals(finalState(runs.resolve("a")), finalState(runs.resolve("b")),
+        assertEquals(
+                String.valueOf(EVENTS), RunDirectory.summary(runs.resolve("b")).get("replay_admitted"));
+        assertArrayEquals(
+                finalState(runs.resolve("a")),
+                finalState(runs.resolve("b")),
                 "a failover changes nothing the group learns");
     }
 
@@ -106,15 +119,21 @@ class TrainerGroupIT {
                 savedStep = saved.steps();
             }
             JobConfig after = before.withTraining(before.training().withParallelism(sizes[1]))
-                    .withCheckpoints(before.checkpoints().restoring(checkpoint.toUri().toString(),
-                            runDir.resolve("checkpoints-after").toUri().toString()));
+                    .withCheckpoints(before.checkpoints()
+                            .restoring(
+                                    checkpoint.toUri().toString(),
+                                    runDir.resolve("checkpoints-after").toUri().toString()));
             PipelineIT.runJob(after);
 
             String events = Files.readString(runDir.resolve("trainer-events.log"));
-            assertTrue(events.contains("restored step=" + savedStep + " ") && events.contains("ranks=" + sizes[0] + "->"
-                    + sizes[1]), "resumed from the checkpoint's step with the new group: " + events);
+            assertTrue(
+                    events.contains("restored step=" + savedStep + " ")
+                            && events.contains("ranks=" + sizes[0] + "->" + sizes[1]),
+                    "resumed from the checkpoint's step with the new group: " + events);
             PipelineIT.assertExactlyOneEmbeddingPerImage(after, ids);
-            assertEquals(String.valueOf(EVENTS), RunDirectory.summary(runDir).get("replay_admitted"),
+            assertEquals(
+                    String.valueOf(EVENTS),
+                    RunDirectory.summary(runDir).get("replay_admitted"),
                     "every image entered a buffer once across the rescale");
         }
     }

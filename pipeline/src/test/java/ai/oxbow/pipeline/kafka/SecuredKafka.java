@@ -1,11 +1,5 @@
 package ai.oxbow.pipeline.kafka;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,6 +8,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * An {@link EmbeddedKafka} that also speaks TLS: an SSL listener and a SASL_SSL listener with
@@ -51,10 +50,11 @@ public final class SecuredKafka implements AutoCloseable {
         broker.put("ssl.keystore.password", STORE_PASSWORD);
         broker.put("ssl.key.password", STORE_PASSWORD);
         broker.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
-        broker.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+        broker.put(
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-        EmbeddedKafka kafka = EmbeddedKafka.start(
-                Map.of("SSL", SecurityProtocol.SSL, "SASL_SSL", SecurityProtocol.SASL_SSL), broker);
+        EmbeddedKafka kafka =
+                EmbeddedKafka.start(Map.of("SSL", SecurityProtocol.SSL, "SASL_SSL", SecurityProtocol.SASL_SSL), broker);
         SecuredKafka secured = new SecuredKafka(kafka, truststore, untrusted);
         try {
             secured.addUser();
@@ -68,8 +68,10 @@ public final class SecuredKafka implements AutoCloseable {
     /** KRaft keeps SCRAM credentials in its metadata: added over PLAINTEXT, then usable once the broker has them. */
     private void addUser() throws Exception {
         try (Admin admin = Admin.create(kafka.client().admin())) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                            USER, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD)))
+                    .all()
+                    .get();
         }
         KafkaClient client = KafkaClient.of(saslSslBootstrap(), saslSslPairs(USER, PASSWORD), null);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -96,8 +98,11 @@ public final class SecuredKafka implements AutoCloseable {
 
     /** TLS settings trusting the given truststore, as {@code key=value}. */
     public List<String> sslPairs(Path trust) {
-        return List.of("security.protocol=SSL", "ssl.truststore.type=PKCS12",
-                "ssl.truststore.location=" + trust, "ssl.truststore.password=" + STORE_PASSWORD);
+        return List.of(
+                "security.protocol=SSL",
+                "ssl.truststore.type=PKCS12",
+                "ssl.truststore.location=" + trust,
+                "ssl.truststore.password=" + STORE_PASSWORD);
     }
 
     /** SASL_SSL with SCRAM-SHA-512 for this user and password, trusting the broker, as {@code key=value}. */
@@ -105,8 +110,8 @@ public final class SecuredKafka implements AutoCloseable {
         List<String> out = new ArrayList<>(sslPairs(truststore));
         out.set(0, "security.protocol=SASL_SSL");
         out.add("sasl.mechanism=SCRAM-SHA-512");
-        out.add("sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                + user + "\" password=\"" + password + "\";");
+        out.add("sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";");
         return out;
     }
 
@@ -114,13 +119,49 @@ public final class SecuredKafka implements AutoCloseable {
     private static void selfSigned(Path dir, String alias, Path keystore, Path truststore)
             throws IOException, InterruptedException {
         Path cert = dir.resolve(alias + ".crt");
-        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + alias, "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD);
-        keytool("-exportcert", "-alias", alias, "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-                "-file", cert.toString());
-        keytool("-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=" + alias,
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD);
+        keytool(
+                "-exportcert",
+                "-alias",
+                alias,
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD,
+                "-file",
+                cert.toString());
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                alias,
+                "-file",
+                cert.toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                truststore.toString(),
+                "-storepass",
+                STORE_PASSWORD);
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {

@@ -9,13 +9,6 @@ import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.pipeline.produce.ImageProducer;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,12 +17,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Oxbow's clients against a real broker over TLS and SASL_SSL (SCRAM-SHA-512), and the errors when they cannot connect. */
 class SecuredKafkaTest {
     static final int IMAGES = 24;
+
     @TempDir
     static Path dir;
+
     static SecuredKafka secured;
 
     @BeforeAll
@@ -50,7 +50,8 @@ class SecuredKafkaTest {
         ImageSources.of(images, "gen").forEachRemaining(e -> sentIds.add(e.getId()));
         assertEquals(IMAGES, ImageProducer.produce(client, topic, ImageSources.of(images, "gen"), IMAGES, 0));
         Set<String> read = TopicReader.readCommitted(client, topic, ImageEvent.class).stream()
-                .map(ImageEvent::getId).collect(Collectors.toSet());
+                .map(ImageEvent::getId)
+                .collect(Collectors.toSet());
         assertEquals(sentIds, read);
     }
 
@@ -61,8 +62,8 @@ class SecuredKafkaTest {
 
     @Test
     void producesAndReadsBackOverSaslSslWithPropertiesGivenAsPairs() throws Exception {
-        KafkaClient client = KafkaClient.of(secured.saslSslBootstrap(),
-                secured.saslSslPairs(SecuredKafka.USER, SecuredKafka.PASSWORD), null);
+        KafkaClient client = KafkaClient.of(
+                secured.saslSslBootstrap(), secured.saslSslPairs(SecuredKafka.USER, SecuredKafka.PASSWORD), null);
         assertFalse(client.toString().contains(SecuredKafka.PASSWORD), client.toString());
         roundTrip(client, "sasl-pairs.images");
     }
@@ -73,55 +74,73 @@ class SecuredKafkaTest {
         Path file = dir.resolve("client.properties");
         Files.write(file, secured.saslSslPairs(SecuredKafka.USER, "wrong"));
         String jaas = secured.saslSslPairs(SecuredKafka.USER, SecuredKafka.PASSWORD).stream()
-                .filter(p -> p.startsWith("sasl.jaas.config=")).findFirst().orElseThrow();
-        assertThrows(IllegalArgumentException.class,
-                () -> KafkaClient.of(secured.saslSslBootstrap(), List.of(), file).check());
+                .filter(p -> p.startsWith("sasl.jaas.config="))
+                .findFirst()
+                .orElseThrow();
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> KafkaClient.of(secured.saslSslBootstrap(), List.of(), file)
+                        .check());
         roundTrip(KafkaClient.of(secured.saslSslBootstrap(), List.of(jaas), file), "sasl-file.images");
     }
 
     @Test
     void aWrongPasswordIsAnAuthenticationError() {
-        KafkaClient client = KafkaClient.of(secured.saslSslBootstrap(),
-                secured.saslSslPairs(SecuredKafka.USER, "not-the-password"), null);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Topics.create(client, Map.of("never.images", 1)));
-        assertTrue(e.getMessage().startsWith("Kafka at " + secured.saslSslBootstrap()
-                + " refused authentication (SASL SCRAM-SHA-512): "), e.getMessage());
+        KafkaClient client = KafkaClient.of(
+                secured.saslSslBootstrap(), secured.saslSslPairs(SecuredKafka.USER, "not-the-password"), null);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Topics.create(client, Map.of("never.images", 1)));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("Kafka at " + secured.saslSslBootstrap()
+                                + " refused authentication (SASL SCRAM-SHA-512): "),
+                e.getMessage());
         assertTrue(e.getMessage().contains("invalid credentials"), e.getMessage());
     }
 
     @Test
     void anUntrustedCertificateIsATlsError() {
-        KafkaClient client = KafkaClient.of(secured.sslBootstrap(), secured.sslPairs(secured.untrustedTruststore),
-                null);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ImageProducer.produce(client, "never.images", List.<ImageEvent>of().iterator(), 0, 0));
-        assertTrue(e.getMessage().startsWith("TLS handshake with Kafka at " + secured.sslBootstrap()
-                + " failed: the broker's certificate is not trusted"), e.getMessage());
+        KafkaClient client =
+                KafkaClient.of(secured.sslBootstrap(), secured.sslPairs(secured.untrustedTruststore), null);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageProducer.produce(
+                        client, "never.images", List.<ImageEvent>of().iterator(), 0, 0));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("TLS handshake with Kafka at " + secured.sslBootstrap()
+                                + " failed: the broker's certificate is not trusted"),
+                e.getMessage());
     }
 
     /** A client that does not speak TLS gets no answer from a TLS listener: the check's timeout ends the wait. */
     @Test
     void noAnswerWithinTheTimeoutIsSaidSo() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> KafkaClient.of(secured.sslBootstrap()).check(Duration.ofSeconds(3)));
-        assertEquals("Kafka at " + secured.sslBootstrap() + " did not answer within 3 s over PLAINTEXT: is the "
-                + "address right, and does the listener there speak PLAINTEXT?", e.getMessage());
+        assertEquals(
+                "Kafka at " + secured.sslBootstrap() + " did not answer within 3 s over PLAINTEXT: is the "
+                        + "address right, and does the listener there speak PLAINTEXT?",
+                e.getMessage());
     }
 
     @Test
     void badPropertiesAreRefusedByName() throws Exception {
         String b = secured.sslBootstrap();
-        assertMessage("unknown Kafka client property 'ssl.trustore.location'",
+        assertMessage(
+                "unknown Kafka client property 'ssl.trustore.location'",
                 () -> KafkaClient.of(b, List.of("ssl.trustore.location=/x"), null));
-        assertMessage("Invalid value for option '--kafka-property': 'security.protocol SSL' is not key=value",
+        assertMessage(
+                "Invalid value for option '--kafka-property': 'security.protocol SSL' is not key=value",
                 () -> KafkaClient.of(b, List.of("security.protocol SSL"), null));
         Path missing = dir.resolve("no-such.properties");
         assertMessage(missing.toString(), () -> KafkaClient.of(b, List.of(), missing));
         Path typo = dir.resolve("typo.properties");
         Files.write(typo, List.of("sasl.mechanisms=PLAIN"));
         assertMessage("'sasl.mechanisms'", () -> KafkaClient.of(b, List.of(), typo));
-        assertMessage("'isolation.level' is set by Oxbow",
+        assertMessage(
+                "'isolation.level' is set by Oxbow",
                 () -> KafkaClient.of(b, List.of("isolation.level=read_uncommitted"), null));
     }
 

@@ -11,16 +11,14 @@ import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.schemas.DeadLetter;
 import ai.oxbow.schemas.Encoding;
 import ai.oxbow.schemas.ImageEvent;
-
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.junit.jupiter.api.Test;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.junit.jupiter.api.Test;
 
 class DecodeTest {
     final ImageDecoder decoder = new ImageDecoder(1_000_000, 1_000_000);
@@ -59,8 +57,8 @@ class DecodeTest {
     @Test
     void encodedSizeIsCappedBeforeDecoding() {
         ImageDecoder tight = new ImageDecoder(1_000_000, 10);
-        Rejected r = assertThrows(Rejected.class,
-                () -> tight.decode(BadEvents.event("big", Encoding.RAW_U8, 4, 4, 1, new byte[16])));
+        Rejected r = assertThrows(
+                Rejected.class, () -> tight.decode(BadEvents.event("big", Encoding.RAW_U8, 4, 4, 1, new byte[16])));
         assertEquals(Rejected.Reason.TOO_LARGE, r.reason());
     }
 
@@ -87,10 +85,11 @@ class DecodeTest {
     void anAvroLengthBombIsRefusedBeforeItIsAllocated() throws Exception {
         ImageEvent fine = Avro.decode(lengthBomb(4, 16), ImageEvent.class);
         assertEquals("bomb", fine.getId());
-        for (byte[] bomb : new byte[][] {lengthBomb(4, 1_500_000_000L), lengthBomb(2_000_000_000L, 16),
-                lengthBomb(4, -3)}) {
+        for (byte[] bomb :
+                new byte[][] {lengthBomb(4, 1_500_000_000L), lengthBomb(2_000_000_000L, 16), lengthBomb(4, -3)}) {
             IOException e = assertThrows(IOException.class, () -> Avro.decode(bomb, ImageEvent.class));
-            assertTrue(e.getMessage().contains("bytes are left") || e.getMessage().contains("of -3 bytes"),
+            assertTrue(
+                    e.getMessage().contains("bytes are left") || e.getMessage().contains("of -3 bytes"),
                     e.getMessage());
         }
     }
@@ -99,8 +98,10 @@ class DecodeTest {
     void aDeadLetterFitsTheBrokersRecordLimitWhateverItCarries() {
         byte[] huge = new byte[9_400_000];
         String id = "é".repeat(600_000);
-        DeadLetter d = DecodeImages.deadLetter(new RawRecord("images", 2, 77, 0, huge),
-                new Rejected(Rejected.Reason.ID_TOO_LONG, "x".repeat(100_000)), id);
+        DeadLetter d = DecodeImages.deadLetter(
+                new RawRecord("images", 2, 77, 0, huge),
+                new Rejected(Rejected.Reason.ID_TOO_LONG, "x".repeat(100_000)),
+                id);
         byte[] encoded = Avro.encode(d);
         assertTrue(encoded.length < 300_000, encoded.length + " bytes");
         assertEquals(9_400_000, d.getOriginalSize());

@@ -11,17 +11,15 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.model.train.ViewBatch;
 import ai.oxbow.schemas.EmbeddingEvent;
-
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.OperatorStateHandle;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /** The embedder alone, with the arrival orders a MiniCluster run cannot force. */
 class EmbedImagesTest {
@@ -79,8 +77,8 @@ class EmbedImagesTest {
             assertEquals(Map.of("img-0", 0L, "img-1", 0L, "img-2", 0L, "img-3", 1L), versionById(out));
             try (Embedder trainers = new Embedder(EncoderSnapshot.decode(v0))) {
                 // The same batch the operator embedded (img-0 and img-1 waited together): the same bits.
-                float[] expected = java.util.Arrays.copyOf(trainers.embed(ModelImage.batch(List.of(image(0), image(1))), 2),
-                        trainers.dim());
+                float[] expected = java.util.Arrays.copyOf(
+                        trainers.embed(ModelImage.batch(List.of(image(0), image(1))), 2), trainers.dim());
                 float[] got = new float[expected.length];
                 for (int d = 0; d < got.length; d++) {
                     got[d] = out.get(0).getVector().get(d);
@@ -98,7 +96,9 @@ class EmbedImagesTest {
         TrainerConfig scan = b.build();
         byte[] head;
         try (SslTrainer t = new SslTrainer(scan)) {
-            assertArrayEquals(SslTrainer.initialEncoder(scan).encode(), t.publishedSnapshot().encode(),
+            assertArrayEquals(
+                    SslTrainer.initialEncoder(scan).encode(),
+                    t.publishedSnapshot().encode(),
                     "version 0 has no head, on both sides");
             t.train(ViewBatch.pair(views(0), views(1), 8, SIZE));
             t.publish();
@@ -117,9 +117,11 @@ class EmbedImagesTest {
             assertEquals(-1, out.get(0).getClusterId(), "img-0, embedded by version 0: no cluster");
             EncoderSnapshot s = EncoderSnapshot.decode(head);
             try (Embedder e = new Embedder(s)) {
-                List<ModelImage> rest = java.util.stream.IntStream.range(1, 6).mapToObj(EmbedImagesTest::image).toList();
-                ai.oxbow.model.cluster.ClusterHead.Assignments want = s.clusterHead()
-                        .assign(e.embed(ModelImage.batch(rest), 5), 5);
+                List<ModelImage> rest = java.util.stream.IntStream.range(1, 6)
+                        .mapToObj(EmbedImagesTest::image)
+                        .toList();
+                ai.oxbow.model.cluster.ClusterHead.Assignments want =
+                        s.clusterHead().assign(e.embed(ModelImage.batch(rest), 5), 5);
                 for (int i = 1; i < 6; i++) {
                     assertEquals(want.clusters()[i - 1], out.get(i).getClusterId(), "cluster of img-" + i);
                     assertEquals(want.probabilities()[i - 1], out.get(i).getClusterProbability());
@@ -188,7 +190,10 @@ class EmbedImagesTest {
         long copies = 0;
         for (OperatorSubtaskState state : states) {
             for (OperatorStateHandle handle : state.getManagedOperatorState()) {
-                copies += handle.getStateNameToPartitionOffsets().get("embedder-model").getOffsets().length;
+                copies += handle.getStateNameToPartitionOffsets()
+                        .get("embedder-model")
+                        .getOffsets()
+                        .length;
             }
         }
         assertEquals(1, copies);

@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.oxbow.pipeline.BadEvents;
 import ai.oxbow.pipeline.FuzzEvents;
 import ai.oxbow.schemas.Encoding;
-
-import org.junit.jupiter.api.Test;
-
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
@@ -18,6 +15,7 @@ import java.awt.image.WritableRaster;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import javax.imageio.IIOImage;
+import org.junit.jupiter.api.Test;
 
 /** Unusual but legal images are decoded; broken or mislabelled ones get DECODE_FAILED. */
 class ImageFormatsTest {
@@ -45,7 +43,8 @@ class ImageFormatsTest {
     }
 
     Rejected.Reason rejected(Encoding encoding, int channels, byte[] bytes) {
-        return assertThrows(Rejected.class, () -> decode(encoding, channels, bytes)).reason();
+        return assertThrows(Rejected.class, () -> decode(encoding, channels, bytes))
+                .reason();
     }
 
     static byte[] expectedRamp(int bands) {
@@ -63,9 +62,15 @@ class ImageFormatsTest {
     @Test
     void greyAlphaPngDecodesWithTwoChannelsOrAsGreyWithoutItsAlpha() throws Exception {
         BufferedImage greyAlpha = new BufferedImage(
-                new java.awt.image.ComponentColorModel(java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY),
-                        true, false, java.awt.Transparency.TRANSLUCENT, java.awt.image.DataBuffer.TYPE_BYTE),
-                Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 8, 8, 2, null), false, null);
+                new java.awt.image.ComponentColorModel(
+                        java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY),
+                        true,
+                        false,
+                        java.awt.Transparency.TRANSLUCENT,
+                        java.awt.image.DataBuffer.TYPE_BYTE),
+                Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 8, 8, 2, null),
+                false,
+                null);
         ramp(greyAlpha, 2, 1);
         byte[] png = write(greyAlpha, "png", false);
         assertArrayEquals(expectedRamp(2), decode(Encoding.PNG, 2, png).pixels);
@@ -93,7 +98,8 @@ class ImageFormatsTest {
         byte[] r = {0, (byte) 255, 10, 20};
         byte[] g = {0, 0, (byte) 200, 30};
         byte[] b = {0, 0, 0, (byte) 250};
-        BufferedImage indexed = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(2, 4, r, g, b));
+        BufferedImage indexed =
+                new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(2, 4, r, g, b));
         for (int y = 0; y < 8; y++) {
             for (int x = 0; x < 8; x++) {
                 indexed.getRaster().setSample(x, y, 0, (x + y) % 4);
@@ -126,8 +132,11 @@ class ImageFormatsTest {
         byte[] jpeg = FuzzEvents.write(new IIOImage(cmyk, null, null), "jpeg", false);
         byte[] rgb = decode(Encoding.JPEG, 3, jpeg).pixels;
         assertEquals(64 * 3, rgb.length);
-        assertTrue(Math.abs((rgb[0] & 0xFF) - 200) <= 12 && Math.abs((rgb[1] & 0xFF) - 100) <= 12
-                && Math.abs((rgb[2] & 0xFF) - 50) <= 12, Arrays.toString(Arrays.copyOf(rgb, 3)));
+        assertTrue(
+                Math.abs((rgb[0] & 0xFF) - 200) <= 12
+                        && Math.abs((rgb[1] & 0xFF) - 100) <= 12
+                        && Math.abs((rgb[2] & 0xFF) - 50) <= 12,
+                Arrays.toString(Arrays.copyOf(rgb, 3)));
     }
 
     @Test

@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.pipeline.cli.Args;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +18,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The report on a fake run directory with small CSVs of every kind. */
 class ReportTest {
@@ -33,8 +31,12 @@ class ReportTest {
         Files.createDirectories(dir);
         StringBuilder losses = new StringBuilder();
         for (int s = 1; s <= STEPS; s++) {
-            losses.append(s).append(',').append(fmt(8 - 2 * Math.log1p(s) / Math.log1p(STEPS) + 0.1 * Math.sin(s)))
-                    .append(',').append(fmt(0.075 * Math.min(1, s / 10.0))).append('\n');
+            losses.append(s)
+                    .append(',')
+                    .append(fmt(8 - 2 * Math.log1p(s) / Math.log1p(STEPS) + 0.1 * Math.sin(s)))
+                    .append(',')
+                    .append(fmt(0.075 * Math.min(1, s / 10.0)))
+                    .append('\n');
             if (s == 40) {
                 for (int r = 35; r <= 40; r++) { // replayed after a restore: the last line of a step wins
                     losses.append(r).append(",7.0,0.075\n");
@@ -48,12 +50,20 @@ class ReportTest {
         Files.writeString(dir.resolve(RunFiles.KNN), "step,knn_top1\n10,0.41\n30,0.55\n60,0.63\n");
         StringBuilder collapse = new StringBuilder("step,collapse_std,rankme,alignment,uniformity\n");
         for (int s = 1; s <= STEPS; s++) {
-            collapse.append(s).append(',').append(fmt(0.06 + 0.02 * s / STEPS)).append(',')
-                    .append(s % 5 == 0 ? fmt(20 + s) : "NaN").append(',').append(fmt(1.2 - s / 100.0)).append(',')
-                    .append(fmt(-1 - s / 30.0)).append('\n');
+            collapse.append(s)
+                    .append(',')
+                    .append(fmt(0.06 + 0.02 * s / STEPS))
+                    .append(',')
+                    .append(s % 5 == 0 ? fmt(20 + s) : "NaN")
+                    .append(',')
+                    .append(fmt(1.2 - s / 100.0))
+                    .append(',')
+                    .append(fmt(-1 - s / 30.0))
+                    .append('\n');
         }
         Files.writeString(dir.resolve(RunFiles.COLLAPSE), collapse);
-        Files.writeString(dir.resolve(RunFiles.THROUGHPUT),
+        Files.writeString(
+                dir.resolve(RunFiles.THROUGHPUT),
                 "time_s,train_images_per_s,arriving_images_per_s\n5,40.5,41\n10,52.1,52\n15,55.0,56.5\n20,54.2,54\n");
         Random r = new Random(3);
         StringBuilder emb = new StringBuilder();
@@ -66,7 +76,9 @@ class ReportTest {
             emb.append('\n');
         }
         Files.writeString(dir.resolve(RunFiles.EMBEDDINGS), emb);
-        Files.writeString(dir.resolve(RunFiles.SUMMARY), "method=mocov2\nencoder=small-cnn\nsteps=60\ncollapse_std_healthy=0.0883883\n");
+        Files.writeString(
+                dir.resolve(RunFiles.SUMMARY),
+                "method=mocov2\nencoder=small-cnn\nsteps=60\ncollapse_std_healthy=0.0883883\n");
         return dir;
     }
 
@@ -86,11 +98,25 @@ class ReportTest {
         Path run = fakeRun(dir.resolve("run"), true);
         Report.Result r = Report.render(run, dir.resolve("out"), new Report.Options(100, 30, 300, null, 1));
 
-        Set<String> names = r.charts().stream().map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-        assertEquals(Set.of("loss.png", "learning_rate.png", "knn.png", "collapse.png", "rankme.png",
-                "alignment_uniformity.png", "throughput.png", "embeddings_pca.png", "embeddings_tsne.png", "report.png"),
+        Set<String> names =
+                r.charts().stream().map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        assertEquals(
+                Set.of(
+                        "loss.png",
+                        "learning_rate.png",
+                        "knn.png",
+                        "collapse.png",
+                        "rankme.png",
+                        "alignment_uniformity.png",
+                        "throughput.png",
+                        "embeddings_pca.png",
+                        "embeddings_tsne.png",
+                        "report.png"),
                 names);
-        assertEquals("report.png", r.charts().get(r.charts().size() - 1).getFileName().toString(), "overview last");
+        assertEquals(
+                "report.png",
+                r.charts().get(r.charts().size() - 1).getFileName().toString(),
+                "overview last");
         for (Path p : r.charts()) {
             BufferedImage image = png(p);
             if (!p.endsWith("report.png")) {
@@ -126,7 +152,8 @@ class ReportTest {
     void aRunWithOnlyLossesGivesLossLearningRateAndTheOverview(@TempDir Path dir) throws Exception {
         Path run = fakeRun(dir, false);
         Report.Result r = Report.render(run, dir.resolve("report"), Report.Options.defaults());
-        assertEquals(List.of("loss.png", "learning_rate.png", "report.png"),
+        assertEquals(
+                List.of("loss.png", "learning_rate.png", "report.png"),
                 r.charts().stream().map(p -> p.getFileName().toString()).toList());
         BufferedImage sheet = png(dir.resolve("report/report.png"));
         assertEquals(Charts.TITLE_HEIGHT + Charts.HEIGHT, sheet.getHeight());
@@ -158,7 +185,9 @@ class ReportTest {
             System.setErr(stderr);
         }
         Path report = run.resolve("report");
-        assertEquals("{\"charts\":3,\"out\":\"" + report + "\",\"embeddings_drawn\":0}", out.toString().strip());
+        assertEquals(
+                "{\"charts\":3,\"out\":\"" + report + "\",\"embeddings_drawn\":0}",
+                out.toString().strip());
         assertTrue(err.toString().contains("wrote " + report.resolve("loss.png")), err.toString());
         png(report.resolve("learning_rate.png"));
     }
@@ -191,11 +220,13 @@ class ReportTest {
 
     @Test
     void aDirectoryWithoutLossesIsAnError(@TempDir Path dir) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Report.prepare(Args.parse(Report.OPTIONS, "--run", dir.toString())));
         assertTrue(e.getMessage().contains("losses.csv"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Args.parse(Report.OPTIONS));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Args.parse(Report.OPTIONS, "--run", dir.toString(), "--bogus", "1"));
     }
 }

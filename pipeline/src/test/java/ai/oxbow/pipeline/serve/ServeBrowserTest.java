@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The search page in a real browser: Debian's Chromium, headless (scripts/test.sh installs it),
@@ -36,13 +35,25 @@ class ServeBrowserTest {
 
     static List<String> chromium(Path profile, String... args) throws Exception {
         assertTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": scripts/test.sh installs Debian's chromium");
-        List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--virtual-time-budget=20000", "--window-size=1100,900"));
+        List<String> cmd = new ArrayList<>(List.of(
+                CHROMIUM.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=20000",
+                "--window-size=1100,900"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(profile.getParent(), "chromium", ".out");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(false)
+                .redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish in 120 s");
         assertEquals(0, p.exitValue(), "chromium exit code");
         return Files.readAllLines(out);
@@ -53,9 +64,13 @@ class ServeBrowserTest {
         Files.createDirectories(dir.resolve("index"));
         Files.createDirectories(dir.resolve("models"));
         try (ServeFixture fixture = new ServeFixture(dir.resolve("index"), dir.resolve("models"))) {
-            JsonNode api = new ObjectMapper().readTree(HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(fixture.url + "api/search?id=gen-17&k=10")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode api = new ObjectMapper()
+                    .readTree(HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create(fixture.url + "api/search?id=gen-17&k=10"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body());
             List<String> expected = new ArrayList<>();
             api.get("hits").forEach(h -> expected.add(h.get("image_id").asText()));
 
@@ -75,7 +90,8 @@ class ServeBrowserTest {
             BufferedImage png = ImageIO.read(shot.toFile());
             assertEquals(1100, png.getWidth());
             // Grey thumbnails drawn at 84 px: many distinct grey levels, which text and borders alone do not have.
-            assertTrue(greyLevels(png) > 64, "thumbnails visible in the screenshot: " + greyLevels(png) + " grey levels");
+            assertTrue(
+                    greyLevels(png) > 64, "thumbnails visible in the screenshot: " + greyLevels(png) + " grey levels");
             Path keep = Path.of(System.getProperty("java.io.tmpdir"), "oxbow-serve-screenshot.png");
             Files.copy(shot, keep, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }

@@ -11,7 +11,6 @@ import ai.oxbow.pipeline.index.VectorDoc;
 import ai.oxbow.pipeline.index.VectorIndex;
 import ai.oxbow.pipeline.ops.DecodedImage;
 import ai.oxbow.pipeline.ops.Thumbnail;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,10 +32,12 @@ final class ServeFixture implements AutoCloseable {
     final String url;
 
     ServeFixture(Path index, Path models) throws IOException {
-        EncoderSnapshot snapshot = SslTrainer.initialEncoder(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 32));
+        EncoderSnapshot snapshot =
+                SslTrainer.initialEncoder(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 32));
         new ModelRegistry(models).write(snapshot);
         version = snapshot.version();
-        try (VectorIndex writer = new VectorIndex(index); ImageEmbedder embedder = new ImageEmbedder(snapshot)) {
+        try (VectorIndex writer = new VectorIndex(index);
+                ImageEmbedder embedder = new ImageEmbedder(snapshot)) {
             List<DecodedImage> decoded = new ArrayList<>();
             for (int i = 0; i < IMAGES; i++) {
                 decoded.add(new DecodedImage(id(i), 0, images.labels()[i], SIZE, SIZE, 1, images.image(i)));
@@ -44,8 +45,8 @@ final class ServeFixture implements AutoCloseable {
             float[][] vectors = embedder.embed(decoded);
             for (int i = 0; i < IMAGES; i++) {
                 byte[] thumbnail = Thumbnail.png(embedder.input(decoded.get(i)), 1, SIZE, 32);
-                writer.upsert(new VectorDoc(id(i), version, "simclr", "small-cnn", images.labels()[i], 0, vectors[i],
-                        thumbnail));
+                writer.upsert(new VectorDoc(
+                        id(i), version, "simclr", "small-cnn", images.labels()[i], 0, vectors[i], thumbnail));
             }
             writer.commit(7);
         }

@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -25,15 +20,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP API of `serve` over a real index, registry and encoder, through a real HTTP client. */
 class ServeTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @TempDir
     static Path index;
+
     @TempDir
     static Path models;
+
     static ServeFixture fixture;
 
     @BeforeAll
@@ -47,13 +49,17 @@ class ServeTest {
     }
 
     static HttpResponse<byte[]> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(fixture.url + path)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(fixture.url + path)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
     static HttpResponse<byte[]> post(String path, byte[] body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(fixture.url + path))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(fixture.url + path))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     static JsonNode json(HttpResponse<byte[]> r) throws IOException {
@@ -94,7 +100,8 @@ class ServeTest {
         assertEquals(1.0, hits.get(0).get("score").asDouble(), 1e-4);
         assertEquals(fixture.images.labels()[3], hits.get(0).get("label").asInt());
         for (int i = 1; i < hits.size(); i++) {
-            assertTrue(hits.get(i).get("score").asDouble() <= hits.get(i - 1).get("score").asDouble());
+            assertTrue(hits.get(i).get("score").asDouble()
+                    <= hits.get(i - 1).get("score").asDouble());
             assertEquals(fixture.version, hits.get(i).get("model_version").asLong());
         }
     }
@@ -134,9 +141,17 @@ class ServeTest {
         refused(404, post("api/search?version=99", fixture.png(1)), "model version 99 is not in the index");
         refused(404, get("api/thumbnail?id=nobody&version=" + fixture.version), "no thumbnail");
         refused(404, get("api/nothing"), "no such resource");
-        refused(405, HTTP.send(HttpRequest.newBuilder(URI.create(fixture.url + "api/health"))
-                .DELETE().build(), HttpResponse.BodyHandlers.ofByteArray()), "not allowed");
-        refused(415, post("api/search", "hello, not an image".getBytes(StandardCharsets.UTF_8)),
+        refused(
+                405,
+                HTTP.send(
+                        HttpRequest.newBuilder(URI.create(fixture.url + "api/health"))
+                                .DELETE()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray()),
+                "not allowed");
+        refused(
+                415,
+                post("api/search", "hello, not an image".getBytes(StandardCharsets.UTF_8)),
                 "is not a PNG or JPEG image");
         byte[] truncated = fixture.png(1);
         refused(415, post("api/search", java.util.Arrays.copyOf(truncated, truncated.length / 2)), "upload");
@@ -144,7 +159,13 @@ class ServeTest {
         int tooLarge = ai.oxbow.pipeline.job.JobConfig.Decoding.DEFAULTS.maxEncodedBytes() + 1;
         refused(413, post("api/search", new byte[tooLarge]), "the limit is");
         // Still answering, with the same results.
-        assertEquals("gen-3", ok(get("api/search?id=gen-3&k=1")).get("hits").get(0).get("image_id").asText());
+        assertEquals(
+                "gen-3",
+                ok(get("api/search?id=gen-3&k=1"))
+                        .get("hits")
+                        .get(0)
+                        .get("image_id")
+                        .asText());
     }
 
     @Test
@@ -156,11 +177,20 @@ class ServeTest {
                 int n = i % ServeFixture.IMAGES;
                 boolean byId = i % 2 == 0;
                 answers.add(clients.submit(() -> byId
-                        ? ok(get("api/search?k=1&id=" + ServeFixture.id(n))).get("hits").get(0).get("image_id").asText()
-                        : ok(post("api/search?k=1", fixture.png(n))).get("hits").get(0).get("image_id").asText()));
+                        ? ok(get("api/search?k=1&id=" + ServeFixture.id(n)))
+                                .get("hits")
+                                .get(0)
+                                .get("image_id")
+                                .asText()
+                        : ok(post("api/search?k=1", fixture.png(n)))
+                                .get("hits")
+                                .get(0)
+                                .get("image_id")
+                                .asText()));
             }
             for (int i = 0; i < answers.size(); i++) {
-                assertEquals(ServeFixture.id(i % ServeFixture.IMAGES), answers.get(i).get());
+                assertEquals(
+                        ServeFixture.id(i % ServeFixture.IMAGES), answers.get(i).get());
             }
         } finally {
             clients.shutdownNow();

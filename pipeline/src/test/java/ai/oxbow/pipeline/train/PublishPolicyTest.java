@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class PublishPolicyTest {
     private static PublishPolicy policy(long everySteps, long everyMs) {
-        TrainerOptions options = new TrainerOptions(null, 1000, everySteps, everyMs, 0.1, true, 10, 0,
-                TrainerOptions.Pace.BACKPRESSURE, 1, 0);
+        TrainerOptions options = new TrainerOptions(
+                null, 1000, everySteps, everyMs, 0.1, true, 10, 0, TrainerOptions.Pace.BACKPRESSURE, 1, 0);
         return new PublishPolicy(options, () -> false, 0);
     }
 

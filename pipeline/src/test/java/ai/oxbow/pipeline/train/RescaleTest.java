@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.oxbow.model.replay.ReplayItem;
 import ai.oxbow.model.state.GroupCodec.Partition;
 import ai.oxbow.model.state.GroupCodec.RankEntry;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
 
 /** A group of another size reads every record exactly once: what the old ranks left, and only that. */
 class RescaleTest {
@@ -61,12 +59,15 @@ class RescaleTest {
         assertEquals(20, all.size(), "together they cover every offset");
         rest.retainAll(consumed);
         assertTrue(rest.isEmpty(), "and none twice: " + rest);
-        assertEquals(List.of("a", "b", "c"), Rescale.pending(two, 0, 1).stream().map(ReplayItem::id).toList());
+        assertEquals(
+                List.of("a", "b", "c"),
+                Rescale.pending(two, 0, 1).stream().map(ReplayItem::id).toList());
 
         // One rank at 12 with 8 still ahead passed over, to two ranks.
         List<RankEntry> single = List.of(rank(0, 1, 7, new long[] {8}));
         List<TreeSet<Long>> back = read(Rescale.positions(single), 2, 20);
-        assertEquals(new TreeSet<>(List.of(10L, 12L, 14L, 16L, 18L)), back.get(0).tailSet(10L));
+        assertEquals(
+                new TreeSet<>(List.of(10L, 12L, 14L, 16L, 18L)), back.get(0).tailSet(10L));
         assertFalse(back.get(0).contains(8L), "8 was consumed before the rescale");
         assertTrue(back.get(1).contains(7L));
     }

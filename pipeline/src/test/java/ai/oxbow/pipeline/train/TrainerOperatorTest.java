@@ -14,7 +14,7 @@ import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.CheckpointInfo;
 import ai.oxbow.pipeline.ops.ModelImage;
-
+import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
@@ -24,8 +24,6 @@ import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
 import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
-
-import java.util.Map;
 
 /**
  * The trainer operator alone, fed the shared stream (sample pace): its state restored bit for bit
@@ -44,14 +42,25 @@ class TrainerOperatorTest {
     static final ReplayConfig REPLAY = new ReplayConfig("fifo", 64, 2, 0.5, BATCH, 3);
 
     static TrainerOperator operator() {
-        return new TrainerOperator(CONFIG, REPLAY, AUGMENTER, new TrainerOptions(null, 60_000, 0, 0,
-                0.1, true, 10, 0, TrainerOptions.Pace.SAMPLE, 1, 0), null);
+        return new TrainerOperator(
+                CONFIG,
+                REPLAY,
+                AUGMENTER,
+                new TrainerOptions(null, 60_000, 0, 0, 0.1, true, 10, 0, TrainerOptions.Pace.SAMPLE, 1, 0),
+                null);
     }
 
     @Test
     void theTrainerReadsTheTopicItselfExactlyWhenItPacesByBackPressure() {
-        assertThrows(IllegalArgumentException.class, () -> new TrainerOperator(CONFIG, REPLAY, AUGMENTER,
-                new TrainerOptions(null, 60_000, 0, 0, 0.1, true, 10, 0, TrainerOptions.Pace.BACKPRESSURE, 1, 0), null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new TrainerOperator(
+                        CONFIG,
+                        REPLAY,
+                        AUGMENTER,
+                        new TrainerOptions(
+                                null, 60_000, 0, 0, 0.1, true, 10, 0, TrainerOptions.Pace.BACKPRESSURE, 1, 0),
+                        null));
     }
 
     @Test
@@ -62,16 +71,24 @@ class TrainerOperatorTest {
             h.setRestoredCheckpointId(1);
             h.initializeState(state);
             h.open();
-            assertArrayEquals(blob, CheckpointInfo.trainerBlob(handle(h.snapshot(2, 2))), "restored state, snapshotted again");
+            assertArrayEquals(
+                    blob, CheckpointInfo.trainerBlob(handle(h.snapshot(2, 2))), "restored state, snapshotted again");
         }
 
         // One bit flipped in the middle of the trainer's entry (the list state holds its length, then its bytes).
         OperatorStateHandle good = handle(state);
-        byte[] bytes = good.getDelegateStateHandle().asBytesIfInMemory().orElseThrow().clone();
-        bytes[(int) good.getStateNameToPartitionOffsets().get(TrainerCheckpoint.MODEL).getOffsets()[0] + 4
-                + blob.length / 2] ^= 1;
-        OperatorSubtaskState corrupt = OperatorSubtaskState.builder().setManagedOperatorState(new OperatorStreamStateHandle(
-                good.getStateNameToPartitionOffsets(), new ByteStreamStateHandle("corrupt", bytes))).build();
+        byte[] bytes =
+                good.getDelegateStateHandle().asBytesIfInMemory().orElseThrow().clone();
+        bytes[
+                (int) good.getStateNameToPartitionOffsets()
+                                .get(TrainerCheckpoint.MODEL)
+                                .getOffsets()[0]
+                        + 4
+                        + blob.length / 2] ^= 1;
+        OperatorSubtaskState corrupt = OperatorSubtaskState.builder()
+                .setManagedOperatorState(new OperatorStreamStateHandle(
+                        good.getStateNameToPartitionOffsets(), new ByteStreamStateHandle("corrupt", bytes)))
+                .build();
         try (var h = inMemory(operator())) {
             h.setRestoredCheckpointId(1);
             Exception e = assertThrows(Exception.class, () -> h.initializeState(corrupt));
@@ -96,7 +113,9 @@ class TrainerOperatorTest {
             }
         });
         assertEquals("training thread failed", e.getMessage());
-        assertTrue(e.getCause().getMessage().contains("has 10 bytes, expected 1x16x16"), e.getCause().getMessage());
+        assertTrue(
+                e.getCause().getMessage().contains("has 10 bytes, expected 1x16x16"),
+                e.getCause().getMessage());
         assertThrows(Exception.class, () -> h.snapshot(1, 1), "no checkpoint of a failed trainer");
     }
 
@@ -116,7 +135,9 @@ class TrainerOperatorTest {
             h.setRestoredCheckpointId(2);
             h.initializeState(forked);
             h.open();
-            assertEquals(2, lineage(CheckpointInfo.trainerBlob(handle(h.snapshot(3, 3)))),
+            assertEquals(
+                    2,
+                    lineage(CheckpointInfo.trainerBlob(handle(h.snapshot(3, 3)))),
                     "the forked state was written by the other job");
         }
     }
@@ -153,7 +174,8 @@ class TrainerOperatorTest {
     /** A harness of a job whose checkpoints stay in memory, as bytes a test can read and corrupt. */
     private static OneInputStreamOperatorTestHarness<ModelImage, byte[]> inMemory(TrainerOperator op, JobID job)
             throws Exception {
-        var h = new OneInputStreamOperatorTestHarness<>(op, MockEnvironment.builder().setJobID(job).build());
+        var h = new OneInputStreamOperatorTestHarness<>(
+                op, MockEnvironment.builder().setJobID(job).build());
         h.setCheckpointStorage(new JobManagerCheckpointStorage(64 << 20));
         return h;
     }

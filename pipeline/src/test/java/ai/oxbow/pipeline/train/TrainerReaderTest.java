@@ -13,7 +13,12 @@ import ai.oxbow.pipeline.kafka.Topics;
 import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.produce.ImageSources;
 import ai.oxbow.schemas.ImageEvent;
-
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -21,13 +26,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A trainer rank's own reader on a real broker: on a topic of one partition two ranks share every
@@ -38,6 +36,7 @@ class TrainerReaderTest {
     static final int SIZE = 8;
     // u = 2, B = 8: four events pay for one step.
     static final ReplayConfig REPLAY = new ReplayConfig("fifo", 64, 2, 0.5, 8, 3);
+
     @RegisterExtension
     static final Broker kafka = new Broker();
 
@@ -46,9 +45,10 @@ class TrainerReaderTest {
         Topics.create(kafka.client(), Map.of(topic, 1));
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 3), topic);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.client().producer(Map.of(
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.client()
+                .producer(Map.of(
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
             for (int i = 0; events.hasNext(); i++) {
                 ImageEvent e = events.next();
                 ids.add(e.getId());
@@ -62,8 +62,8 @@ class TrainerReaderTest {
     }
 
     private static ReaderSettings settings(String topic) {
-        return new ReaderSettings(kafka.client(), topic, topic + "-trainer", true, new ImageDecoder(1 << 20, 1 << 20),
-                1, SIZE);
+        return new ReaderSettings(
+                kafka.client(), topic, topic + "-trainer", true, new ImageDecoder(1 << 20, 1 << 20), 1, SIZE);
     }
 
     /** Everything rank r of N reads until its inbox is exhausted, one step's events at a time. */
@@ -74,7 +74,8 @@ class TrainerReaderTest {
             while (!inbox.exhausted()) {
                 long seen = inbox.changes();
                 List<ReplayItem> step = inbox.take();
-                assertTrue(step.size() == 4 || step.isEmpty() || inbox.exhausted(),
+                assertTrue(
+                        step.size() == 4 || step.isEmpty() || inbox.exhausted(),
                         "one step's events, none yet, or the last ones: " + step.size());
                 out.addAll(step);
                 inbox.admitted();
@@ -93,8 +94,8 @@ class TrainerReaderTest {
         Set<String> seen = new HashSet<>();
         int total = 0;
         for (int rank = 0; rank < 2; rank++) {
-            List<ReplayItem> mine = readAll("reader-share", rank, 2, new Inbox(TrainerOptions.Pace.BACKPRESSURE,
-                    REPLAY, new SimpleCounter()));
+            List<ReplayItem> mine = readAll(
+                    "reader-share", rank, 2, new Inbox(TrainerOptions.Pace.BACKPRESSURE, REPLAY, new SimpleCounter()));
             assertTrue(Math.abs(mine.size() - 97 / 2) <= 6, "about half each: " + mine.size());
             mine.forEach(i -> seen.add(i.id()));
             total += mine.size();

@@ -4,7 +4,6 @@ import ai.oxbow.model.state.BlobReader;
 import ai.oxbow.model.state.Fingerprint;
 import ai.oxbow.model.state.StateFrame;
 import ai.oxbow.model.state.TrainerCodec;
-
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
