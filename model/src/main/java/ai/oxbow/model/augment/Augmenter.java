@@ -61,7 +61,7 @@ public final class Augmenter implements Serializable {
      * RandomHorizontalFlip, RandomApply(ColorJitter), RandomGrayscale,
      * RandomApply(GaussianBlur with sigma uniform in its range), RandomSolarize.
      */
-    private static Chw draw(Recipe.View v, Chw image, SplittableRandom random) {
+    private static Chw draw(ViewParams v, Chw image, SplittableRandom random) {
         CropBox box = CropBox.sample(
                 random, image.height(), image.width(), v.minScale(), v.maxScale(), v.minRatio(), v.maxRatio());
         Chw out = Resize.resizedCrop(image, box, v.size(), v.size());

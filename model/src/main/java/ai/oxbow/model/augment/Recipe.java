@@ -1,7 +1,6 @@
 package ai.oxbow.model.augment;
 
 import ai.oxbow.model.util.KeyValues;
-import ai.oxbow.model.util.Nearest;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -75,7 +74,7 @@ import java.util.Map;
  * odd views as view 1).
  * On the command line, options are one string {@code key=value,key=value} ({@link #parseOptions}).
  */
-public record Recipe(String name, List<Recipe.View> views, int globals) implements Serializable {
+public record Recipe(String name, List<ViewParams> views, int globals) implements Serializable {
     public static final List<String> NAMES = List.of("simclr", "mocov2", "byol", "multicrop", "emp", "mim");
 
     /** SwAV's local crops per image. */
@@ -112,7 +111,7 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
         Map<String, String> rest = new LinkedHashMap<>(options);
         String globalViews = rest.remove("views");
         String localCrops = rest.remove("local_crops");
-        View base = new View(
+        ViewParams base = new ViewParams(
                 size,
                 0.08,
                 1,
@@ -129,11 +128,11 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                 0,
                 0.5);
         // The recipe's distinct global views; more global views repeat them in turn.
-        List<View> kinds = switch (name) {
+        List<ViewParams> kinds = switch (name) {
             case "simclr" -> List.of(base);
             case "mocov2" -> List.of(base.with(Map.of("scale", "0.2:1")));
             case "byol" -> {
-                View both = base.with(Map.of("saturation", "0.2"));
+                ViewParams both = base.with(Map.of("saturation", "0.2"));
                 yield List.of(both.with(Map.of("blur", "1")), both.with(Map.of("blur", "0.1", "solarize", "0.2")));
             }
             case "multicrop" ->
@@ -159,11 +158,11 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
                     "augmentation needs views >= 1, local_crops >= 0 and " + (masked ? "one view" : "two views")
                             + " in all; got views=" + globals + ", local_crops=" + locals);
         }
-        List<View> views = new ArrayList<>();
+        List<ViewParams> views = new ArrayList<>();
         for (int v = 0; v < globals; v++) {
             views.add(kinds.get(v % kinds.size()));
         }
-        View local = kinds.get(0)
+        ViewParams local = kinds.get(0)
                 .with(Map.of("size", String.valueOf(Math.max(1, Math.round(size * 96f / 224))), "scale", "0.05:0.14"));
         views.addAll(Collections.nCopies(locals, local));
         views = override(views, globals, Preset.parse(preset).options());
@@ -196,8 +195,8 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
     }
 
     /** Applies options with prefixes in order of specificity: none, then global/local, then viewN. */
-    private static List<View> override(List<View> views, int globals, Map<String, String> options) {
-        List<View> out = new ArrayList<>(views);
+    private static List<ViewParams> override(List<ViewParams> views, int globals, Map<String, String> options) {
+        List<ViewParams> out = new ArrayList<>(views);
         for (int level = 0; level < 3; level++) {
             for (Map.Entry<String, String> e : options.entrySet()) {
                 int dot = e.getKey().indexOf('.');
@@ -246,188 +245,6 @@ public record Recipe(String name, List<Recipe.View> views, int globals) implemen
     }
 
     private static int parseInt(String key, String value) {
-        return KeyValues.toInt(subject(key), value);
-    }
-
-    private static String subject(String key) {
-        return "augmentation option '" + key + "'";
-    }
-
-    /**
-     * The parameters of one view (probabilities in [0, 1]; option keys in the class comment).
-     *
-     * @param blurKernel odd kernel size, or 0 for {@link GaussianBlur#kernelSizeFor}(size)
-     */
-    public record View(
-            int size,
-            double minScale,
-            double maxScale,
-            double minRatio,
-            double maxRatio,
-            double flip,
-            double jitter,
-            ColorJitter colorJitter,
-            double grayscale,
-            double blur,
-            int blurKernel,
-            double minSigma,
-            double maxSigma,
-            double solarize,
-            double solarizeThreshold)
-            implements Serializable {
-
-        public View {
-            if (size < 1
-                    || !(minScale > 0 && minScale <= maxScale)
-                    || !(minRatio > 0 && minRatio <= maxRatio)
-                    || blurKernel < 0
-                    || (blurKernel > 0 && blurKernel % 2 == 0)
-                    || !(minSigma > 0 && minSigma <= maxSigma)
-                    || !(solarizeThreshold >= 0 && solarizeThreshold <= 1)) {
-                throw new IllegalArgumentException("bad augmentation view: size " + size + ", scale " + minScale
-                        + ":" + maxScale + ", ratio " + minRatio + ":" + maxRatio + ", blur_kernel " + blurKernel
-                        + ", blur_sigma " + minSigma + ":" + maxSigma + ", solarize_threshold " + solarizeThreshold);
-            }
-            for (double p : new double[] {flip, jitter, grayscale, blur, solarize}) {
-                if (!(p >= 0 && p <= 1)) {
-                    throw new IllegalArgumentException("augmentation probability " + p + " is not in [0, 1]");
-                }
-            }
-        }
-
-        /** The blur kernel size used for this view. */
-        public int kernelSize() {
-            return blurKernel > 0 ? blurKernel : GaussianBlur.kernelSizeFor(size);
-        }
-
-        /** This view with the given option keys changed. */
-        public View with(Map<String, String> options) {
-            Fields f = new Fields(this);
-            options.forEach(f::set);
-            return f.build();
-        }
-    }
-
-    /** A mutable copy of a view's parameters, to change some by option key. */
-    private static final class Fields {
-        int size;
-        double minScale;
-        double maxScale;
-        double minRatio;
-        double maxRatio;
-        double flip;
-        double jitter;
-        double brightness;
-        double contrast;
-        double saturation;
-        double hue;
-        double grayscale;
-        double blur;
-        int blurKernel;
-        double minSigma;
-        double maxSigma;
-        double solarize;
-        double solarizeThreshold;
-
-        Fields(View v) {
-            size = v.size();
-            minScale = v.minScale();
-            maxScale = v.maxScale();
-            minRatio = v.minRatio();
-            maxRatio = v.maxRatio();
-            flip = v.flip();
-            jitter = v.jitter();
-            brightness = v.colorJitter().brightness();
-            contrast = v.colorJitter().contrast();
-            saturation = v.colorJitter().saturation();
-            hue = v.colorJitter().hue();
-            grayscale = v.grayscale();
-            blur = v.blur();
-            blurKernel = v.blurKernel();
-            minSigma = v.minSigma();
-            maxSigma = v.maxSigma();
-            solarize = v.solarize();
-            solarizeThreshold = v.solarizeThreshold();
-        }
-
-        View build() {
-            return new View(
-                    size,
-                    minScale,
-                    maxScale,
-                    minRatio,
-                    maxRatio,
-                    flip,
-                    jitter,
-                    new ColorJitter(brightness, contrast, saturation, hue),
-                    grayscale,
-                    blur,
-                    blurKernel,
-                    minSigma,
-                    maxSigma,
-                    solarize,
-                    solarizeThreshold);
-        }
-
-        /** The keys {@link #set} takes. */
-        static final List<String> KEYS = List.of(
-                "size",
-                "scale",
-                "ratio",
-                "flip",
-                "jitter",
-                "brightness",
-                "contrast",
-                "saturation",
-                "hue",
-                "grayscale",
-                "blur",
-                "blur_kernel",
-                "blur_sigma",
-                "solarize",
-                "solarize_threshold");
-
-        void set(String key, String value) {
-            switch (key) {
-                case "size" -> size = parseInt(key, value);
-                case "scale" -> {
-                    double[] r = range(key, value);
-                    minScale = r[0];
-                    maxScale = r[1];
-                }
-                case "ratio" -> {
-                    double[] r = range(key, value);
-                    minRatio = r[0];
-                    maxRatio = r[1];
-                }
-                case "flip" -> flip = number(key, value);
-                case "jitter" -> jitter = number(key, value);
-                case "brightness" -> brightness = number(key, value);
-                case "contrast" -> contrast = number(key, value);
-                case "saturation" -> saturation = number(key, value);
-                case "hue" -> hue = number(key, value);
-                case "grayscale" -> grayscale = number(key, value);
-                case "blur" -> blur = number(key, value);
-                case "blur_kernel" -> blurKernel = parseInt(key, value);
-                case "blur_sigma" -> {
-                    double[] r = range(key, value);
-                    minSigma = r[0];
-                    maxSigma = r[1];
-                }
-                case "solarize" -> solarize = number(key, value);
-                case "solarize_threshold" -> solarizeThreshold = number(key, value);
-                default ->
-                    throw new IllegalArgumentException("unknown augmentation option '" + key + "'"
-                            + Nearest.hint(key, KEYS) + ", expected one of " + KEYS);
-            }
-        }
-
-        private static double number(String key, String value) {
-            return KeyValues.toDouble(subject(key), value);
-        }
-
-        private static double[] range(String key, String value) {
-            return KeyValues.range(subject(key), value);
-        }
+        return KeyValues.toInt(ViewParams.subject(key), value);
     }
 }

@@ -3,7 +3,7 @@ package ai.oxbow.model.replay;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.augment.Pixels;
-import ai.oxbow.model.augment.Recipe;
+import ai.oxbow.model.augment.ViewParams;
 import ai.oxbow.model.train.ViewBatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +45,7 @@ final class ViewPool implements AutoCloseable {
     /** Starts drawing the views of {@code samples}; the future completes with the batch. */
     CompletableFuture<ViewBatch> draw(List<ReplayBuffer.Sample> samples) {
         int n = samples.size();
-        List<Recipe.View> recipe = augmenter.recipe().views();
+        List<ViewParams> recipe = augmenter.recipe().views();
         float[][] out = new float[recipe.size()][];
         for (int v = 0; v < out.length; v++) {
             out[v] = new float

@@ -1,9 +1,12 @@
 package ai.oxbow.model.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.oxbow.model.cluster.ClusterHead;
+import ai.oxbow.model.method.MethodSetup;
 import ai.oxbow.model.nn.Network;
 import ai.oxbow.model.state.CorruptStateException;
 import ai.oxbow.model.state.EncoderCodec;
@@ -37,6 +40,28 @@ public record EncoderSnapshot(
         float[] mean,
         float[] std,
         List<Tensor> tensors) {
+    /**
+     * Version 0, the untrained encoder a fresh trainer publishes: the backbone drawn from the
+     * seed on the CPU, whatever device trains. Anyone with the configuration builds the same one,
+     * so the embedders start with it and images never wait for the trainer's first version.
+     */
+    public static EncoderSnapshot initial(TrainerConfig config) {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            Network backbone = Network.seeded(
+                    config.seed(),
+                    () -> new MethodSetup(
+                                    cpu,
+                                    config.encoder(),
+                                    config.channels(),
+                                    config.size(),
+                                    config.globalViews(),
+                                    config.seed(),
+                                    config.options())
+                            .backbone("published"));
+            return of(0, config, backbone);
+        }
+    }
+
     /** Copies a network's arrays; names drop the network's own prefix. */
     public static EncoderSnapshot of(long version, TrainerConfig config, Network encoder) {
         List<Tensor> tensors = new ArrayList<>();

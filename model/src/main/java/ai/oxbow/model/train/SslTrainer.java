@@ -1,6 +1,5 @@
 package ai.oxbow.model.train;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -101,7 +100,7 @@ public final class SslTrainer implements AutoCloseable {
         trainable.forEach(p -> trainableArrays.add(p.getValue().getArray()));
         this.fingerprint = Fingerprint.of(config.fields(options.resolved()));
         published.freeze();
-        initialEncoder(config).loadInto(published);
+        EncoderSnapshot.initial(config).loadInto(published);
         for (Network net : method.networks()) {
             for (Pair<String, Parameter> p : net.parameters()) {
                 if (!p.getValue().requiresGradient()) {
@@ -141,28 +140,6 @@ public final class SslTrainer implements AutoCloseable {
      */
     public void splitBatchNorm(int groups) {
         method.splitBatchNorm(groups);
-    }
-
-    /**
-     * Version 0, the untrained encoder a fresh trainer publishes: the backbone drawn from the
-     * seed on the CPU, whatever device trains. Anyone with the configuration builds the same one,
-     * so the embedders start with it and images never wait for the trainer's first version.
-     */
-    public static EncoderSnapshot initialEncoder(TrainerConfig config) {
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            Network backbone = Network.seeded(
-                    config.seed(),
-                    () -> new MethodSetup(
-                                    cpu,
-                                    config.encoder(),
-                                    config.channels(),
-                                    config.size(),
-                                    config.globalViews(),
-                                    config.seed(),
-                                    config.options())
-                            .backbone("published"));
-            return EncoderSnapshot.of(0, config, backbone);
-        }
     }
 
     /**
@@ -313,7 +290,7 @@ public final class SslTrainer implements AutoCloseable {
     /** The published encoder, for embedders, the model registry and export. */
     public EncoderSnapshot publishedSnapshot() {
         EncoderSnapshot s = EncoderSnapshot.of(publishedVersion, config, published);
-        // Version 0 is the untrained encoder, the same on the embedders' side (initialEncoder): no head.
+        // Version 0 is the untrained encoder, the same on the embedders' side (EncoderSnapshot.initial): no head.
         return scan == null || publishedVersion == 0 ? s : s.withClusterHead(scan.publishedTensors());
     }
 

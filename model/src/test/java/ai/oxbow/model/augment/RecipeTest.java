@@ -12,7 +12,7 @@ class RecipeTest {
     void simclrFollowsThePaper() {
         Recipe r = Recipe.parse("simclr", "imagenet", 224, 3, Map.of());
         assertEquals(2, r.views().size());
-        Recipe.View v = r.views().get(0);
+        ViewParams v = r.views().get(0);
         assertEquals(224, v.size());
         assertEquals(0.08, v.minScale());
         assertEquals(1.0, v.maxScale());
@@ -31,7 +31,7 @@ class RecipeTest {
 
     @Test
     void mocov2CropsLessAggressively() {
-        Recipe.View v = Recipe.parse("mocov2", null, 224, 3, Map.of()).views().get(1);
+        ViewParams v = Recipe.parse("mocov2", null, 224, 3, Map.of()).views().get(1);
         assertEquals(0.2, v.minScale());
         assertEquals(0.5, v.blur());
     }
@@ -70,7 +70,7 @@ class RecipeTest {
 
     @Test
     void presetsAndChannelsAdaptTheRecipe() {
-        Recipe.View fashion =
+        ViewParams fashion =
                 Recipe.parse("simclr", "fashion-mnist", 28, 1, Map.of()).views().get(0);
         assertEquals(new ColorJitter(0.4, 0.4, 0, 0), fashion.colorJitter());
         assertEquals(0.0, fashion.grayscale());
@@ -79,7 +79,7 @@ class RecipeTest {
         assertEquals(
                 0.0,
                 Recipe.parse("byol", "cifar", 32, 3, Map.of()).views().get(0).blur());
-        Recipe.View grey = Recipe.parse("simclr", null, 28, 1, Map.of()).views().get(0);
+        ViewParams grey = Recipe.parse("simclr", null, 28, 1, Map.of()).views().get(0);
         assertEquals(new ColorJitter(0.4, 0.4, 0, 0), grey.colorJitter());
         assertEquals(2.0, grey.maxSigma());
     }
@@ -95,9 +95,9 @@ class RecipeTest {
                         "view1.blur=0.3, blur=0.7, size=24, scale=0.3:0.9, ratio=0.5:2, flip=0.1, jitter=0.2, brightness=0.1,"
                                 + "contrast=0.2, saturation=0.3, hue=0.4, grayscale=0.6, blur_kernel=5, blur_sigma=0.2:0.4,"
                                 + "solarize=0.9, solarize_threshold=0.25"));
-        Recipe.View v0 = r.views().get(0);
+        ViewParams v0 = r.views().get(0);
         assertEquals(
-                new Recipe.View(
+                new ViewParams(
                         24,
                         0.3,
                         0.9,
@@ -188,7 +188,7 @@ class RecipeTest {
         Recipe emp = Recipe.parse("emp", null, 32, 3, Map.of());
         assertEquals(20, emp.globals());
         assertEquals(0, emp.locals());
-        Recipe.View patch = emp.views().get(19);
+        ViewParams patch = emp.views().get(19);
         assertEquals(0.25, patch.minScale());
         assertEquals(0.25, patch.maxScale());
         assertEquals(1.0, patch.minRatio());

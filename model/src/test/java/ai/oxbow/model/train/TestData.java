@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.augment.Recipe;
+import ai.oxbow.model.augment.ViewParams;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.state.StateVisitor;
@@ -93,7 +94,7 @@ public final class TestData {
         Recipe recipe = Recipe.parse("mocov2", "none", size, channels, options);
         Augmenter augmenter = new Augmenter(recipe, seed);
         List<ViewBatch.View> views = new ArrayList<>();
-        for (Recipe.View view : recipe.views()) {
+        for (ViewParams view : recipe.views()) {
             views.add(new ViewBatch.View(new float[batch * channels * view.size() * view.size()], view.size()));
         }
         for (int i = 0; i < batch; i++) {

@@ -11,6 +11,7 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.ModelOptions;
 import ai.oxbow.pipeline.cli.Option;
 import java.io.IOException;
 import java.io.Reader;
@@ -44,7 +45,7 @@ public final class BenchOffline {
     static final Option<String> RESUME_DIR =
             Option.string("resume-dir", "save the trainer after every epoch there and continue from it");
     public static final List<Option<?>> OPTIONS = JobOptions.concat(
-            List.of(EPOCHS, ORDER_SEED, RESUME_DIR, JobOptions.DATA, JobOptions.THREADS), JobOptions.TRAINER);
+            List.of(EPOCHS, ORDER_SEED, RESUME_DIR, JobOptions.DATA, JobOptions.THREADS), ModelOptions.TRAINER);
 
     /** The run, checked before anything starts. */
     private record Settings(
@@ -60,7 +61,7 @@ public final class BenchOffline {
 
     public static Command.Run prepare(Args a) throws IOException {
         int epochs = a.get(EPOCHS);
-        int batch = a.get(JobOptions.BATCH);
+        int batch = a.get(ModelOptions.BATCH);
         Path data = Path.of(a.get(JobOptions.DATA));
         if (!Idx.available(data)) {
             throw new IllegalArgumentException(
@@ -68,7 +69,7 @@ public final class BenchOffline {
         }
         LabeledImages train = Idx.fashionMnist(data, "train");
         long steps = (long) epochs * (train.count() / batch);
-        TrainerConfig config = JobOptions.trainer(a, steps, true, "fashion-mnist");
+        TrainerConfig config = ModelOptions.trainer(a, steps, true, "fashion-mnist");
         if (config.channels() != 1 || config.size() != 28) {
             throw new IllegalArgumentException(
                     "bench offline trains on Fashion-MNIST as it is: --channels 1 --size 28");
@@ -85,7 +86,7 @@ public final class BenchOffline {
                 train,
                 steps,
                 config,
-                new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)),
+                new Augmenter(ModelOptions.recipe(a, config, "fashion-mnist"), a.get(ModelOptions.AUGMENT_SEED)),
                 a.get(ORDER_SEED),
                 resume);
         return () -> run(s);

@@ -13,6 +13,7 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.ModelOptions;
 import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.produce.ImageOrder;
@@ -49,8 +50,8 @@ public final class BenchReplay {
                     JobOptions.VIEW_THREADS,
                     JobOptions.DATA,
                     JobOptions.THREADS),
-            JobOptions.TRAINER,
-            JobOptions.REPLAY_OPTIONS);
+            ModelOptions.TRAINER,
+            ModelOptions.REPLAY);
 
     /** The stream, the learner and its schedule, checked before anything starts. */
     private record Settings(
@@ -66,10 +67,10 @@ public final class BenchReplay {
 
     public static Command.Run prepare(Args a) {
         int events = a.get(EVENTS);
-        int batch = a.get(JobOptions.BATCH);
-        ReplayConfig replay = JobOptions.replay(a);
+        int batch = a.get(ModelOptions.BATCH);
+        ReplayConfig replay = ModelOptions.replay(a);
         long horizon = Math.max(1, Math.round(replay.updatesPerEvent() * events / batch));
-        TrainerConfig config = JobOptions.trainer(a, horizon, true, "fashion-mnist");
+        TrainerConfig config = ModelOptions.trainer(a, horizon, true, "fashion-mnist");
         Settings s = new Settings(
                 events,
                 batch,
@@ -77,7 +78,7 @@ public final class BenchReplay {
                 a.get(Demo.CLASSES_PER_BLOCK),
                 replay,
                 config,
-                new Augmenter(JobOptions.recipe(a, config, "fashion-mnist"), a.get(JobOptions.AUGMENT_SEED)),
+                new Augmenter(ModelOptions.recipe(a, config, "fashion-mnist"), a.get(ModelOptions.AUGMENT_SEED)),
                 Path.of(a.get(JobOptions.DATA)),
                 a.get(JobOptions.VIEW_THREADS));
         if (!Idx.available(s.data())) {

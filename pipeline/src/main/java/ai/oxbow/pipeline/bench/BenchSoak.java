@@ -8,6 +8,7 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.ModelOptions;
 import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.job.JobConfig;
 import ai.oxbow.pipeline.job.OxbowJob;
@@ -69,7 +70,7 @@ public final class BenchSoak {
         }
         Path data = Path.of(a.get(JobOptions.DATA));
         String preset = Idx.available(data) ? "fashion-mnist" : "none";
-        TrainerConfig trainer = JobOptions.trainer(a, 10_000, false, preset);
+        TrainerConfig trainer = ModelOptions.trainer(a, 10_000, false, preset);
         Path runDir = Path.of(a.get(OUT)).toAbsolutePath();
         JobConfig cfg = JobOptions.embedded(a, trainer, preset, runDir, false, 0);
         return () -> run(cfg, data, runDir, minutes, rate, sampleS);

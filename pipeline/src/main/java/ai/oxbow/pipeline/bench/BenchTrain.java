@@ -6,6 +6,7 @@ import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.augment.Chw;
 import ai.oxbow.model.augment.Pixels;
 import ai.oxbow.model.augment.Recipe;
+import ai.oxbow.model.augment.ViewParams;
 import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.method.Methods;
@@ -17,6 +18,7 @@ import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
+import ai.oxbow.pipeline.cli.ModelOptions;
 import ai.oxbow.pipeline.cli.Option;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -72,8 +74,8 @@ public final class BenchTrain {
                             + " ranks (threads of this process over TCP on 127.0.0.1) of batch / N images each, beside N"
                             + " PyTorch DistributedDataParallel processes")
             .atLeast(1);
-    public static final List<Option<?>> OPTIONS =
-            JobOptions.concat(List.of(STEPS, WARMUP, REPEATS, PYTORCH, RANKS, JobOptions.THREADS), JobOptions.TRAINER);
+    public static final List<Option<?>> OPTIONS = JobOptions.concat(
+            List.of(STEPS, WARMUP, REPEATS, PYTORCH, RANKS, JobOptions.THREADS), ModelOptions.TRAINER);
 
     /** What one run measures, checked before anything starts. */
     private record Settings(
@@ -89,17 +91,17 @@ public final class BenchTrain {
             int ranks) {}
 
     public static Command.Run prepare(Args a) {
-        TrainerConfig config = JobOptions.trainer(a, 10_000, false, "none");
+        TrainerConfig config = ModelOptions.trainer(a, 10_000, false, "none");
         Settings s = new Settings(
                 config,
-                JobOptions.recipe(a, config, "none"),
-                a.get(JobOptions.BATCH),
+                ModelOptions.recipe(a, config, "none"),
+                a.get(ModelOptions.BATCH),
                 a.get(STEPS),
                 a.get(WARMUP),
                 a.get(REPEATS),
                 a.get(PYTORCH),
                 a.getOr(JobOptions.THREADS, Runtime.getRuntime().availableProcessors()),
-                a.get(JobOptions.METHOD_OPTIONS),
+                a.get(ModelOptions.METHOD_OPTIONS),
                 a.get(RANKS));
         if (s.batch() % s.ranks() != 0 || s.batch() / s.ranks() < 2) {
             throw new IllegalArgumentException("--batch " + s.batch() + " does not split into " + s.ranks()
@@ -268,7 +270,7 @@ public final class BenchTrain {
     static ViewBatch draw(Augmenter augmenter, LabeledImages images, int channels, String prefix) {
         int s = images.height();
         List<ViewBatch.View> views = new ArrayList<>();
-        for (Recipe.View v : augmenter.recipe().views()) {
+        for (ViewParams v : augmenter.recipe().views()) {
             views.add(new ViewBatch.View(new float[images.count() * channels * v.size() * v.size()], v.size()));
         }
         for (int i = 0; i < images.count(); i++) {

@@ -24,7 +24,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The options of one command, parsed by picocli from the command's {@link Option} declarations and
- * read back by those declarations ({@code a.get(JobOptions.BATCH)}): typed values (a bad number or
+ * read back by those declarations ({@code a.get(ModelOptions.BATCH)}): typed values (a bad number or
  * boolean names its option), an unknown option fails with the nearest valid name, required options
  * and {@link Exclusive} groups are enforced, {@code --help} lists every option with its default.
  * Commands that take {@link #CONFIG} read a config file first; flags given on the command line win

@@ -59,7 +59,7 @@ final class Run {
         return new JobConfig(
                 JobOptions.kafka(a, JobOptions.kafkaClient(a), a.get(TRANSACTIONAL_ID_PREFIX), a.get(BOUNDED)),
                 JobOptions.decoding(a),
-                JobOptions.training(a, JobOptions.trainer(a, 10_000, false, "none"), "none", a.get(RUN_DIR), 0),
+                JobOptions.training(a, ModelOptions.trainer(a, 10_000, false, "none"), "none", a.get(RUN_DIR), 0),
                 JobOptions.embedders(a),
                 JobOptions.stores(a, null),
                 new JobConfig.Checkpoints(

@@ -9,6 +9,7 @@ import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.cli.Args;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.JobOptions;
+import ai.oxbow.pipeline.cli.ModelOptions;
 import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.job.JobConfig;
 import java.nio.file.Path;
@@ -106,13 +107,13 @@ public final class Demo {
     }
 
     private static Settings settings(Args a, int events) {
-        ReplayConfig replay = JobOptions.replay(a);
+        ReplayConfig replay = ModelOptions.replay(a);
         // The schedules run over the steps the stream will earn.
         long updates = Math.round(events * replay.updatesPerEvent());
         Path data = Path.of(a.get(JobOptions.DATA));
         boolean fashionMnist = Idx.available(data);
         String preset = fashionMnist ? "fashion-mnist" : "none";
-        TrainerConfig trainer = JobOptions.trainer(a, Math.max(1, updates / replay.batch()), true, preset);
+        TrainerConfig trainer = ModelOptions.trainer(a, Math.max(1, updates / replay.batch()), true, preset);
         Path runDir = Path.of(a.getOr(
                 OUT, "runs/demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         return new Settings(

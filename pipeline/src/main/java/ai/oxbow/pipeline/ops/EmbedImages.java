@@ -3,7 +3,6 @@ package ai.oxbow.pipeline.ops;
 import ai.oxbow.model.cluster.ClusterHead;
 import ai.oxbow.model.train.Embedder;
 import ai.oxbow.model.train.EncoderSnapshot;
-import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.schemas.EmbeddingEvent;
 import java.nio.ByteBuffer;
@@ -28,7 +27,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <ul>
  *   <li>Each subtask starts with version 0, which it builds itself ({@link
- *       SslTrainer#initialEncoder}: the trainer's is the same), or with the version restored from
+ *       EncoderSnapshot#initial}: the trainer's is the same), or with the version restored from
  *       state: images never wait for an encoder, so at most a batch of them is held (in operator
  *       state) and a fast source is back-pressured by the embedding itself, not buffered.</li>
  *   <li>A new snapshot first flushes the waiting images with the version they arrived under, then
@@ -84,7 +83,7 @@ public final class EmbedImages extends AbstractStreamOperator<EmbeddingEvent>
             }
         }
         if (embedder == null) {
-            replaceEncoder(SslTrainer.initialEncoder(trainer));
+            replaceEncoder(EncoderSnapshot.initial(trainer));
         }
     }
 

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 
 /**
@@ -26,9 +27,14 @@ final class GroupJoin implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** Listens on {@code host} (the TaskManager's address) and tells the coordinator where. */
-    static GroupJoin listen(String host, int rank, OperatorEventGateway coordinator) throws IOException {
+    /**
+     * Listens on {@code host} (the TaskManager's address), tells the coordinator where, and shows the
+     * group's generation as a metric.
+     */
+    static GroupJoin listen(String host, int rank, OperatorEventGateway coordinator, MetricGroup metrics)
+            throws IOException {
         GroupJoin join = new GroupJoin(MeshListener.bind(new InetSocketAddress(host, 0), TransportOptions.DEFAULTS));
+        metrics.gauge("generation", join::generation);
         InetSocketAddress address = join.listener.address();
         coordinator.sendEventToCoordinator(new Rendezvous.Joined(rank, address.getHostString(), address.getPort()));
         return join;

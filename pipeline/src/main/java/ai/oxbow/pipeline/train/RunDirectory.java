@@ -31,10 +31,13 @@ public final class RunDirectory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
     private final Path dir;
+    /** What each event line starts with: the rank in a group of several, nothing for one trainer. */
+    private final String who;
 
     /** @param dir null: no run directory */
-    RunDirectory(String dir) throws IOException {
+    RunDirectory(String dir, int rank, int ranks) throws IOException {
         this.dir = dir == null ? null : Files.createDirectories(Path.of(dir));
+        this.who = ranks == 1 ? "" : "rank " + rank + "/" + ranks + " ";
         if (this.dir != null) {
             for (String file : new String[] {RunFiles.LOSSES, RunFiles.KNN, RunFiles.COLLAPSE, RunFiles.THROUGHPUT}) {
                 series.put(
@@ -46,7 +49,8 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /** A trainer event: to the log, and a line of {@value RunFiles#TRAINER_EVENTS} after the time. */
-    void event(String line) {
+    void event(String event) {
+        String line = who + event;
         LOG.info("trainer {}", line);
         if (dir != null) {
             try {

@@ -21,6 +21,9 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.OperatorStateStore;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * The trainer group in operator state, as union lists every rank reads back whole, so that a group
@@ -43,6 +46,9 @@ public final class TrainerCheckpoint {
     private volatile long savedCrc = -1;
 
     private volatile long restoredCrc = -1;
+
+    private Histogram waitMs;
+    private Histogram saveMs;
     private List<ReplayItem> restoredPending = List.of();
     private Map<Integer, Partition> restoredPositions = Map.of();
 
@@ -190,8 +196,21 @@ public final class TrainerCheckpoint {
         return new TreeMap<>(restoredPositions);
     }
 
-    /** Saves this rank's part of a cut (rank 0 also the trainer). */
-    void save(TrainingLoop.Cut cut, int rank, int group, String jobId) throws Exception {
+    /**
+     * The checkpoint's metrics: the CRC-32C of the trainer saved and of the one restored, and per
+     * checkpoint the milliseconds it waited for its cut and spent saving it.
+     */
+    void metrics(MetricGroup group) {
+        group.gauge("trainer_state_crc32c", () -> savedCrc);
+        group.gauge("trainer_restored_crc32c", () -> restoredCrc);
+        waitMs = group.histogram("trainer_snapshot_wait_ms", new DescriptiveStatisticsHistogram(1000));
+        saveMs = group.histogram("trainer_snapshot_encode_ms", new DescriptiveStatisticsHistogram(1000));
+    }
+
+    /** Saves this rank's part of a cut (rank 0 also the trainer) asked for at {@code askedNanos}. */
+    void save(TrainingLoop.Cut cut, long askedNanos, int rank, int group, String jobId) throws Exception {
+        long start = System.nanoTime();
+        waitMs.update((start - askedNanos) / 1_000_000);
         if (rank == 0) {
             long crc = Crc32c.of(cut.trainer());
             model.update(List.of(GroupCodec.encode(new ModelEntry(cut.step(), group, jobId, crc, cut.trainer()))));
@@ -210,18 +229,11 @@ public final class TrainerCheckpoint {
         legacy.checksum().update(List.of());
         legacy.writer().update(List.of());
         legacy.inbox().update(List.of());
+        saveMs.update((System.nanoTime() - start) / 1_000_000);
     }
 
     static ReplayItem item(ModelImage img) {
         return new ReplayItem(img.id, img.eventTime, img.label, img.chw);
-    }
-
-    long savedCrc() {
-        return savedCrc;
-    }
-
-    long restoredCrc() {
-        return restoredCrc;
     }
 
     private static <T> List<T> all(ListState<T> state) throws Exception {

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
@@ -44,7 +43,6 @@ final class TrainerMonitor {
     private volatile boolean alarm;
     private final Map<String, Supplier<Number>> replayFigures;
     private volatile Map<String, Number> replay = Map.of();
-    private final Consumer<String> events;
     /** Only rank 0 of a trainer group probes and reports progress: the ranks hold the same model. */
     private final boolean reports;
 
@@ -57,7 +55,6 @@ final class TrainerMonitor {
     private long stepNanos;
     private long lastShareMs = System.currentTimeMillis();
 
-    /** @param events receives alarm transitions for the run's trainer events */
     TrainerMonitor(
             MetricGroup group,
             SslTrainer trainer,
@@ -65,14 +62,12 @@ final class TrainerMonitor {
             OnlineProbe probe,
             TrainerOptions options,
             RunDirectory files,
-            Consumer<String> events,
             int rank,
             int ranks) {
         this.trainer = trainer;
         this.options = options;
         this.probe = probe;
         this.files = files;
-        this.events = events;
         this.reports = rank == 0;
         this.ranks = ranks;
         MetricGroup m = group.addGroup("oxbow");
@@ -131,7 +126,7 @@ final class TrainerMonitor {
         boolean collapsed = std < options.collapseThreshold() * trainer.stats().healthyCollapseStd();
         if (collapsed != alarm) {
             alarm = collapsed;
-            events.accept(
+            files.event(
                     "collapse_alarm " + (alarm ? "on" : "off") + " step=" + trainer.steps() + " collapse_std=" + std);
             if (alarm) {
                 LOG.warn(

@@ -11,8 +11,6 @@ import ai.oxbow.pipeline.ops.ModelImage;
 import ai.oxbow.pipeline.ops.ModelRegistrySink;
 import ai.oxbow.pipeline.train.TrainerOptions.Pace;
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.metrics.Histogram;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.OperatorEventHandler;
@@ -61,10 +59,6 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     private transient PublishPolicy publishing;
     private transient InjectedFailure injected;
     private transient TrainerCheckpoint checkpoint;
-    /** Milliseconds a checkpoint waited for its cut, and spent saving it. */
-    private transient Histogram snapshotWaitMs;
-
-    private transient Histogram snapshotEncodeMs;
     private transient MailboxExecutor mailbox;
     private transient boolean announced;
 
@@ -97,13 +91,13 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
         ranks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
         ReplayConfig mine = replay.forRank(rank, ranks);
         checkpoint = new TrainerCheckpoint(context.getOperatorStateStore());
-        files = new RunDirectory(rank == 0 ? options.runDir() : null);
+        files = new RunDirectory(rank == 0 ? options.runDir() : null, rank, ranks);
         trainer = new SslTrainer(config, rank);
         learner = new StreamLearner(trainer, augmenter, mine, options.viewThreads());
         String restored = checkpoint.restore(
                 learner, trainer, rank, ranks, context.getRestoredCheckpointId().orElse(-1), jobId());
         if (restored != null) {
-            event(restored);
+            files.event(restored);
         }
         inbox = new Inbox(
                 options.pace(), mine, getMetricGroup().addGroup("oxbow").counter("images_not_admitted"));
@@ -120,25 +114,19 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
                 new OnlineProbe(trainer, augmenter, options.classes()),
                 options,
                 files,
-                this::event,
                 rank,
                 ranks);
         var metrics = getMetricGroup().addGroup("oxbow");
         metrics.gauge("trainer_inbox", () -> (long) inbox.size());
-        metrics.gauge("trainer_state_crc32c", checkpoint::savedCrc);
-        metrics.gauge("trainer_restored_crc32c", checkpoint::restoredCrc);
-        snapshotWaitMs = metrics.histogram("trainer_snapshot_wait_ms", new DescriptiveStatisticsHistogram(1000));
-        snapshotEncodeMs = metrics.histogram("trainer_snapshot_encode_ms", new DescriptiveStatisticsHistogram(1000));
+        checkpoint.metrics(metrics);
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
         publishing = new PublishPolicy(options, monitor::alarm, System.currentTimeMillis());
         injected = new InjectedFailure(options.failAtStep());
         TrainingLoop.Join group = () -> null;
         if (ranks > 1) {
-            join = GroupJoin.listen(
-                    getContainingTask().getEnvironment().getTaskManagerInfo().getTaskManagerExternalAddress(),
-                    rank,
-                    coordinator);
-            metrics.gauge("generation", join::generation);
+            String host =
+                    getContainingTask().getEnvironment().getTaskManagerInfo().getTaskManagerExternalAddress();
+            join = GroupJoin.listen(host, rank, coordinator, metrics);
             group = () -> join.connect(rank, jobId() + "/trainer");
         }
         // Versions go out through the task's mailbox; if a checkpoint comes first, the restored
@@ -205,16 +193,13 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         loop.checkFailure();
-        long start = System.nanoTime();
+        long asked = System.nanoTime();
         TrainingLoop.Cut cut = loop.cut(context.getCheckpointId());
-        long cutAt = System.nanoTime();
-        snapshotWaitMs.update((cutAt - start) / 1_000_000);
         files.flush();
-        checkpoint.save(cut, rank, ranks, jobId());
+        checkpoint.save(cut, asked, rank, ranks, jobId());
         if (reader != null && rank == 0) {
             reader.saved(context.getCheckpointId(), cut.inbox().positions());
         }
-        snapshotEncodeMs.update((System.nanoTime() - cutAt) / 1_000_000);
     }
 
     private String jobId() {
@@ -251,10 +236,6 @@ public final class TrainerOperator extends AbstractStreamOperator<byte[]>
             publishing.atEnd(trainer, rank == 0 ? this::emit : v -> {});
             files.writeFinal(trainer, loop.finalFigures());
         });
-    }
-
-    private void event(String line) {
-        files.event(ranks == 1 ? line : "rank " + rank + "/" + ranks + " " + line);
     }
 
     @Override

@@ -49,24 +49,24 @@ class OptionsTest {
     @Test
     void valuesComeBackTypedWithTheirDefaults() {
         Args a = Args.parse(Run.OPTIONS, "--batch", "32", "--lr", "0.5");
-        int batch = a.get(JobOptions.BATCH);
+        int batch = a.get(ModelOptions.BATCH);
         assertEquals(32, batch);
-        assertEquals(0.5, a.get(JobOptions.LR));
+        assertEquals(0.5, a.get(ModelOptions.LR));
         assertEquals(20L, a.get(JobOptions.PUBLISH_EVERY_STEPS));
         // A computed default is the caller's, only when the option is not given.
-        assertEquals(0.5, a.getOr(JobOptions.LR, 9.0));
-        assertEquals(9.0, a.getOr(JobOptions.WEIGHT_DECAY, 9.0));
+        assertEquals(0.5, a.getOr(ModelOptions.LR, 9.0));
+        assertEquals(9.0, a.getOr(ModelOptions.WEIGHT_DECAY, 9.0));
         assertNull(a.get(Run.RESTORE));
         assertEquals(List.of(), a.get(JobOptions.KAFKA_PROPERTY));
-        assertTrue(a.has(JobOptions.BATCH));
-        assertFalse(a.has(JobOptions.SEED));
+        assertTrue(a.has(ModelOptions.BATCH));
+        assertFalse(a.has(ModelOptions.SEED));
         JobConfig defaults = Run.config(Args.parse(Run.OPTIONS));
         assertEquals(JobConfig.Kafka.DEFAULTS.client(), defaults.kafka().client());
         assertEquals(JobConfig.Decoding.DEFAULTS, defaults.decoding());
         assertEquals(JobConfig.Embedders.DEFAULTS, defaults.embedders());
         // An option the command does not declare is a programming error, not a default.
         assertThrows(IllegalStateException.class, () -> a.get(Search.INDEX));
-        assertThrows(IllegalStateException.class, () -> a.getOr(JobOptions.BATCH, 1));
+        assertThrows(IllegalStateException.class, () -> a.getOr(ModelOptions.BATCH, 1));
     }
 
     @Test
@@ -103,17 +103,17 @@ class OptionsTest {
     void keyValueListsAndTheNumbersInThemShareOneWording() {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> JobOptions.trainer(
+                () -> ModelOptions.trainer(
                         Args.parse(Run.OPTIONS, "--method-options", "queue_size"), 100, false, "none"));
         assertEquals("Invalid value for option '--method-options': 'queue_size' is not key=value", e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
-                () -> JobOptions.trainer(
+                () -> ModelOptions.trainer(
                         Args.parse(Run.OPTIONS, "--augment-options", "views=two"), 100, false, "none"));
         assertEquals("Invalid value for augmentation option 'views': 'two' is not an int", e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
-                () -> JobOptions.trainer(
+                () -> ModelOptions.trainer(
                         Args.parse(Run.OPTIONS, "--augment-options", "scale=0.2"), 100, false, "none"));
         assertEquals("Invalid value for augmentation option 'scale': '0.2' is not min:max", e.getMessage());
         e = assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--kafka-property", "security.protocol"));
@@ -125,12 +125,12 @@ class OptionsTest {
     void methodAndAugmentationOptionKeysAreChecked() {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> JobOptions.trainer(
+                () -> ModelOptions.trainer(
                         Args.parse(Run.OPTIONS, "--method", "simclr", "--queue-size", "4096"), 100, false, "none"));
         assertTrue(e.getMessage().contains("queue_size") && e.getMessage().contains("simclr"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
-                () -> JobOptions.trainer(
+                () -> ModelOptions.trainer(
                         Args.parse(Run.OPTIONS, "--method", "mocov2", "--method-options", "queue_sise=16"),
                         100,
                         false,
@@ -138,10 +138,10 @@ class OptionsTest {
         assertTrue(e.getMessage().contains("did you mean 'queue_size'"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
-                () -> JobOptions.trainer(
+                () -> ModelOptions.trainer(
                         Args.parse(Run.OPTIONS, "--augment-options", "scle=0.2:1"), 100, false, "none"));
         assertTrue(e.getMessage().contains("did you mean 'scale'"), e.getMessage());
-        TrainerConfig moco = JobOptions.trainer(
+        TrainerConfig moco = ModelOptions.trainer(
                 Args.parse(Run.OPTIONS, "--method", "mocov2", "--queue-size", "256"), 100, false, "none");
         assertEquals("256", moco.methodOptions().get("queue_size"));
     }
@@ -192,8 +192,8 @@ class OptionsTest {
                 kafka.security.protocol: SASL_SSL
                 """);
         Args a = Args.parse(Run.OPTIONS, "--config", yaml.toString(), "--batch", "32");
-        assertEquals("simclr", a.get(JobOptions.METHOD));
-        assertEquals(32, a.get(JobOptions.BATCH));
+        assertEquals("simclr", a.get(ModelOptions.METHOD));
+        assertEquals(32, a.get(ModelOptions.BATCH));
         assertEquals("cams.images", a.get(JobOptions.IMAGES_TOPIC));
         assertFalse(a.get(JobOptions.HOLD_ON_COLLAPSE));
         assertEquals(List.of("security.protocol=SASL_SSL"), a.get(JobOptions.KAFKA_PROPERTY));

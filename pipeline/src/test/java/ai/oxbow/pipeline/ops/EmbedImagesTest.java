@@ -61,7 +61,7 @@ class EmbedImagesTest {
 
     @Test
     void theEmbedderStartsWithTheTrainersVersionZeroAndANewVersionFlushesWithTheOldOneFirst() throws Exception {
-        assertArrayEquals(v0, SslTrainer.initialEncoder(TRAINER).encode(), "version 0 is built alike on both sides");
+        assertArrayEquals(v0, EncoderSnapshot.initial(TRAINER).encode(), "version 0 is built alike on both sides");
         try (var h = harness()) {
             h.open();
             h.processElement1(image(0), 0);
@@ -97,7 +97,7 @@ class EmbedImagesTest {
         byte[] head;
         try (SslTrainer t = new SslTrainer(scan)) {
             assertArrayEquals(
-                    SslTrainer.initialEncoder(scan).encode(),
+                    EncoderSnapshot.initial(scan).encode(),
                     t.publishedSnapshot().encode(),
                     "version 0 has no head, on both sides");
             t.train(ViewBatch.pair(views(0), views(1), 8, SIZE));

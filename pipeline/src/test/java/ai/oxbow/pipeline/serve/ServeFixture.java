@@ -4,7 +4,6 @@ import ai.oxbow.model.data.GeneratedImages;
 import ai.oxbow.model.data.LabeledImages;
 import ai.oxbow.model.train.EncoderSnapshot;
 import ai.oxbow.model.train.ModelRegistry;
-import ai.oxbow.model.train.SslTrainer;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.index.ImageEmbedder;
 import ai.oxbow.pipeline.index.VectorDoc;
@@ -32,8 +31,7 @@ final class ServeFixture implements AutoCloseable {
     final String url;
 
     ServeFixture(Path index, Path models) throws IOException {
-        EncoderSnapshot snapshot =
-                SslTrainer.initialEncoder(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 32));
+        EncoderSnapshot snapshot = EncoderSnapshot.initial(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 32));
         new ModelRegistry(models).write(snapshot);
         version = snapshot.version();
         try (VectorIndex writer = new VectorIndex(index);
