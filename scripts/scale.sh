@@ -8,8 +8,9 @@
 #   2. failures: two ranks train the stream until it is all trained, with a kill -9 of the
 #      TaskManager of rank 1 and a replacement started (the group must restore every rank from one
 #      cut: both ranks report the checksum of the checkpoint on disk), then a stop with a savepoint,
-#      and a restore of that savepoint into one trainer, which must carry the model over bit for bit
-#      (its restored checksum is the savepoint's) and train the rest of the stream;
+#      its restore into one trainer (2 -> 1) for a few checkpoints, another savepoint, and its restore
+#      into two ranks (1 -> 2) that train the rest of the stream; each restore must carry the model over
+#      bit for bit (the restored checksums are the savepoint's);
 #   3. exactly once: every event embedded once (audit), and offered to the trainer group once.
 # Ends with one JSON line; exits 1 if a check fails.
 #   scripts/scale.sh [--events 6000] [--window-s 60]
@@ -103,29 +104,46 @@ savepoint=$(oxbow cancel --jobmanager "$jm" --job "$job" --savepoint-dir "$share
 saved=$(oxbow checkpoint --path "$savepoint")
 log "savepoint $savepoint: $saved"
 
-# The rest of the stream with one trainer, from the savepoint.
+# restored_crc JOB RANK: the state checksum a rank restored (-1 if it never reports one).
+restored_crc() {
+  local crc=-1
+  for _ in $(seq 60); do
+    crc=$(metric "$1" "$2" trainer_restored_crc32c)
+    [[ $crc != -1 ]] && break
+    sleep 1
+  done
+  echo "$crc"
+}
+# 2 -> 1: one trainer from the savepoint for a few checkpoints; 1 -> 2: two ranks from its savepoint, to the end.
 job=$(submit group 1 --restore "$savepoint" --models-dir "$shared/group/models" --index-dir "$shared/group/index")
-for _ in $(seq 60); do
-  rescaled=$(metric "$job" 0 trainer_restored_crc32c)
-  [[ $rescaled != -1 ]] && break
-  sleep 1
-done
-wait_for "(( \$(metric $job 0 replay_offered | cut -d. -f1) >= $events ))" 1800
-offered=$(metric "$job" 0 replay_offered)
+rescaled=("$(restored_crc "$job" 0)")
+wait_for "(( \$(latest_checkpoint $job 2>/dev/null || echo 0) >= 3 ))" 600
+savepoint=$(oxbow cancel --jobmanager "$jm" --job "$job" --savepoint-dir "$shared/group/savepoints" \
+  | python3 -c "import json,sys; print(json.load(sys.stdin)['savepoint'])")
+saved_one=$(oxbow checkpoint --path "$savepoint")
+log "one trainer restored ${rescaled[0]}; its savepoint $savepoint: $saved_one"
+job=$(submit group 2 --restore "$savepoint" --models-dir "$shared/group/models" --index-dir "$shared/group/index")
+rescaled+=("$(restored_crc "$job" 0)" "$(restored_crc "$job" 1)")
+offered() { echo $(( $(metric "$job" 0 replay_offered | cut -d. -f1) + $(metric "$job" 1 replay_offered | cut -d. -f1) )); }
+wait_for "(( \$(offered) >= $events ))" 1800
+offered=$(offered)
 oxbow cancel --jobmanager "$jm" --job "$job" --savepoint-dir "$shared/group/savepoints" >/dev/null
 audit=$(oxbow audit --bootstrap 127.0.0.1:9092 --embeddings-topic oxbow.embeddings.group \
   --dead-letters-topic oxbow.dead-letters.group --index-dir "$shared/group/index")
 log "audit: $audit; the trainer was offered $offered events"
 python3 - "${rates[0]}" "${rates[1]}" "${shares[1]}" "$audit" "$on_disk" "${crcs[0]}" "${crcs[1]}" "$saved" \
-    "$rescaled" "${recovery:-}" "$offered" "$events" <<'PY'
+    "$saved_one" "${rescaled[*]}" "${recovery:-}" "$offered" "$events" <<'PY'
 import json, sys
 one, two, share = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 audit, on_disk = json.loads(sys.argv[4]), json.loads(sys.argv[5])
 ranks_crc = [int(float(sys.argv[6])), int(float(sys.argv[7]))]
-saved, rescaled = json.loads(sys.argv[8]), int(float(sys.argv[9]))
-recovery, offered, events = sys.argv[10], int(float(sys.argv[11])), int(sys.argv[12])
+saved, saved_one = json.loads(sys.argv[8]), json.loads(sys.argv[9])
+rescaled = [int(float(c)) for c in sys.argv[10].split()]
+recovery, offered, events = sys.argv[11], int(float(sys.argv[12])), int(sys.argv[13])
 restored_ok = all(c == on_disk["trainer_state_crc32c"] == on_disk["recorded_crc32c"] for c in ranks_crc)
-rescaled_ok = rescaled == saved["trainer_state_crc32c"] == saved["recorded_crc32c"]
+# 2 -> 1: the one trainer restored the group's savepoint; 1 -> 2: both ranks restored the one trainer's.
+rescaled_ok = (rescaled[0] == saved["trainer_state_crc32c"] == saved["recorded_crc32c"]
+               and rescaled[1] == rescaled[2] == saved_one["trainer_state_crc32c"] == saved_one["recorded_crc32c"])
 out = dict(ranks=2, images_per_s_1=round(one, 1), images_per_s_n=round(two, 1),
            scaling_efficiency=round(two / (2 * one), 3), comm_share=round(share, 3), events=audit["events"],
            embeddings=audit["embeddings"], duplicates=audit["duplicates"], lost=audit["lost"], failures_injected=1,

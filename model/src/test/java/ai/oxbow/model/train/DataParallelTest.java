@@ -72,8 +72,10 @@ class DataParallelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"simclr, 5e-4", "dino, 2e-3", "barlow, 2e-5", "swav, 5e-4", "emp, 5e-5"})
-    void fiftyStepsOfEachFamilyMatchOneTrainer(String method, float learningRate) throws Exception {
+    // The tolerance is what float32 rounding (the split batch sums in another order) grows to over 50
+    // steps: EMP-SSL's 16-patch log-determinant amplifies it most (7.5e-5 on an AMD Zen 3/4 host).
+    @CsvSource({"simclr, 5e-4, 1e-5", "dino, 2e-3, 1e-5", "barlow, 2e-5, 1e-5", "swav, 5e-4, 1e-5", "emp, 5e-5, 3e-4"})
+    void fiftyStepsOfEachFamilyMatchOneTrainer(String method, float learningRate, double tolerance) throws Exception {
         TrainerConfig.Builder sgd = narrow(TestData.config(method)).toBuilder();
         sgd.optimizer = "sgd";
         TrainerConfig config = sgd.build().withSchedule(learningRate, 2, 100, true);
@@ -89,7 +91,8 @@ class DataParallelTest {
             List<float[]> alone = trainable(single);
             double weights = relative(alone, group.trainable());
             assertTrue(
-                    weights < 1e-5, method + ": trainable weights differ by " + weights + " relative after 50 steps");
+                    weights < tolerance,
+                    method + ": trainable weights differ by " + weights + " relative after 50 steps");
             double updates = relative(difference(alone, initial), difference(group.trainable(), initial));
             assertTrue(updates < 1e-2, method + ": the ranks' 50 updates differ by " + updates + " relative");
             group.assertSameState();
