@@ -39,7 +39,7 @@ public final class Serve {
 
     /**
      * @param tls   HTTPS with this context; null for plain HTTP
-     * @param token what {@code /api/} requests must carry; null for none (the page itself is public:
+     * @param token what every request but the page's must carry; null for none (the page is public:
      *              it holds no data, and asks for the token when the API wants one)
      */
     public record Config(String host, int port, SSLContext tls, BearerToken token, Limits limits) {}
@@ -74,9 +74,11 @@ public final class Serve {
         server.start();
     }
 
+    /** With the host as given (a wildcard stays 0.0.0.0, a name stays the name its certificate has). */
     public String url() {
-        InetSocketAddress a = server.getAddress();
-        return (config.tls() != null ? "https://" : "http://") + a.getHostString() + ":" + a.getPort() + "/";
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return (config.tls() != null ? "https://" : "http://") + host + ":"
+                + server.getAddress().getPort() + "/";
     }
 
     public void stop() {
@@ -108,6 +110,11 @@ public final class Serve {
         }
     }
 
+    /** The page: public, as it holds no data (anything else needs the token, so nothing is open by mistake). */
+    private static boolean isPage(String path) {
+        return path.equals("/") || path.equals("/index.html");
+    }
+
     /** Refuses, before anything of it is read, a request past the limits or without the API's token. */
     private void admit(HttpExchange x) {
         if (pool.refusing()) {
@@ -118,7 +125,7 @@ public final class Serve {
         }
         String authorization = x.getRequestHeaders().getFirst("Authorization");
         if (config.token() != null
-                && x.getRequestURI().getPath().startsWith("/api/")
+                && !isPage(x.getRequestURI().getPath())
                 && !config.token().allows(authorization)) {
             // RFC 6750: a wrong token is "invalid_token"; a missing one gets the bare challenge.
             x.getResponseHeaders()
@@ -355,6 +362,9 @@ public final class Serve {
     private static void send(HttpExchange x, int status, String type, byte[] body) throws IOException {
         // A request body left unread (a refused upload) is drained by the server when it closes the exchange.
         x.getResponseHeaders().set("Content-Type", type);
+        // No type sniffing of uploads' echoes, and no framing of the page by another site.
+        x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        x.getResponseHeaders().set("Content-Security-Policy", "frame-ancestors 'none'");
         x.sendResponseHeaders(status, body.length);
         try (OutputStream out = x.getResponseBody()) {
             out.write(body);

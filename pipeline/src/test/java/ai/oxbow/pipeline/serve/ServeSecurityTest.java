@@ -145,6 +145,12 @@ class ServeSecurityTest {
         HttpResponse<String> page = client.send(request("", null).build(), ofString());
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("this server needs its token"), page.body());
+        assertEquals(
+                "frame-ancestors 'none'",
+                page.headers().firstValue("Content-Security-Policy").orElse(""));
+        // Anything else needs it, so that nothing is open by mistake.
+        assertEquals(
+                401, client.send(request("nothing", null).build(), ofString()).statusCode());
     }
 
     @Test
