@@ -49,6 +49,8 @@ class ServeSecurityTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "security-test-token-0123456789abcdef";
     static final String PASSWORD = "keystore-password";
+    /** How long a test waits for what must happen before it fails instead of hanging (not a timing). */
+    static final int GUARD_MS = 60_000;
 
     @TempDir
     static Path dir;
@@ -231,6 +233,7 @@ class ServeSecurityTest {
         URI base = URI.create(one.url());
         byte[] png = fixture.png(5);
         try (Socket held = new Socket(base.getHost(), base.getPort())) {
+            held.setSoTimeout(GUARD_MS);
             OutputStream out = held.getOutputStream();
             out.write(("POST /api/search?k=1 HTTP/1.1\r\nHost: " + base.getAuthority() + "\r\nContent-Length: "
                             + png.length + "\r\nExpect: 100-continue\r\n\r\n")
@@ -248,7 +251,7 @@ class ServeSecurityTest {
                         ofString()));
             }
             // Only the refused one can finish while the thread is held.
-            CompletableFuture.anyOf(more.toArray(CompletableFuture[]::new)).get();
+            CompletableFuture.anyOf(more.toArray(CompletableFuture[]::new)).get(GUARD_MS, TimeUnit.MILLISECONDS);
             HttpResponse<String> refused =
                     more.get(0).isDone() ? more.get(0).get() : more.get(1).get();
             CompletableFuture<HttpResponse<String>> waiting = more.get(0).isDone() ? more.get(1) : more.get(0);
@@ -258,7 +261,8 @@ class ServeSecurityTest {
             out.write(png);
             out.flush();
             assertEquals("HTTP/1.1 200 OK", head(in).get(0));
-            assertEquals(200, waiting.get().statusCode(), waiting.get().body());
+            HttpResponse<String> served = waiting.get(GUARD_MS, TimeUnit.MILLISECONDS);
+            assertEquals(200, served.statusCode(), served.body());
         } finally {
             one.stop();
         }
@@ -335,7 +339,7 @@ class ServeSecurityTest {
             assertEquals(200, ok.statusCode(), ok.body());
             try (SSLSocket slow =
                     (SSLSocket) trusting(certificate).getSocketFactory().createSocket(url.getHost(), url.getPort())) {
-                slow.setSoTimeout(60_000);
+                slow.setSoTimeout(GUARD_MS);
                 slow.startHandshake();
                 slow.getOutputStream()
                         .write(("GET /api/health HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\n")
