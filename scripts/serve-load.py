@@ -2,21 +2,30 @@
 """Latency of `oxbow serve` under load, from a second process: CLIENTS threads send REQUESTS
 queries in all, half GET /api/search?id= (a stored vector) and half POST /api/search with an
 image (decoded and embedded by the server; the images are the index's own thumbnails). Prints one
-JSON line: per kind p50/p99 in ms, requests/s, errors.
-Usage: scripts/serve-load.py URL [--requests 2000] [--clients 8] [--k 10]"""
+JSON line: per kind p50/p99 in ms, requests/s, errors. Against a `serve` with a token it sends
+$OXBOW_SERVE_TOKEN; over HTTPS with a private CA, give --cafile.
+Usage: scripts/serve-load.py URL [--requests 2000] [--clients 8] [--k 10] [--cafile PEM]"""
 import argparse
 import concurrent.futures
 import json
+import os
 import random
+import ssl
 import statistics
 import time
 import urllib.error
 import urllib.request
 
 
+TOKEN = os.environ.get("OXBOW_SERVE_TOKEN")
+TLS = None
+
+
 def fetch(url, data=None):
     req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
-    with urllib.request.urlopen(req, timeout=60) as r:
+    if TOKEN:
+        req.add_header("Authorization", "Bearer " + TOKEN)
+    with urllib.request.urlopen(req, timeout=60, context=TLS) as r:
         return r.read()
 
 
@@ -31,7 +40,10 @@ def main():
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--k", type=int, default=10)
+    p.add_argument("--cafile", help="PEM of the CA (or self-signed certificate) that serve's certificate chains to")
     a = p.parse_args()
+    global TLS
+    TLS = ssl.create_default_context(cafile=a.cafile) if a.cafile else None
     base = a.url.rstrip("/")
     sample = json.loads(fetch(base + "/api/images?limit=200"))
     version, ids = sample["model_version"], sample["image_ids"]

@@ -11,7 +11,7 @@ import ai.oxbow.pipeline.bench.BenchSoak;
 import ai.oxbow.pipeline.bench.BenchTrain;
 import ai.oxbow.pipeline.demo.Demo;
 import ai.oxbow.pipeline.report.Report;
-import ai.oxbow.pipeline.serve.Serve;
+import ai.oxbow.pipeline.serve.ServeCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -57,8 +57,9 @@ public final class Oxbow {
             new Command(
                     "serve",
                     "search as a service: a JSON API and a web page with thumbnails",
-                    Serve.OPTIONS,
-                    Serve::prepare),
+                    ServeCommand.OPTIONS,
+                    ServeCommand.GROUPS,
+                    ServeCommand::prepare),
             new Command(
                     "reindex",
                     "the images topic into a fresh index with one model version",

@@ -66,11 +66,6 @@ public final class SearchService implements AutoCloseable {
         decoder = JobConfig.Decoding.DEFAULTS.decoder();
     }
 
-    /** The largest upload the decoder accepts (the job's limit). */
-    public int maxImageBytes() {
-        return JobConfig.Decoding.DEFAULTS.maxEncodedBytes();
-    }
-
     public static void checkK(int k) {
         if (k < 1 || k > MAX_K) {
             throw new IllegalArgumentException("k must be between 1 and " + MAX_K + ", not " + k);

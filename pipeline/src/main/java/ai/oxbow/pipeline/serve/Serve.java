@@ -1,43 +1,48 @@
 package ai.oxbow.pipeline.serve;
 
 import ai.oxbow.model.util.KeyValues;
-import ai.oxbow.pipeline.cli.Args;
-import ai.oxbow.pipeline.cli.Command;
-import ai.oxbow.pipeline.cli.JobOptions;
 import ai.oxbow.pipeline.cli.Json;
-import ai.oxbow.pipeline.cli.Option;
 import ai.oxbow.pipeline.index.VectorSearch;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
- * `serve --index DIR [--models DIR] [--host 127.0.0.1] [--port 8080] [--threads-http 4]`: search as a
- * service. A JSON API and, at {@code /}, a page to pick or upload an image and see its neighbours
- * as thumbnails (stored with the index documents, see {@code --thumbnail-size}). It reads the
- * index's newest commit at every request, so it can run beside the job that writes the index.
- * Every bad request gets a 4xx with {@code {"error": ...}}; nothing a client sends stops it.
+ * Search as a service ({@link ServeCommand}): a JSON API and, at {@code /}, a page to pick or upload
+ * an image and see its neighbours as thumbnails (stored with the index documents, see
+ * {@code --thumbnail-size}). It reads the index's newest commit at every request, so it can run
+ * beside the job that writes the index. Every bad request gets a 4xx with {@code {"error": ...}};
+ * nothing a client sends stops it. It is the JDK's server, over TLS when {@link Config#tls} is set,
+ * the API behind {@link Config#token} when set, within {@link Limits}.
  */
 public final class Serve {
     private static final long DRAIN_BYTES = 256L << 20;
+    private static final int BACKLOG = 64;
     private final SearchService service;
+    private final Config config;
     private final HttpServer server;
-    private final ExecutorService pool;
+    private final RequestPool pool;
+
+    /**
+     * @param tls   HTTPS with this context; null for plain HTTP
+     * @param token what every request but the page's must carry; null for none (the page is public:
+     *              it holds no data, and asks for the token when the API wants one)
+     */
+    public record Config(String host, int port, SSLContext tls, BearerToken token, Limits limits) {}
 
     /** Requests that name what is not there or are malformed, with the status they get. */
     private static final class HttpError extends RuntimeException {
@@ -49,61 +54,31 @@ public final class Serve {
         }
     }
 
-    public Serve(SearchService service, String host, int port, int threads) throws IOException {
+    public Serve(SearchService service, Config config) throws IOException {
         this.service = service;
-        server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        pool = Executors.newFixedThreadPool(threads);
+        this.config = config;
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (config.tls() != null) {
+            HttpsServer https = HttpsServer.create(address, BACKLOG);
+            https.setHttpsConfigurator(new HttpsConfigurator(config.tls()));
+            server = https;
+        } else {
+            server = HttpServer.create(address, BACKLOG);
+        }
+        pool = new RequestPool(config.limits());
         server.setExecutor(pool);
         server.createContext("/", this::handle);
-    }
-
-    static final Option<String> INDEX =
-            Option.string("index", "index directory").required();
-    static final Option<String> MODELS =
-            Option.string("models", "model registry directory (uploads are embedded with it)");
-    static final Option<String> HOST = Option.string("host", "127.0.0.1", "address to listen on");
-    static final Option<Integer> PORT =
-            Option.integer("port", 8080, "port to listen on").atLeast(0);
-    static final Option<Integer> THREADS_HTTP =
-            Option.integer("threads-http", 4, "request threads").atLeast(1);
-    public static final List<Option<?>> OPTIONS = List.of(INDEX, MODELS, HOST, PORT, THREADS_HTTP, JobOptions.THREADS);
-
-    public static Command.Run prepare(Args a) {
-        String index = a.get(INDEX);
-        String models = a.get(MODELS);
-        String host = a.get(HOST);
-        int port = a.get(PORT);
-        int threads = a.get(THREADS_HTTP);
-        if (port > 65535) {
-            throw new IllegalArgumentException("--port must be 0..65535, not " + port);
-        }
-        return () -> serve(index, models, host, port, threads);
-    }
-
-    private static void serve(String index, String models, String host, int port, int threads) throws Exception {
-        SearchService service = new SearchService(Path.of(index), models == null ? null : Path.of(models));
-        Serve serve = new Serve(service, host, port, threads);
-        serve.start();
-        Map<String, Object> started = new LinkedHashMap<>();
-        started.put("url", serve.url());
-        started.put("index", index);
-        started.put("models", models);
-        System.out.println(Json.line(started));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            serve.stop();
-            stopped.countDown();
-        }));
-        stopped.await();
     }
 
     public void start() {
         server.start();
     }
 
+    /** With the host as given (a wildcard stays 0.0.0.0, a name stays the name its certificate has). */
     public String url() {
-        InetSocketAddress a = server.getAddress();
-        return "http://" + a.getHostString() + ":" + a.getPort() + "/";
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return (config.tls() != null ? "https://" : "http://") + host + ":"
+                + server.getAddress().getPort() + "/";
     }
 
     public void stop() {
@@ -119,6 +94,7 @@ public final class Serve {
     private void handle(HttpExchange x) throws IOException {
         try (x) {
             try {
+                admit(x);
                 route(x);
             } catch (HttpError e) {
                 error(x, e.status, e.getMessage());
@@ -131,6 +107,36 @@ public final class Serve {
             } catch (IOException | RuntimeException e) {
                 error(x, 500, e.toString());
             }
+        }
+    }
+
+    /** The page: public, as it holds no data (anything else needs the token, so nothing is open by mistake). */
+    private static boolean isPage(String path) {
+        return path.equals("/") || path.equals("/index.html");
+    }
+
+    /** Refuses, before anything of it is read, a request past the limits or without the API's token. */
+    private void admit(HttpExchange x) {
+        if (pool.refusing()) {
+            x.getResponseHeaders().set("Retry-After", "1");
+            x.getResponseHeaders().set("Connection", "close");
+            Limits l = config.limits();
+            throw new HttpError(503, "busy: " + l.threads() + " requests running and " + l.queued() + " waiting");
+        }
+        String authorization = x.getRequestHeaders().getFirst("Authorization");
+        if (config.token() != null
+                && !isPage(x.getRequestURI().getPath())
+                && !config.token().allows(authorization)) {
+            // RFC 6750: a wrong token is "invalid_token"; a missing one gets the bare challenge.
+            x.getResponseHeaders()
+                    .set(
+                            "WWW-Authenticate",
+                            "Bearer realm=\"oxbow\"" + (authorization == null ? "" : ", error=\"invalid_token\""));
+            throw new HttpError(
+                    401,
+                    authorization == null
+                            ? "this API needs Authorization: Bearer TOKEN"
+                            : "the token is not this server's");
         }
     }
 
@@ -165,7 +171,8 @@ public final class Serve {
                 byte[] png = service.thumbnail(id, v)
                         .orElseThrow(() -> new SearchService.NotFound(
                                 "no thumbnail of image '" + id + "' under model version " + v));
-                x.getResponseHeaders().set("Cache-Control", "max-age=3600");
+                // private: the answer to an authorized request is for that client, not for shared caches.
+                x.getResponseHeaders().set("Cache-Control", "private, max-age=3600");
                 send(x, 200, "image/png", png);
             }
             case "/api/search" -> {
@@ -233,9 +240,9 @@ public final class Serve {
         return out;
     }
 
-    /** The upload, refused with 413 past the decoder's limit before more than that is read. */
+    /** The upload, refused with 413 past the limit before more than that is read. */
     private byte[] body(HttpExchange x) throws IOException {
-        int max = service.maxImageBytes();
+        int max = config.limits().uploadBytes();
         String length = x.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             long n;
@@ -355,6 +362,9 @@ public final class Serve {
     private static void send(HttpExchange x, int status, String type, byte[] body) throws IOException {
         // A request body left unread (a refused upload) is drained by the server when it closes the exchange.
         x.getResponseHeaders().set("Content-Type", type);
+        // No type sniffing of uploads' echoes, and no framing of the page by another site.
+        x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        x.getResponseHeaders().set("Content-Security-Policy", "frame-ancestors 'none'");
         x.sendResponseHeaders(status, body.length);
         try (OutputStream out = x.getResponseBody()) {
             out.write(body);

@@ -1,6 +1,7 @@
 package ai.oxbow.pipeline.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,12 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The search page in a real browser: Debian's Chromium, headless (scripts/test.sh installs it),
- * opens {@code /?id=...}, which runs the search as a click on a picked image does; the hits it
- * shows must be the API's, in order, with their thumbnails drawn.
+ * opens {@code /?id=...#token=...}, which runs the search as a click on a picked image does; the
+ * hits it shows must be the API's, in order, with their thumbnails drawn (fetched with the token).
+ * Without the token the page asks for it and shows nothing.
  */
 class ServeBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Pattern HIT = Pattern.compile("<div class=\"card hit\" data-image-id=\"([^\"]+)\"");
+    static final String TOKEN = "browser-test-token-0123456789";
 
     static List<String> chromium(Path profile, String... args) throws Exception {
         assertTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": scripts/test.sh installs Debian's chromium");
@@ -63,18 +66,25 @@ class ServeBrowserTest {
     void thePageShowsTheApisNeighboursWithThumbnails(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("index"));
         Files.createDirectories(dir.resolve("models"));
-        try (ServeFixture fixture = new ServeFixture(dir.resolve("index"), dir.resolve("models"))) {
+        try (ServeFixture fixture = new ServeFixture(
+                dir.resolve("index"), dir.resolve("models"), null, new BearerToken(TOKEN), Limits.DEFAULTS)) {
             JsonNode api = new ObjectMapper()
                     .readTree(HttpClient.newHttpClient()
                             .send(
                                     HttpRequest.newBuilder(URI.create(fixture.url + "api/search?id=gen-17&k=10"))
+                                            .header("Authorization", "Bearer " + TOKEN)
                                             .build(),
                                     HttpResponse.BodyHandlers.ofString())
                             .body());
             List<String> expected = new ArrayList<>();
             api.get("hits").forEach(h -> expected.add(h.get("image_id").asText()));
 
-            String dom = String.join("\n", chromium(dir.resolve("profile1"), "--dump-dom", fixture.url + "?id=gen-17"));
+            String page = fixture.url + "?id=gen-17";
+            String locked = String.join("\n", chromium(dir.resolve("profile0"), "--dump-dom", page));
+            assertTrue(locked.contains("data-needs-token=\"true\""), locked);
+            assertFalse(HIT.matcher(locked).find(), "no hits without the token");
+
+            String dom = String.join("\n", chromium(dir.resolve("profile1"), "--dump-dom", page + "#token=" + TOKEN));
             assertTrue(dom.contains("data-searched=\"true\""), dom);
             List<String> shown = new ArrayList<>();
             Matcher m = HIT.matcher(dom);
@@ -86,7 +96,7 @@ class ServeBrowserTest {
             assertTrue(dom.contains("label " + fixture.images.labels()[17]), "the page shows labels");
 
             Path shot = dir.resolve("search.png");
-            chromium(dir.resolve("profile2"), "--screenshot=" + shot, "--hide-scrollbars", fixture.url + "?id=gen-17");
+            chromium(dir.resolve("profile2"), "--screenshot=" + shot, "--hide-scrollbars", page + "#token=" + TOKEN);
             BufferedImage png = ImageIO.read(shot.toFile());
             assertEquals(1100, png.getWidth());
             // Grey thumbnails drawn at 84 px: many distinct grey levels, which text and borders alone do not have.

@@ -17,10 +17,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.net.ssl.SSLContext;
 
 /**
  * A committed index of generated images embedded, with thumbnails, by a real (untrained) encoder
- * version that is also in a model registry, and a running {@link Serve} on a free port.
+ * version that is also in a model registry, and a running {@link Serve} on a free loopback port.
  */
 final class ServeFixture implements AutoCloseable {
     static final int IMAGES = 120;
@@ -31,6 +32,11 @@ final class ServeFixture implements AutoCloseable {
     final String url;
 
     ServeFixture(Path index, Path models) throws IOException {
+        this(index, models, null, null, Limits.DEFAULTS);
+    }
+
+    /** Served over TLS when {@code tls} is set, the API behind {@code token} when set. */
+    ServeFixture(Path index, Path models, SSLContext tls, BearerToken token, Limits limits) throws IOException {
         EncoderSnapshot snapshot = EncoderSnapshot.initial(TrainerConfig.defaults("simclr", "small-cnn", 1, SIZE, 32));
         new ModelRegistry(models).write(snapshot);
         version = snapshot.version();
@@ -48,7 +54,7 @@ final class ServeFixture implements AutoCloseable {
             }
             writer.commit(7);
         }
-        serve = new Serve(new SearchService(index, models), "127.0.0.1", 0, 4);
+        serve = new Serve(new SearchService(index, models), new Serve.Config("127.0.0.1", 0, tls, token, limits));
         serve.start();
         url = serve.url();
     }
