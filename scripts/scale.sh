@@ -40,6 +40,9 @@ oxbow produce --bootstrap 127.0.0.1:9092 --source generated --count "$events" --
 submit() {
   local name=$1 ranks=$2
   shift 2
+  for topic in "oxbow.embeddings.$name" "oxbow.dead-letters.$name"; do # the broker creates none itself
+    oxbow produce --bootstrap 127.0.0.1:9092 --topic "$topic" --source generated --count 0 >/dev/null
+  done
   oxbow submit --jobmanager "$jm" --bootstrap 127.0.0.1:9092 --trainer-parallelism "$ranks" --parallelism 2 \
     --group-id "oxbow-$name" --transactional-id-prefix "oxbow-$name" --embeddings-topic "oxbow.embeddings.$name" \
     --dead-letters-topic "oxbow.dead-letters.$name" --checkpoint-dir "file://$shared/$name/checkpoints" \

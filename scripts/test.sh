@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite on a fresh machine: installs what the tests run for real (Debian's prometheus for
 # PrometheusIT, chromium for ServeBrowserTest, python3-torch for EncoderExportTest), then
-# `mvn -B test`, then scripts/chaos.sh.
+# `mvn -B test`, then the cluster scenarios scripts/chaos.sh and scripts/scale.sh.
 # Arguments go to Maven (e.g. -Dtest=PrometheusIT -pl pipeline -am
 # -Dsurefire.failIfNoSpecifiedTests=false) and skip the chaos run. This is the README's test
 # command and CI's (.ci/run).
@@ -29,8 +29,10 @@ need prometheus '[ -x /usr/bin/prometheus ]' PrometheusIT 'runs a real server; i
 need chromium '[ -x /usr/bin/chromium ]' ServeBrowserTest 'loads the search page headless'
 need python3-torch "/usr/bin/python3 -c 'import torch'" EncoderExportTest 'loads the export in PyTorch'
 mvn -B test "$@"
-# Then the failure scenario on a real cluster (separate JVMs, a killed TaskManager, a broker
-# outage; about five minutes on two idle cores), unless Maven arguments picked tests.
+# Then the scenarios on a real cluster (separate JVMs), unless Maven arguments picked tests: a
+# killed TaskManager and a broker outage (about five minutes on two idle cores), then a trainer
+# group of two ranks with a killed rank and a rescale 2 -> 1 -> 2 (about twelve minutes).
 if [ $# -eq 0 ]; then
   scripts/chaos.sh
+  scripts/scale.sh
 fi

@@ -38,25 +38,31 @@ final class DataParallelBench {
             for (int r = 0; r < ranks; r++) {
                 int rank = r;
                 running.add(CompletableFuture.supplyAsync(
-                        () -> train(trainers.get(rank), views, rank, ranks, steps, warmup),
+                        () -> train(trainers.get(rank), group.get(rank), views, rank, ranks, steps, warmup),
                         task -> new Thread(task, "bench-rank-" + rank).start()));
             }
             double wall = 0;
             double exchange = 0;
+            double waiting = 0;
             for (CompletableFuture<long[]> r : running) {
                 long[] nanos = r.join();
                 wall = Math.max(wall, nanos[0]);
                 exchange += (double) nanos[1] / nanos[0] / ranks;
+                waiting += (double) nanos[2] / nanos[0] / ranks;
             }
-            return figures("", ranks, oneRank, steps * views[0].images() / (wall / 1e9), exchange);
+            Map<String, Object> out = figures("", ranks, oneRank, steps * views[0].images() / (wall / 1e9), exchange);
+            // The part of comm_share blocked on a peer: its data still in flight, or the peer still computing.
+            out.put("comm_wait_share", waiting);
+            return out;
         } finally {
             trainers.forEach(SslTrainer::close);
             group.forEach(Collectives::close);
         }
     }
 
-    /** One rank's timed steps: {wall nanos, nanos spent exchanging}. */
-    private static long[] train(SslTrainer trainer, ViewBatch[] views, int rank, int ranks, int steps, int warmup) {
+    /** One rank's timed steps: {wall nanos, nanos spent exchanging, of which blocked on a peer}. */
+    private static long[] train(
+            SslTrainer trainer, Collectives link, ViewBatch[] views, int rank, int ranks, int steps, int warmup) {
         ViewBatch[] mine = new ViewBatch[views.length];
         for (int b = 0; b < views.length; b++) {
             mine[b] = views[b].share(rank, ranks);
@@ -65,12 +71,15 @@ final class DataParallelBench {
             trainer.train(mine[i % mine.length]);
         }
         trainer.parallel().takeExchangeNanos();
+        long waitedBefore = link.totalTime().waitNanos();
         long start = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             trainer.train(mine[i % mine.length]);
         }
         long wall = System.nanoTime() - start;
-        return new long[] {wall, trainer.parallel().takeExchangeNanos()};
+        return new long[] {
+            wall, trainer.parallel().takeExchangeNanos(), link.totalTime().waitNanos() - waitedBefore
+        };
     }
 
     /** The JSON keys of a scaling measurement, {@code prefix} naming the side. */

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
@@ -34,6 +35,7 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * How Oxbow connects to Kafka: the bootstrap servers and the user's client properties (TLS, SASL,
@@ -143,6 +145,11 @@ public record KafkaClient(String bootstrap, Map<String, String> properties) impl
     /** @param oxbow the caller's settings: defaults the properties override, or keys only Oxbow sets */
     public Map<String, Object> producer(Map<String, ?> oxbow) {
         return config(ProducerConfig.configNames(), oxbow);
+    }
+
+    /** A producer of raw keys and values (Avro already encoded), with {@link #producer}'s settings. */
+    public KafkaProducer<byte[], byte[]> bytesProducer(Map<String, ?> oxbow) {
+        return new KafkaProducer<>(producer(oxbow), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Only the properties this kind of client knows: others would be logged as unknown at every start. */

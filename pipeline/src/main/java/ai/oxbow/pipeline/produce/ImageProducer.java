@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Streams ImageEvents (raw Avro binary, keyed by id) into a topic at a chosen rate. */
 public final class ImageProducer {
@@ -23,15 +22,15 @@ public final class ImageProducer {
     public static long produce(
             KafkaClient kafka, String topic, Iterator<ImageEvent> events, long limit, double ratePerSecond) {
         kafka.check();
-        Map<String, Object> props = kafka.producer(Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         long sent = 0;
         long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<byte[], byte[]> producer = kafka.bytesProducer(Map.of(
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Topics.MAX_MESSAGE_BYTES))) {
             while (events.hasNext() && sent < limit) {
                 ImageEvent e = events.next();
                 producer.send(new ProducerRecord<>(topic, e.getId().getBytes(StandardCharsets.UTF_8), Avro.encode(e)));

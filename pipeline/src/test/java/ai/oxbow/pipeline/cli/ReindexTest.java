@@ -24,9 +24,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,10 +49,7 @@ class ReindexTest {
     static void setUp() throws Exception {
         kafka = EmbeddedKafka.start();
         Topics.create(kafka.client(), Map.of(TOPIC, 1));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+        try (KafkaProducer<byte[], byte[]> producer = kafka.client().bytesProducer(Map.of())) {
             producer.send(new ProducerRecord<>(TOPIC, "not avro".getBytes(StandardCharsets.UTF_8)));
             producer.send(new ProducerRecord<>(TOPIC, new byte[] {1, 2, 3}));
             producer.flush();

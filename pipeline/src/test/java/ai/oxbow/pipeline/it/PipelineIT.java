@@ -49,9 +49,7 @@ import java.util.Set;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,12 +144,7 @@ class PipelineIT {
     static Set<String> produce(JobConfig cfg, int valid, List<byte[]> extra) {
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 11), "gen");
-        Map<String, Object> props = cfg.kafka()
-                .client()
-                .producer(Map.of(
-                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<byte[], byte[]> producer = cfg.kafka().client().bytesProducer(Map.of())) {
             int i = 0;
             Iterator<byte[]> bad = extra.iterator();
             while (events.hasNext()) {
@@ -425,15 +418,8 @@ class PipelineIT {
         assertTrue(o.holdOnCollapse(), "the versions are held by default");
         JobConfig cfg = base.withTraining(base.training()
                 .withOptions(trainerOptions(runDir, o.progressIntervalMs(), 1, o.pace(), o.failAtStep())));
-        Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                cfg.kafka().client().bootstrap(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class);
         Set<String> ids = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<byte[], byte[]> producer = cfg.kafka().client().bytesProducer(Map.of())) {
             for (int i = 0; i < 10 * BATCH; i++) {
                 ImageEvent e = BadEvents.event(
                         "black-" + i, ai.oxbow.schemas.Encoding.RAW_U8, SIZE, SIZE, 1, new byte[SIZE * SIZE]);

@@ -45,7 +45,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -241,16 +240,8 @@ class PrometheusIT {
         Thread t = new Thread(
                 () -> {
                     Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(max, 16, 1, 7), "gen");
-                    Map<String, Object> props = Map.of(
-                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                            cfg.kafka().client().bootstrap(),
-                            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                            ByteArraySerializer.class,
-                            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                            ByteArraySerializer.class,
-                            ProducerConfig.LINGER_MS_CONFIG,
-                            0);
-                    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+                    try (KafkaProducer<byte[], byte[]> producer =
+                            cfg.kafka().client().bytesProducer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0))) {
                         for (byte[] bad : BadEvents.all().keySet()) {
                             producer.send(new ProducerRecord<>(cfg.kafka().imagesTopic(), null, bad));
                         }

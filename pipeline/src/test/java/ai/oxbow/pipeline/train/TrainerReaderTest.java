@@ -21,9 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,10 +43,7 @@ class TrainerReaderTest {
         Topics.create(kafka.client(), Map.of(topic, 1));
         Set<String> ids = new HashSet<>();
         Iterator<ImageEvent> events = ImageSources.of(GeneratedImages.generate(valid, SIZE, 1, 3), topic);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.client()
-                .producer(Map.of(
-                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+        try (KafkaProducer<byte[], byte[]> producer = kafka.client().bytesProducer(Map.of())) {
             for (int i = 0; events.hasNext(); i++) {
                 ImageEvent e = events.next();
                 ids.add(e.getId());
