@@ -1,7 +1,7 @@
 package ai.oxbow.pipeline.kafka;
 
+import ai.oxbow.pipeline.Keytool;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,27 +119,8 @@ public final class SecuredKafka implements AutoCloseable {
     private static void selfSigned(Path dir, String alias, Path keystore, Path truststore)
             throws IOException, InterruptedException {
         Path cert = dir.resolve(alias + ".crt");
-        keytool(
-                "-genkeypair",
-                "-alias",
-                alias,
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=" + alias,
-                "-ext",
-                "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity",
-                "2",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                STORE_PASSWORD);
-        keytool(
+        Keytool.selfSigned(keystore, alias, alias, STORE_PASSWORD);
+        Keytool.run(
                 "-exportcert",
                 "-alias",
                 alias,
@@ -149,7 +130,7 @@ public final class SecuredKafka implements AutoCloseable {
                 STORE_PASSWORD,
                 "-file",
                 cert.toString());
-        keytool(
+        Keytool.run(
                 "-importcert",
                 "-noprompt",
                 "-alias",
@@ -162,17 +143,6 @@ public final class SecuredKafka implements AutoCloseable {
                 truststore.toString(),
                 "-storepass",
                 STORE_PASSWORD);
-    }
-
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException("keytool " + String.join(" ", args) + " failed: " + out);
-        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.oxbow.pipeline.Keytool;
 import ai.oxbow.pipeline.cli.Command;
 import ai.oxbow.pipeline.cli.UsageException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,29 +65,8 @@ class ServeSecurityTest {
     static void start() throws Exception {
         keystore = dir.resolve("server.p12");
         certificate = dir.resolve("server.pem");
-        keytool(
-                "-genkeypair",
-                "-alias",
-                "oxbow",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=127.0.0.1",
-                "-ext",
-                "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity",
-                "2",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                PASSWORD,
-                "-keypass",
-                PASSWORD);
-        keytool(
+        Keytool.selfSigned(keystore, "oxbow", "127.0.0.1", PASSWORD);
+        Keytool.run(
                 "-exportcert",
                 "-rfc",
                 "-alias",
@@ -426,15 +406,6 @@ class ServeSecurityTest {
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, trusted.getTrustManagers(), null);
         return tls;
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), output);
     }
 
     /** Oxbow's main in a JVM of its own, as users run it. */
