@@ -65,7 +65,7 @@ class OptionsTest {
         assertEquals(JobConfig.Decoding.DEFAULTS, defaults.decoding());
         assertEquals(JobConfig.Embedders.DEFAULTS, defaults.embedders());
         // An option the command does not declare is a programming error, not a default.
-        assertThrows(IllegalStateException.class, () -> a.get(Search.INDEX));
+        assertThrows(IllegalStateException.class, () -> a.get(Search.ID));
         assertThrows(IllegalStateException.class, () -> a.getOr(ModelOptions.BATCH, 1));
     }
 
