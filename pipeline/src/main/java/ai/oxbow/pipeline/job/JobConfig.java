@@ -42,6 +42,10 @@ public record JobConfig(
         return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
     }
 
+    public JobConfig withStores(Stores stores) {
+        return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
+    }
+
     public JobConfig withCheckpoints(Checkpoints checkpoints) {
         return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
     }
