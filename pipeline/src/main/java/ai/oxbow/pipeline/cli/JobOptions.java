@@ -52,7 +52,7 @@ public final class JobOptions {
     public static final Option<Integer> PARALLELISM = Option.integer(
                     "parallelism",
                     JobConfig.Decoding.DEFAULTS.parallelism(),
-                    "decode parallelism (the trainer and the index sink run with 1)")
+                    "decode parallelism (the trainer and the embedded index's sink run with 1)")
             .atLeast(1);
     public static final Option<Integer> EMBEDDER_PARALLELISM = Option.integer(
                     "embedder-parallelism", JobConfig.Embedders.DEFAULTS.parallelism(), "embedder subtasks")

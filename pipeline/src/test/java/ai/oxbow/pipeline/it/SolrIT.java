@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -59,6 +60,10 @@ class SolrIT {
 
     @BeforeAll
     static void startSolrCloud() throws Exception {
+        // ImageIO's registry loads its plug-ins once per JVM through the first caller's context
+        // class loader: a cancelled job's embedder (whose loader closes under it) must not be that
+        // caller, or no later job in this JVM can write a thumbnail.
+        ImageIO.getWriterFormatNames();
         int zkPort = freePort(1);
         int solrPort = freePort(2);
         zk = "127.0.0.1:" + zkPort;
@@ -198,8 +203,12 @@ class SolrIT {
     /** The index sink on a collection, restored from {@code state} as checkpoint {@code restored} (-1: none). */
     static OneInputStreamOperatorTestHarness<EmbeddingEvent, Void> sink(
             String collection, OperatorSubtaskState state, long restored) throws Exception {
-        var h = new OneInputStreamOperatorTestHarness<EmbeddingEvent, Void>(
-                new IndexSink(new SolrTarget.Spec(zk, collection, SolrTarget.Retry.DEFAULT)));
+        return sink(new SolrTarget.Spec(zk, collection, SolrTarget.Retry.DEFAULT), state, restored);
+    }
+
+    static OneInputStreamOperatorTestHarness<EmbeddingEvent, Void> sink(
+            SolrTarget.Spec spec, OperatorSubtaskState state, long restored) throws Exception {
+        var h = new OneInputStreamOperatorTestHarness<EmbeddingEvent, Void>(new IndexSink(spec));
         if (state != null) {
             h.setRestoredCheckpointId(restored);
             h.initializeState(state);
@@ -261,6 +270,44 @@ class SolrIT {
             SuppressRestartsException refused = assertThrows(SuppressRestartsException.class, () -> target.accept(big));
             assertTrue(refused.getCause().getMessage().contains("vectors of 8 dimensions"), refused.getMessage());
         }
+    }
+
+    /**
+     * A node killed (SIGKILL) while a checkpoint's documents are due, its shard without another
+     * replica: the sink waits through its retries, then fails; the node restarted, the restored
+     * sink writes the checkpoint's documents, and none is lost.
+     */
+    @Test
+    void aNodeDownHoldsTheSinkThenFailsItAndTheRestoreLosesNothing() throws Exception {
+        script("collection.sh", "outage", "--shards", "2", "--replicas", "1", "--dim", "8");
+        OperatorSubtaskState state;
+        var h = sink(new SolrTarget.Spec(zk, "outage", new SolrTarget.Retry(3, 500, 1_000)), null, -1);
+        try {
+            for (int i = 0; i < 20; i++) {
+                h.processElement(embedding(i, 8), i);
+            }
+            state = h.snapshot(1, 1);
+            script("node.sh", "kill", "2");
+            long start = System.nanoTime();
+            Exception failed = assertThrows(Exception.class, () -> h.notifyOfCompletedCheckpoint(1));
+            assertTrue(chain(failed).contains("failed 3 times; giving up"), chain(failed));
+            assertTrue(System.nanoTime() - start >= 1_500_000_000L, "it waited through its back-off (0.5 s + 1 s)");
+        } finally {
+            h.close();
+            script("node.sh", "start", "2");
+        }
+        try (var restored = sink("outage", state, 1)) {
+            assertEquals(20, documents("outage"), "every document of the checkpoint, once");
+        }
+    }
+
+    /** Every message of the cause chain. */
+    static String chain(Throwable t) {
+        StringBuilder out = new StringBuilder();
+        for (; t != null; t = t.getCause()) {
+            out.append(t).append('\n');
+        }
+        return out.toString();
     }
 
     static String rootMessage(Throwable t) {
