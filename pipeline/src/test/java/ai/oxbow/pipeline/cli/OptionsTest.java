@@ -70,6 +70,29 @@ class OptionsTest {
     }
 
     @Test
+    void theSearchIndexIsTheEmbeddedOneUnlessSolrIsChosen() {
+        JobConfig.Stores lucene =
+                Run.config(Args.parse(Run.OPTIONS, "--index-dir", "/tmp/i")).stores();
+        assertEquals("/tmp/i", lucene.indexDir());
+        assertNull(lucene.solr());
+        JobConfig.Stores solr = Run.config(Args.parse(
+                        Run.OPTIONS, "--index", "solr", "--solr-zk", "zk:2181/solr", "--index-parallelism", "3"))
+                .stores();
+        assertEquals(new JobConfig.Solr("zk:2181/solr", "oxbow", 3), solr.solr());
+        assertNull(solr.indexDir());
+        assertEquals(3, solr.indexParallelism());
+        UsageException noZk =
+                assertThrows(UsageException.class, () -> Run.config(Args.parse(Run.OPTIONS, "--index", "solr")));
+        assertTrue(noZk.getMessage().contains("--solr-zk"), noZk.getMessage());
+        UsageException both = assertThrows(
+                UsageException.class,
+                () -> Run.config(
+                        Args.parse(Run.OPTIONS, "--index", "solr", "--solr-zk", "zk:2181", "--index-dir", "/tmp/i")));
+        assertTrue(both.getMessage().contains("not to --index-dir"), both.getMessage());
+        assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--index", "elastic"));
+    }
+
+    @Test
     void booleansAreStrict() {
         assertTrue(Args.parse(Run.OPTIONS, "--bounded").get(Run.BOUNDED));
         assertFalse(Args.parse(Run.OPTIONS, "--bounded=false").get(Run.BOUNDED));
