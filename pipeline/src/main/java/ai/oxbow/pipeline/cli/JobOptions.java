@@ -52,7 +52,7 @@ public final class JobOptions {
     public static final Option<Integer> PARALLELISM = Option.integer(
                     "parallelism",
                     JobConfig.Decoding.DEFAULTS.parallelism(),
-                    "decode parallelism (the trainer and the index sink run with 1)")
+                    "decode parallelism (the trainer and the embedded index's sink run with 1)")
             .atLeast(1);
     public static final Option<Integer> EMBEDDER_PARALLELISM = Option.integer(
                     "embedder-parallelism", JobConfig.Embedders.DEFAULTS.parallelism(), "embedder subtasks")
@@ -76,6 +76,20 @@ public final class JobOptions {
     public static final Option<String> INDEX_DIR = Option.string(
                     "index-dir", "Lucene HNSW index of the embeddings, committed with checkpoints")
             .computed("demo: <run dir>/index; else off");
+    public static final Option<String> INDEX = Option.string(
+                    "index",
+                    "lucene",
+                    "the search index: lucene, the embedded one (--index-dir); solr, a SolrCloud collection"
+                            + " (--solr-zk, --solr-collection; see docs/search.md)")
+            .oneOf("lucene", "solr");
+    public static final Option<String> SOLR_ZK = Option.string(
+                    "solr-zk", "the SolrCloud's ZooKeeper HOST:PORT[,HOST:PORT...][/chroot] (--index solr)")
+            .computed("required with --index solr");
+    public static final Option<String> SOLR_COLLECTION = Option.string(
+            "solr-collection", "oxbow", "the SolrCloud collection (or alias) with Oxbow's schema (--index solr)");
+    public static final Option<Integer> INDEX_PARALLELISM = Option.integer(
+                    "index-parallelism", 1, "index sink subtasks writing to SolrCloud (the embedded index has one)")
+            .atLeast(1);
     public static final Option<Integer> SCHEMA_REGISTRY_ID = Option.integer(
             "schema-registry-id",
             KAFKA_DEFAULTS.schemaRegistryId(),
@@ -139,6 +153,10 @@ public final class JobOptions {
             THUMBNAIL_SIZE,
             MODELS_DIR,
             INDEX_DIR,
+            INDEX,
+            SOLR_ZK,
+            SOLR_COLLECTION,
+            INDEX_PARALLELISM,
             SCHEMA_REGISTRY_ID,
             CHECKPOINT_INTERVAL_MS,
             IMAGES_TOPIC,
@@ -242,14 +260,27 @@ public final class JobOptions {
                 a.get(EMBEDDER_PARALLELISM), a.get(EMBED_BATCH), a.get(EMBED_MAX_WAIT_MS), a.get(THUMBNAIL_SIZE));
     }
 
-    /** The model registry and the index; not given, under {@code runDir} (the demo's), or off when that is null. */
+    /**
+     * The model registry and the index; not given, under {@code runDir} (the demo's), or off when
+     * that is null. With {@code --index solr}, a SolrCloud collection instead of the index directory.
+     */
     public static JobConfig.Stores stores(Args a, Path runDir) {
+        String models = a.getOr(
+                MODELS_DIR,
+                runDir == null
+                        ? null
+                        : runDir.resolve("models").toAbsolutePath().toString());
+        if (a.get(INDEX).equals("solr")) {
+            String zk = a.get(SOLR_ZK);
+            if (zk == null || a.get(INDEX_DIR) != null) {
+                throw new UsageException(INDEX.flagName() + " solr writes to the SolrCloud of " + SOLR_ZK.flagName()
+                        + ", which it needs, and not to " + INDEX_DIR.flagName());
+            }
+            return new JobConfig.Stores(
+                    models, null, new JobConfig.Solr(zk, a.get(SOLR_COLLECTION), a.get(INDEX_PARALLELISM)));
+        }
         return new JobConfig.Stores(
-                a.getOr(
-                        MODELS_DIR,
-                        runDir == null
-                                ? null
-                                : runDir.resolve("models").toAbsolutePath().toString()),
+                models,
                 a.getOr(
                         INDEX_DIR,
                         runDir == null

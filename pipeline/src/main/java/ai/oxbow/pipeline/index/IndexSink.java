@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +15,8 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -23,29 +24,29 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Writes embeddings to a {@link VectorIndex}, exactly once as readers see it, with a write-ahead
- * log in operator state. Documents received before checkpoint n's barrier are stored in that
- * checkpoint's state under id n; only when Flink reports n complete are they upserted and
- * committed with n as the commit's checkpoint id. A reader therefore never sees a vector whose
- * checkpoint might still be rolled back. After a restore, the logged documents of checkpoints
- * newer than the index's last commit (a completion notice lost to the failure) are upserted and
- * committed again; upsert by (image id, version) makes that idempotent, so nothing is lost or
- * duplicated. Checkpointing must be on: without it nothing is ever committed. A job that starts
- * without a restore refuses an index that already holds a checkpoint: versions are trainer steps,
- * so a new run would overwrite the earlier run's vectors. A restored one refuses an index that
- * is not the one it wrote (another identity) and an empty one where it had committed: the sink
- * restarted where its index is not (a directory that is not shared), or the index was deleted,
- * and going on would leave an index holding only what comes after the restore.
+ * Writes embeddings to a search index ({@link IndexTarget}: the embedded Lucene index or a
+ * SolrCloud collection), exactly once as readers see it, with a write-ahead log in operator state.
+ * Documents received before checkpoint n's barrier are stored in that checkpoint's state under id
+ * n; only when Flink reports n complete are they written to the target and committed, with n as
+ * the commit's checkpoint. A reader therefore never sees a vector whose checkpoint might still be
+ * rolled back. After a restore, the logged documents of checkpoints newer than what the target
+ * says it holds (a completion notice lost to the failure; all of them when it cannot tell) are
+ * written and committed again; writes keyed by (image id, version) make that idempotent, so
+ * nothing is lost or duplicated. Checkpointing must be on: without it nothing is ever committed.
+ * The target may refuse to continue at the start (see {@link IndexTarget#resume}).
  *
- * <p>Parallelism 1: one Lucene writer owns the index directory, which must outlive the task (a
- * local or shared disk path that the restarted task sees again).
+ * <p>Writing happens on the task's thread in {@link #notifyCheckpointComplete}: a slow index
+ * holds the sink, and through it the job (back-pressure); a target that gives up (after its
+ * retries) fails the task, and Flink restores the last checkpoint, whose log still holds the
+ * documents. Freshness, from an image's event time to its commit, is the histogram
+ * {@code oxbow.index_freshness_ms} (documents re-applied after a restore are not counted).
  */
 public final class IndexSink extends AbstractStreamOperator<Void>
         implements OneInputStreamOperator<EmbeddingEvent, Void> {
-    private final String indexDir;
-    private transient VectorIndex index;
+    private final IndexTarget.Spec spec;
+    private transient IndexTarget target;
     private transient ListState<byte[]> logState;
-    /** The index this sink writes, as "identity@last committed checkpoint" at the snapshot. */
+    /** What the target needs a restore to find again ({@link IndexTarget#recorded}). */
     private transient ListState<String> identityState;
     /** Documents since the last barrier. */
     private transient List<VectorDoc> current;
@@ -53,12 +54,14 @@ public final class IndexSink extends AbstractStreamOperator<Void>
     private transient NavigableMap<Long, List<VectorDoc>> pending;
 
     private transient long restoredCheckpoint;
+    private transient long alreadyCommitted;
     private transient Counter committed;
     private transient Counter rejected;
+    private transient Histogram freshness;
     private transient volatile long lastCommitMs;
 
-    public IndexSink(String indexDir) {
-        this.indexDir = indexDir;
+    public IndexSink(IndexTarget.Spec spec) {
+        this.spec = spec;
     }
 
     @Override
@@ -75,71 +78,42 @@ public final class IndexSink extends AbstractStreamOperator<Void>
         identityState =
                 context.getOperatorStateStore().getListState(new ListStateDescriptor<>("index-identity", String.class));
         restoredCheckpoint = context.getRestoredCheckpointId().orElse(-1);
-        index = new VectorIndex(Path.of(indexDir));
-        for (String recorded : identityState.get()) {
-            checkSameIndex(recorded);
-        }
-        if (restoredCheckpoint >= 0 && index.lastCommittedCheckpoint() > restoredCheckpoint) {
-            long held = index.lastCommittedCheckpoint();
-            index.close();
-            index = null;
-            // Its later commits hold vectors of a run that is being abandoned; versions would mix.
-            throw new IllegalStateException(
-                    "index " + indexDir + " holds checkpoint " + held + ", newer than the restored "
-                            + restoredCheckpoint + ": restore the latest checkpoint, or reindex into a new directory");
-        }
-        if (restoredCheckpoint < 0 && index.lastCommittedCheckpoint() >= 0) {
-            long held = index.lastCommittedCheckpoint();
-            index.close();
-            index = null;
-            throw new IllegalStateException("index " + indexDir + " holds checkpoint " + held + " of an earlier run: "
-                    + "restore that job from its checkpoint, or give a new job a new index directory");
-        }
-    }
-
-    /** The restored job's index must be this directory's: refuses a foreign or a lost one. */
-    private void checkSameIndex(String recorded) throws IOException {
-        int at = recorded.lastIndexOf('@');
-        String identity = recorded.substring(0, at);
-        long committedThen = Long.parseLong(recorded.substring(at + 1));
-        String problem = null;
-        if (index.hasCommits() && !index.identity().equals(identity)) {
-            problem = "holds another index (" + index.identity() + ") than the one the restored job wrote (" + identity
-                    + ")";
-        } else if (!index.hasCommits() && committedThen >= 0) {
-            problem = "is empty, but the restored job had committed checkpoint " + committedThen + " to its index "
-                    + identity + " there (is --index-dir on storage every TaskManager reaches?)";
-        }
-        if (problem != null) {
-            index.close();
-            index = null;
-            throw new IllegalStateException("index " + indexDir + " " + problem + "; refusing to continue: restore"
-                    + " with the directory that holds it, or reindex (oxbow reindex) into a new --index-dir");
-        }
-        if (!index.hasCommits()) {
-            index.adoptIdentity(identity);
+        List<String> recorded = new ArrayList<>();
+        identityState.get().forEach(recorded::add);
+        target = spec.open();
+        try {
+            alreadyCommitted = target.resume(restoredCheckpoint, recorded);
+        } catch (IOException | RuntimeException e) {
+            target.close();
+            target = null;
+            throw e;
         }
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        if (getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks() != 1) {
-            throw new IllegalStateException("the index sink runs with parallelism 1 (one writer per index)");
+        int subtasks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        if (subtasks > spec.maxParallelism()) {
+            throw new IllegalStateException("this index takes at most " + spec.maxParallelism()
+                    + " writer(s), not a sink of parallelism " + subtasks);
         }
         var group = getMetricGroup().addGroup("oxbow");
         committed = group.counter("index_docs_committed");
         rejected = group.counter("index_docs_rejected");
+        freshness = group.histogram("index_freshness_ms", new DescriptiveStatisticsHistogram(10_000));
         group.gauge("index_commit_ms", () -> lastCommitMs);
         if (restoredCheckpoint >= 0) {
             // Everything logged in the restored checkpoint completed with it.
-            commitLogged(restoredCheckpoint, index.lastCommittedCheckpoint());
+            commitLogged(restoredCheckpoint, alreadyCommitted, false);
         }
     }
 
     @Override
     public void processElement(StreamRecord<EmbeddingEvent> element) {
-        current.add(VectorDoc.of(element.getValue()));
+        VectorDoc doc = VectorDoc.of(element.getValue());
+        target.accept(doc);
+        current.add(doc);
     }
 
     @Override
@@ -154,22 +128,25 @@ public final class IndexSink extends AbstractStreamOperator<Void>
             entries.add(writeEntry(e.getKey(), e.getValue()));
         }
         logState.update(entries);
-        identityState.update(List.of(index.identity() + "@" + index.lastCommittedCheckpoint()));
+        String recorded = target.recorded();
+        identityState.update(recorded == null ? List.of() : List.of(recorded));
     }
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
         // Only a restore can find logged documents that the index already has.
-        commitLogged(checkpointId, -1);
+        commitLogged(checkpointId, -1, true);
     }
 
     /**
-     * Upserts and commits the logged documents of checkpoints up to this one (a completed
+     * Writes and commits the logged documents of checkpoints up to this one (a completed
      * checkpoint subsumes earlier ones whose notice never came), except those of checkpoints up
      * to {@code alreadyCommitted}, which the index holds already.
+     *
+     * @param measure whether the documents count in the freshness histogram (not when re-applied)
      */
-    private void commitLogged(long checkpointId, long alreadyCommitted) throws IOException {
+    private void commitLogged(long checkpointId, long alreadyCommitted, boolean measure) throws IOException {
         NavigableMap<Long, List<VectorDoc>> done = pending.headMap(checkpointId, true);
         List<VectorDoc> docs = new ArrayList<>();
         done.tailMap(alreadyCommitted, false).values().forEach(docs::addAll);
@@ -178,17 +155,17 @@ public final class IndexSink extends AbstractStreamOperator<Void>
             return;
         }
         long start = System.nanoTime();
-        long written = 0;
-        for (VectorDoc d : docs) {
-            if (index.upsert(d)) {
-                written++;
-            } else {
-                rejected.inc();
-            }
-        }
-        index.commit(checkpointId);
+        int written = target.write(docs);
+        target.commit(checkpointId);
+        long visible = System.currentTimeMillis();
         lastCommitMs = (System.nanoTime() - start) / 1_000_000;
         committed.inc(written);
+        rejected.inc(docs.size() - written);
+        if (measure) {
+            for (VectorDoc d : docs) {
+                freshness.update(visible - d.eventTime());
+            }
+        }
     }
 
     private static byte[] writeEntry(long checkpointId, List<VectorDoc> docs) throws IOException {
@@ -226,8 +203,8 @@ public final class IndexSink extends AbstractStreamOperator<Void>
     @Override
     public void close() throws Exception {
         try {
-            if (index != null) {
-                index.close();
+            if (target != null) {
+                target.close();
             }
         } finally {
             super.close();

@@ -14,6 +14,7 @@ import java.util.List;
  * @param label the image's class label, -1 when unknown
  * @param eventTime epoch milliseconds of the image event
  * @param thumbnail a small PNG of the image, null when the embedding carried none
+ * @param clusterId the image's SCAN cluster under this version, -1 when none
  */
 public record VectorDoc(
         String imageId,
@@ -23,9 +24,23 @@ public record VectorDoc(
         int label,
         long eventTime,
         float[] vector,
-        byte[] thumbnail) {
-    /** Format of {@link #write}: 1 had no thumbnail. */
-    public static final int FORMAT = 2;
+        byte[] thumbnail,
+        int clusterId) {
+    /** Format of {@link #write}: 1 had no thumbnail, 2 no cluster. */
+    public static final int FORMAT = 3;
+
+    /** Without a SCAN cluster. */
+    public VectorDoc(
+            String imageId,
+            long modelVersion,
+            String method,
+            String encoder,
+            int label,
+            long eventTime,
+            float[] vector,
+            byte[] thumbnail) {
+        this(imageId, modelVersion, method, encoder, label, eventTime, vector, thumbnail, -1);
+    }
 
     public static VectorDoc of(EmbeddingEvent e) {
         List<Float> values = e.getVector();
@@ -41,7 +56,8 @@ public record VectorDoc(
                 e.getLabel(),
                 e.getEventTime() == null ? 0 : e.getEventTime().toEpochMilli(),
                 vector,
-                bytes(e.getThumbnail()));
+                bytes(e.getThumbnail()),
+                e.getClusterId());
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -69,6 +85,7 @@ public record VectorDoc(
         if (thumbnail != null) {
             out.write(thumbnail);
         }
+        out.writeInt(clusterId);
     }
 
     /** @param format the {@link #FORMAT} it was written in */
@@ -89,6 +106,7 @@ public record VectorDoc(
             thumbnail = new byte[length];
             in.readFully(thumbnail);
         }
-        return new VectorDoc(imageId, version, method, encoder, label, eventTime, vector, thumbnail);
+        int clusterId = format >= 3 ? in.readInt() : -1;
+        return new VectorDoc(imageId, version, method, encoder, label, eventTime, vector, thumbnail, clusterId);
     }
 }

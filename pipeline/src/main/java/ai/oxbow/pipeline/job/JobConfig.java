@@ -3,6 +3,9 @@ package ai.oxbow.pipeline.job;
 import ai.oxbow.model.augment.Recipe;
 import ai.oxbow.model.replay.ReplayConfig;
 import ai.oxbow.model.train.TrainerConfig;
+import ai.oxbow.pipeline.index.IndexTarget;
+import ai.oxbow.pipeline.index.LuceneTarget;
+import ai.oxbow.pipeline.index.SolrTarget;
 import ai.oxbow.pipeline.kafka.KafkaClient;
 import ai.oxbow.pipeline.ops.ImageDecoder;
 import ai.oxbow.pipeline.train.TrainerOptions;
@@ -36,6 +39,10 @@ public record JobConfig(
     }
 
     public JobConfig withEmbedders(Embedders embedders) {
+        return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
+    }
+
+    public JobConfig withStores(Stores stores) {
         return new JobConfig(kafka, decoding, training, embedders, stores, checkpoints);
     }
 
@@ -106,7 +113,7 @@ public record JobConfig(
     /**
      * Decode and validation of image events.
      *
-     * @param parallelism     of decode and validation; the trainer and the index sink always run with 1
+     * @param parallelism     of decode and validation; the trainer and the embedded index's sink always run with 1
      * @param maxPixels       decode limit (decompression bombs)
      * @param maxEncodedBytes the largest encoded image accepted (and what Kafka clients fetch)
      */
@@ -202,8 +209,49 @@ public record JobConfig(
      *
      * @param modelsDir model registry: every published encoder version as a file (search, reindex, export)
      * @param indexDir  Lucene HNSW index of the embeddings, committed with each checkpoint
+     * @param solr      a SolrCloud collection as the search index instead, committed with each checkpoint
      */
-    public record Stores(String modelsDir, String indexDir) implements Serializable {}
+    public record Stores(String modelsDir, String indexDir, Solr solr) implements Serializable {
+        public Stores {
+            if (indexDir != null && solr != null) {
+                throw new IllegalArgumentException("one search index: the embedded one (" + indexDir
+                        + ") or SolrCloud collection " + solr.collection() + ", not both");
+            }
+        }
+
+        /** With the embedded index, or none. */
+        public Stores(String modelsDir, String indexDir) {
+            this(modelsDir, indexDir, null);
+        }
+
+        /** How the index sink opens its index; null: no index. */
+        public IndexTarget.Spec index() {
+            if (solr != null) {
+                return new SolrTarget.Spec(solr.zkHost(), solr.collection(), SolrTarget.Retry.DEFAULT);
+            }
+            return indexDir == null ? null : new LuceneTarget.Spec(indexDir);
+        }
+
+        /** The index sink's subtasks: the embedded index has one writer. */
+        public int indexParallelism() {
+            return solr == null ? 1 : solr.parallelism();
+        }
+    }
+
+    /**
+     * A SolrCloud collection with Oxbow's schema (deploy/solr).
+     *
+     * @param zkHost      the cluster's ZooKeeper, HOST:PORT[,HOST:PORT...][/chroot]
+     * @param parallelism index sink subtasks writing to it
+     */
+    public record Solr(String zkHost, String collection, int parallelism) implements Serializable {
+        public Solr {
+            if (zkHost == null || zkHost.isBlank() || collection == null || collection.isBlank() || parallelism < 1) {
+                throw new IllegalArgumentException("a SolrCloud index needs a ZooKeeper address, a collection and a"
+                        + " parallelism of at least 1; not " + zkHost + ", " + collection + ", " + parallelism);
+            }
+        }
+    }
 
     /**
      * Exactly-once checkpoints and restores. Each checkpoint holds the whole trainer (about 20 MB

@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.job;
 import ai.oxbow.model.augment.Augmenter;
 import ai.oxbow.model.train.TrainerConfig;
 import ai.oxbow.pipeline.index.IndexSink;
+import ai.oxbow.pipeline.index.IndexTarget;
 import ai.oxbow.pipeline.io.AvroRecordSerializer;
 import ai.oxbow.pipeline.io.RawRecord;
 import ai.oxbow.pipeline.io.RawRecordDeserializer;
@@ -47,7 +48,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *
  * <pre>
  * Kafka images ─▶ decode &amp; validate ─▶ model input ─▶ embedders (p = N) ─┬─▶ Kafka embeddings
- *                     │                                      ▲          └─▶ Lucene HNSW index (p = 1)
+ *                     │                                      ▲          └─▶ search index: Lucene HNSW (p = 1)
+ *                     │                                      │              or SolrCloud (p = M)
  *                     │                                      │ encoder versions (broadcast)
  * Kafka images ─▶ decode ─▶ model input ─▶ trainer (p = 1): replay buffer, own training thread
  *  (the trainer's own reader; --trainer-pace sample         └─▶ model registry (p = 1, one file per version)
@@ -182,15 +184,15 @@ public final class OxbowJob {
                         "embeddings"))
                 .name("embeddings sink")
                 .uid("embeddings-sink");
-        if (cfg.stores().indexDir() != null) {
-            embeddings
-                    .transform(
-                            "search index",
-                            TypeInformation.of(Void.class),
-                            new IndexSink(cfg.stores().indexDir()))
-                    .setParallelism(1)
-                    .setMaxParallelism(1)
+        IndexTarget.Spec index = cfg.stores().index();
+        if (index != null) {
+            SingleOutputStreamOperator<Void> sink = embeddings
+                    .transform("search index", TypeInformation.of(Void.class), new IndexSink(index))
+                    .setParallelism(cfg.stores().indexParallelism())
                     .uid("index-sink");
+            if (index.maxParallelism() == 1) {
+                sink.setMaxParallelism(1); // one writer owns the index: no rescale may split it
+            }
         }
         decoded.getSideOutput(DecodeImages.DEAD_LETTERS)
                 .sinkTo(sink(

@@ -65,8 +65,31 @@ class OptionsTest {
         assertEquals(JobConfig.Decoding.DEFAULTS, defaults.decoding());
         assertEquals(JobConfig.Embedders.DEFAULTS, defaults.embedders());
         // An option the command does not declare is a programming error, not a default.
-        assertThrows(IllegalStateException.class, () -> a.get(Search.INDEX));
+        assertThrows(IllegalStateException.class, () -> a.get(Search.ID));
         assertThrows(IllegalStateException.class, () -> a.getOr(ModelOptions.BATCH, 1));
+    }
+
+    @Test
+    void theSearchIndexIsTheEmbeddedOneUnlessSolrIsChosen() {
+        JobConfig.Stores lucene =
+                Run.config(Args.parse(Run.OPTIONS, "--index-dir", "/tmp/i")).stores();
+        assertEquals("/tmp/i", lucene.indexDir());
+        assertNull(lucene.solr());
+        JobConfig.Stores solr = Run.config(Args.parse(
+                        Run.OPTIONS, "--index", "solr", "--solr-zk", "zk:2181/solr", "--index-parallelism", "3"))
+                .stores();
+        assertEquals(new JobConfig.Solr("zk:2181/solr", "oxbow", 3), solr.solr());
+        assertNull(solr.indexDir());
+        assertEquals(3, solr.indexParallelism());
+        UsageException noZk =
+                assertThrows(UsageException.class, () -> Run.config(Args.parse(Run.OPTIONS, "--index", "solr")));
+        assertTrue(noZk.getMessage().contains("--solr-zk"), noZk.getMessage());
+        UsageException both = assertThrows(
+                UsageException.class,
+                () -> Run.config(
+                        Args.parse(Run.OPTIONS, "--index", "solr", "--solr-zk", "zk:2181", "--index-dir", "/tmp/i")));
+        assertTrue(both.getMessage().contains("not to --index-dir"), both.getMessage());
+        assertThrows(UsageException.class, () -> Args.parse(Run.OPTIONS, "--index", "elastic"));
     }
 
     @Test

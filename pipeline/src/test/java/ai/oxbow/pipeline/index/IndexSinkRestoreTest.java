@@ -21,7 +21,8 @@ class IndexSinkRestoreTest {
 
     /** A sink that wrote 10 documents to {@code dir} and committed them with checkpoint 1, then snapshotted checkpoint 2. */
     private OperatorSubtaskState runAndSnapshot(Path dir) throws Exception {
-        try (var h = new OneInputStreamOperatorTestHarness<EmbeddingEvent, Void>(new IndexSink(dir.toString()))) {
+        try (var h = new OneInputStreamOperatorTestHarness<EmbeddingEvent, Void>(
+                new IndexSink(new LuceneTarget.Spec(dir.toString())))) {
             h.open();
             for (long i = 0; i < 10; i++) {
                 h.processElement(IndexSinkTest.embedding(i), i);
@@ -35,7 +36,8 @@ class IndexSinkRestoreTest {
 
     /** Restores checkpoint 2 of {@link #runAndSnapshot} into a sink on {@code dir}. */
     private static void restore(OperatorSubtaskState state, Path dir) throws Exception {
-        try (var h = new OneInputStreamOperatorTestHarness<EmbeddingEvent, Void>(new IndexSink(dir.toString()))) {
+        try (var h = new OneInputStreamOperatorTestHarness<EmbeddingEvent, Void>(
+                new IndexSink(new LuceneTarget.Spec(dir.toString())))) {
             h.setRestoredCheckpointId(2);
             h.initializeState(state);
             h.open();

@@ -89,7 +89,10 @@ class IndexSinkTest {
         env.setParallelism(1);
         env.fromSequence(0, IMAGES - 1)
                 .map(new Embeddings())
-                .transform("index", TypeInformation.of(Void.class), new IndexSink(index.toString()));
+                .transform(
+                        "index",
+                        TypeInformation.of(Void.class),
+                        new IndexSink(new LuceneTarget.Spec(index.toString())));
         try (LocalFlink flink = LocalFlink.start(0, "9400-9499", 1)) {
             JobID job = flink.submit(env);
             flink.await(job);
