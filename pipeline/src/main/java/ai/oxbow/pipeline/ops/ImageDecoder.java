@@ -32,6 +32,10 @@ import javax.imageio.stream.ImageInputStream;
  * image's, or that minus its alpha channel (the alpha is then dropped).
  */
 public final class ImageDecoder implements Serializable {
+    static {
+        JdkImageIO.ready();
+    }
+
     private final long maxPixels;
     /** Longest image id accepted, in UTF-8 bytes. */
     public static final int MAX_ID_BYTES = 512;

@@ -13,6 +13,10 @@ import javax.imageio.ImageIO;
  * when that is larger than {@code maxSide}.
  */
 public final class Thumbnail {
+    static {
+        JdkImageIO.ready();
+    }
+
     private Thumbnail() {}
 
     /** @param maxSide the longest side; 0 means no thumbnail (null) */

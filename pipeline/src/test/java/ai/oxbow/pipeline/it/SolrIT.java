@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -60,10 +59,6 @@ class SolrIT {
 
     @BeforeAll
     static void startSolrCloud() throws Exception {
-        // ImageIO's registry loads its plug-ins once per JVM through the first caller's context
-        // class loader: a cancelled job's embedder (whose loader closes under it) must not be that
-        // caller, or no later job in this JVM can write a thumbnail.
-        ImageIO.getWriterFormatNames();
         int zkPort = freePort(1);
         int solrPort = freePort(2);
         zk = "127.0.0.1:" + zkPort;
