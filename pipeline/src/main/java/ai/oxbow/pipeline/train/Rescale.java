@@ -39,7 +39,10 @@ final class Rescale {
     /** The same for every new rank: each reads its own share from there. */
     static Map<Integer, Partition> positions(List<RankEntry> saved) {
         Map<Integer, Partition> out = new TreeMap<>();
-        for (int partition : saved.get(0).partitions().keySet()) {
+        // Every partition any rank read: a rank without a position in one is refused, not passed over.
+        TreeSet<Integer> partitions = new TreeSet<>();
+        saved.forEach(r -> partitions.addAll(r.partitions().keySet()));
+        for (int partition : partitions) {
             long start = Long.MAX_VALUE;
             for (RankEntry r : saved) {
                 start = Math.min(start, position(r, partition).next());

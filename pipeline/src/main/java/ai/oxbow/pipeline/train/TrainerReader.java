@@ -44,6 +44,8 @@ final class TrainerReader implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    /** Where the reader starts, set by {@link #start()} before its thread runs. */
+    private Map<Integer, Partition> initial;
     /** Offsets to commit to the consumer group, handed from the task thread (the consumer is not thread-safe). */
     private final AtomicReference<Map<Integer, Partition>> toCommit = new AtomicReference<>();
     /** Positions saved by checkpoints not completed yet (task thread only). */
@@ -59,7 +61,31 @@ final class TrainerReader implements AutoCloseable {
         thread.setDaemon(true);
     }
 
+    /**
+     * Seeks to where this rank starts (restored, committed, or the beginning) on the calling thread, so
+     * that every cut from now on holds a position in every partition (a rank without one could not be
+     * rescaled: nothing would say what it had read), then reads on the reader's own thread.
+     */
     void start() {
+        Map<String, Object> props = settings.kafka()
+                .consumer(Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        settings.groupId(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        settings.decoder().maxEncodedBytes() * 2,
+                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                        settings.decoder().maxEncodedBytes() * 4));
+        KafkaConsumer<byte[], byte[]> kafka =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
+            initial = start(kafka);
+        } catch (RuntimeException e) {
+            kafka.close();
+            throw e;
+        }
+        consumer = kafka;
         thread.start();
     }
 
@@ -93,20 +119,8 @@ final class TrainerReader implements AutoCloseable {
     }
 
     private void run() {
-        Map<String, Object> props = settings.kafka()
-                .consumer(Map.of(
-                        ConsumerConfig.GROUP_ID_CONFIG,
-                        settings.groupId(),
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                        settings.decoder().maxEncodedBytes() * 2,
-                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
-                        settings.decoder().maxEncodedBytes() * 4));
-        try (KafkaConsumer<byte[], byte[]> kafka =
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = kafka;
-            Map<Integer, Partition> positions = start(kafka);
+        try (KafkaConsumer<byte[], byte[]> kafka = consumer) {
+            Map<Integer, Partition> positions = initial;
             while (running) {
                 commitRequested(kafka);
                 if (settings.bounded() && positions.values().stream().allMatch(p -> p.next() >= p.end())) {

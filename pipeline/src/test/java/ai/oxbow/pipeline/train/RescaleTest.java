@@ -3,6 +3,7 @@ package ai.oxbow.pipeline.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.oxbow.model.replay.ReplayItem;
@@ -70,5 +71,15 @@ class RescaleTest {
                 new TreeSet<>(List.of(10L, 12L, 14L, 16L, 18L)), back.get(0).tailSet(10L));
         assertFalse(back.get(0).contains(8L), "8 was consumed before the rescale");
         assertTrue(back.get(1).contains(7L));
+    }
+
+    @Test
+    void aRankWithoutAPositionIsRefusedWhicheverRankItIs() {
+        RankEntry read = rank(1, 2, 7, new long[0], "b");
+        RankEntry none = new RankEntry(0, 2, 5, new byte[0], List.of(), Map.of());
+        // Passing over the partition would have the new group read rank 1's records again.
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> Rescale.positions(List.of(none, read)));
+        assertTrue(e.getMessage().contains("rank 0"), e.getMessage());
     }
 }
