@@ -97,7 +97,8 @@ public final class BenchIndex {
                             train.labels()[i],
                             0,
                             trainVectors[i],
-                            null));
+                            null,
+                            VectorDoc.NO_CLUSTER));
                 }
                 index.commit();
             }

@@ -229,7 +229,8 @@ public final class Reindex {
                     img.label,
                     img.eventTime,
                     vectors[i],
-                    thumbnail))) {
+                    thumbnail,
+                    VectorDoc.NO_CLUSTER))) {
                 written++;
             }
         }

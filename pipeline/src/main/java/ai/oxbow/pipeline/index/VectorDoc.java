@@ -29,18 +29,8 @@ public record VectorDoc(
     /** Format of {@link #write}: 1 had no thumbnail, 2 no cluster. */
     public static final int FORMAT = 3;
 
-    /** Without a SCAN cluster. */
-    public VectorDoc(
-            String imageId,
-            long modelVersion,
-            String method,
-            String encoder,
-            int label,
-            long eventTime,
-            float[] vector,
-            byte[] thumbnail) {
-        this(imageId, modelVersion, method, encoder, label, eventTime, vector, thumbnail, -1);
-    }
+    /** The cluster id of a document without a SCAN cluster. */
+    public static final int NO_CLUSTER = -1;
 
     public static VectorDoc of(EmbeddingEvent e) {
         List<Float> values = e.getVector();
@@ -106,7 +96,7 @@ public record VectorDoc(
             thumbnail = new byte[length];
             in.readFully(thumbnail);
         }
-        int clusterId = format >= 3 ? in.readInt() : -1;
+        int clusterId = format >= 3 ? in.readInt() : NO_CLUSTER;
         return new VectorDoc(imageId, version, method, encoder, label, eventTime, vector, thumbnail, clusterId);
     }
 }

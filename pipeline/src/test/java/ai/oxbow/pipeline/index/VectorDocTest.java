@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class VectorDocTest {
     @Test
     void formatTwoKeepsTheThumbnail() throws IOException {
-        VectorDoc doc = new VectorDoc("a", 5, "emp", "small-cnn", 3, 42, new float[] {1, 2}, new byte[] {9, 8, 7});
+        VectorDoc doc = new VectorDoc("a", 5, "emp", "small-cnn", 3, 42, new float[] {1, 2}, new byte[] {9, 8, 7}, 4);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         doc.write(new DataOutputStream(bytes));
         VectorDoc back =
@@ -23,6 +23,7 @@ class VectorDocTest {
         assertArrayEquals(doc.thumbnail(), back.thumbnail());
         assertArrayEquals(doc.vector(), back.vector());
         assertEquals(doc.imageId(), back.imageId());
+        assertEquals(4, back.clusterId());
     }
 
     @Test

@@ -27,7 +27,7 @@ class VectorIndexTest {
     }
 
     static VectorDoc doc(String id, long version, int label, float[] vector) {
-        return new VectorDoc(id, version, "simclr", "small-cnn", label, 1_000, vector, null);
+        return new VectorDoc(id, version, "simclr", "small-cnn", label, 1_000, vector, null, VectorDoc.NO_CLUSTER);
     }
 
     @Test

@@ -261,7 +261,8 @@ class SolrIT {
         assertTrue(rootMessage(earlier).contains("holds 11 documents of an earlier run"), rootMessage(earlier));
         try (IndexTarget target = new SolrTarget.Spec(zk, "small", SolrTarget.Retry.DEFAULT).open()) {
             target.resume(0, List.of());
-            VectorDoc big = new VectorDoc("a", 3, "simclr", "small-cnn", 1, 0, new float[256], null);
+            VectorDoc big =
+                    new VectorDoc("a", 3, "simclr", "small-cnn", 1, 0, new float[256], null, VectorDoc.NO_CLUSTER);
             SuppressRestartsException refused = assertThrows(SuppressRestartsException.class, () -> target.accept(big));
             assertTrue(refused.getCause().getMessage().contains("vectors of 8 dimensions"), refused.getMessage());
         }

@@ -50,7 +50,15 @@ final class ServeFixture implements AutoCloseable {
             for (int i = 0; i < IMAGES; i++) {
                 byte[] thumbnail = Thumbnail.png(embedder.input(decoded.get(i)), 1, SIZE, 32);
                 writer.upsert(new VectorDoc(
-                        id(i), version, "simclr", "small-cnn", images.labels()[i], 0, vectors[i], thumbnail));
+                        id(i),
+                        version,
+                        "simclr",
+                        "small-cnn",
+                        images.labels()[i],
+                        0,
+                        vectors[i],
+                        thumbnail,
+                        VectorDoc.NO_CLUSTER));
             }
             writer.commit(7);
         }
