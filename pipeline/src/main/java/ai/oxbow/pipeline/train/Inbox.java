@@ -155,8 +155,9 @@ final class Inbox {
         return new TreeMap<>(positions);
     }
 
+    /** Images not in the replay buffer yet: waiting, and taken but not yet admitted. */
     synchronized int size() {
-        return waiting.size();
+        return waiting.size() + admitting.size();
     }
 
     /** Wakes and releases everyone waiting: the task is closing. */
